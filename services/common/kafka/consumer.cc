@@ -1,0 +1,492 @@
+#include "services/common/kafka/consumer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "services/common/kafka/kafka_client.h"
+
+namespace fieldline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using namespace kafka_internal;
+
+constexpr int kPollTimeoutMs = 100;
+constexpr milliseconds kBootstrapCheckInterval(500);
+constexpr milliseconds kMinRetryBackoff(100);
+constexpr milliseconds kMaxRetryBackoff(2000);
+constexpr milliseconds kCloseTimeout(5000);
+constexpr int kSeekTimeoutMs = 1000;
+
+bool IsRetryable(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kUnknown:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Whether this build knows the event: the envelope's payload is set, and so is the payload's
+// own `oneof` (a newer producer may add event kinds to a context this build has not seen).
+bool IsKnownEvent(const EventEnvelope& envelope) {
+  if (envelope.payload_case() == EventEnvelope::PAYLOAD_NOT_SET) return false;
+  const google::protobuf::Reflection* reflection = envelope.GetReflection();
+  const google::protobuf::OneofDescriptor* payload_oneof =
+      envelope.GetDescriptor()->FindOneofByName("payload");
+  const google::protobuf::FieldDescriptor* field =
+      reflection->GetOneofFieldDescriptor(envelope, payload_oneof);
+  if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+    return field != nullptr;
+  }
+  const google::protobuf::Message& payload = reflection->GetMessage(envelope, field);
+  const google::protobuf::Descriptor* descriptor = payload.GetDescriptor();
+  for (int i = 0; i < descriptor->oneof_decl_count(); ++i) {
+    if (payload.GetReflection()->GetOneofFieldDescriptor(payload, descriptor->oneof_decl(i)) ==
+        nullptr) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// With a bootstrap file (the dev broker), stored offsets are only meaningful on the broker they
+// were read from: a restarted dev broker starts empty and may hold the republished events at
+// other offsets. Each stored offset is therefore accompanied by the bootstrap list it belongs
+// to, written in the same batch; a mismatch means "read this partition from the start" (the
+// inbox drops what was already applied).
+std::string BrokerMarkKey(const std::string& group, const std::string& topic, int32_t partition) {
+  return "x/kafka-consumer-broker/" + group + "/" + topic + "/" + std::to_string(partition);
+}
+
+}  // namespace
+
+struct EventConsumer::Impl {
+  Impl(EventStore& store, KafkaSettings settings, std::string group,
+       std::vector<std::string> topics, EventHandler handler)
+      : store(store),
+        settings(std::move(settings)),
+        group(std::move(group)),
+        topics(std::move(topics)),
+        handler(std::move(handler)) {}
+
+  EventStore& store;
+  const KafkaSettings settings;
+  const std::string group;
+  const std::vector<std::string> topics;
+  const EventHandler handler;
+  const std::shared_ptr<spdlog::logger> log = KafkaLogger();
+
+  std::thread thread;
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stop_requested = false;  // guarded by stop_mu
+  std::atomic<bool> stopping{false};
+
+  std::atomic<uint64_t> applied{0};
+  std::atomic<uint64_t> skipped{0};
+  std::atomic<uint64_t> rejected{0};
+  std::atomic<uint64_t> unknown{0};
+  std::atomic<bool> assigned{false};
+
+  // --- polling thread only ---
+  struct PartitionState {
+    std::optional<int64_t> resume_at;  // after a retry: drop messages until this offset
+    int failures = 0;                  // consecutive retryable failures
+  };
+  ClientPtr consumer;
+  std::string bootstrap;
+  bool waiting_logged = false;
+  Clock::time_point next_bootstrap_check;
+  std::map<std::pair<std::string, int32_t>, PartitionState> partitions;
+
+  bool SleepFor(milliseconds d) {
+    std::unique_lock<std::mutex> lock(stop_mu);
+    return !stop_cv.wait_for(lock, d, [&] { return stop_requested; });
+  }
+
+  void Run();
+  bool Connect();
+  bool BootstrapChanged();
+  void Close();
+  void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+  int64_t StartOffset(const std::string& topic, int32_t partition);
+  void HandleConsumerError(const rd_kafka_message_t& message);
+  void Process(const rd_kafka_message_t& message);
+  // Records the next offset (and the broker mark when needed) into `batch`.
+  void AddPosition(Batch& batch, const std::string& topic, int32_t partition, int64_t offset);
+  void CommitPositionOnly(const std::string& topic, int32_t partition, int64_t offset);
+  void Retry(const std::string& topic, int32_t partition, int64_t offset,
+             const EventEnvelope* event, const absl::Status& status);
+
+  static void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    static_cast<Impl*>(opaque)->OnRebalance(err, partitions);
+  }
+};
+
+int64_t EventConsumer::Impl::StartOffset(const std::string& topic, int32_t partition) {
+  if (!settings.bootstrap_file.empty()) {
+    absl::StatusOr<std::optional<std::string>> mark =
+        store.Get(BrokerMarkKey(group, topic, partition));
+    if (!mark.ok()) {
+      log->error("consumer cannot read its broker mark group={} topic={} partition={}: {}", group,
+                 topic, partition, mark.status().ToString());
+      return RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (!mark->has_value() || **mark != bootstrap) return RD_KAFKA_OFFSET_BEGINNING;
+  }
+  absl::StatusOr<std::optional<int64_t>> offset = store.ConsumerOffset(group, topic, partition);
+  if (!offset.ok()) {
+    log->error("consumer cannot read its offset group={} topic={} partition={}: {}; reading from "
+               "the start",
+               group, topic, partition, offset.status().ToString());
+    return RD_KAFKA_OFFSET_BEGINNING;
+  }
+  return offset->value_or(RD_KAFKA_OFFSET_BEGINNING);
+}
+
+void EventConsumer::Impl::OnRebalance(rd_kafka_resp_err_t err,
+                                      rd_kafka_topic_partition_list_t* list) {
+  partitions.clear();
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    std::string described;
+    for (int i = 0; i < list->cnt; ++i) {
+      rd_kafka_topic_partition_t& p = list->elems[i];
+      partitions[{p.topic, p.partition}] = PartitionState{};
+      p.offset = StartOffset(p.topic, p.partition);
+      described += " " + std::string(p.topic) + "/" + std::to_string(p.partition) + "@" +
+                   (p.offset == RD_KAFKA_OFFSET_BEGINNING ? "start" : std::to_string(p.offset));
+    }
+    if (rd_kafka_resp_err_t e = rd_kafka_assign(consumer.get(), list); e) {
+      log->error("consumer cannot take its assignment group={} error={}", group,
+                 rd_kafka_err2name(e));
+      return;
+    }
+    log->info("consumer assigned group={} partitions={}{}", group, list->cnt, described);
+    if (list->cnt > 0) assigned = true;
+  } else {
+    if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+      log->error("consumer rebalance failed group={} error={}", group, rd_kafka_err2name(err));
+    } else {
+      log->info("consumer revoked group={} partitions={}", group, list->cnt);
+    }
+    rd_kafka_assign(consumer.get(), nullptr);
+  }
+}
+
+bool EventConsumer::Impl::BootstrapChanged() {
+  if (settings.bootstrap_file.empty() || Clock::now() < next_bootstrap_check) return false;
+  next_bootstrap_check = Clock::now() + kBootstrapCheckInterval;
+  std::optional<std::string> current = ReadBootstrapFile(settings.bootstrap_file);
+  if (!current || *current == bootstrap) return false;
+  log->info("consumer broker changed group={} old_bootstrap={} new_bootstrap={}", group, bootstrap,
+            *current);
+  return true;
+}
+
+bool EventConsumer::Impl::Connect() {
+  std::optional<std::string> servers = ResolveBootstrap(settings);
+  if (!servers) {
+    if (!waiting_logged) {
+      log->info("consumer waiting for the broker group={} bootstrap_file={}", group,
+                settings.bootstrap_file);
+      waiting_logged = true;
+    }
+    return false;
+  }
+  waiting_logged = false;
+  std::map<std::string, std::string> properties = {
+      {"bootstrap.servers", *servers},
+      {"group.id", group},
+      {"client.id", group},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      // Not cooperative-sticky: its assignor aborts in librdkafka 2.0.2 (#4312).
+      {"partition.assignment.strategy", "range"},
+      {"session.timeout.ms", "6000"},
+      {"heartbeat.interval.ms", "1000"},
+      // An empty fetch waits this long on the mock broker; keep hops short.
+      {"fetch.wait.max.ms", "10"},
+  };
+  for (const auto& [name, value] : settings.extra) properties[name] = value;
+  absl::StatusOr<ConfPtr> conf = NewConf(properties);
+  if (!conf.ok()) {
+    log->error("consumer cannot be configured group={}: {}", group, conf.status().ToString());
+    return false;
+  }
+  rd_kafka_conf_set_opaque(conf->get(), this);
+  rd_kafka_conf_set_rebalance_cb(conf->get(), &Impl::RebalanceCallback);
+  absl::StatusOr<ClientPtr> client = NewClient(RD_KAFKA_CONSUMER, *std::move(conf));
+  if (!client.ok()) {
+    log->error("consumer cannot be created group={}: {}", group, client.status().ToString());
+    return false;
+  }
+  rd_kafka_poll_set_consumer(client->get());
+  PartitionListPtr subscription(
+      rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  for (const auto& topic : topics) {
+    rd_kafka_topic_partition_list_add(subscription.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  // The rebalance callback needs `consumer` and `bootstrap`; it runs only inside poll calls.
+  consumer = *std::move(client);
+  bootstrap = *servers;
+  partitions.clear();
+  if (rd_kafka_resp_err_t e = rd_kafka_subscribe(consumer.get(), subscription.get()); e) {
+    log->error("consumer cannot subscribe group={} error={}", group, rd_kafka_err2name(e));
+    consumer.reset();
+    return false;
+  }
+  next_bootstrap_check = Clock::now() + kBootstrapCheckInterval;
+  log->info("consumer connected group={} bootstrap={} topics={}", group, bootstrap,
+            topics.size());
+  return true;
+}
+
+// Leaves the group (revoking the assignment) within kCloseTimeout; a consumer whose broker is
+// gone is dropped without the goodbye.
+void EventConsumer::Impl::Close() {
+  if (!consumer) return;
+  QueuePtr queue(rd_kafka_queue_new(consumer.get()));
+  ErrorPtr error(rd_kafka_consumer_close_queue(consumer.get(), queue.get()));
+  const auto deadline = Clock::now() + kCloseTimeout;
+  while (!error && !rd_kafka_consumer_closed(consumer.get()) && Clock::now() < deadline) {
+    EventPtr event(rd_kafka_queue_poll(queue.get(), 50));
+    if (event && rd_kafka_event_type(event.get()) == RD_KAFKA_EVENT_REBALANCE) {
+      partitions.clear();
+      rd_kafka_assign(consumer.get(), nullptr);
+    }
+  }
+  const bool closed = !error && rd_kafka_consumer_closed(consumer.get());
+  if (!closed) {
+    log->warn("consumer could not leave its group cleanly group={}", group);
+  }
+  queue.reset();
+  rd_kafka_t* raw = consumer.release();
+  rd_kafka_destroy_flags(raw, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
+void EventConsumer::Impl::HandleConsumerError(const rd_kafka_message_t& message) {
+  switch (message.err) {
+    case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+      return;
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+      log->info("consumer offset out of range group={} topic={} partition={}: reading from the "
+                "start",
+                group, message.rkt ? rd_kafka_topic_name(message.rkt) : "", message.partition);
+      return;
+    default:
+      log->warn("consumer error group={} error={} {}", group, rd_kafka_err2name(message.err),
+                rd_kafka_message_errstr(&message));
+  }
+}
+
+void EventConsumer::Impl::AddPosition(Batch& batch, const std::string& topic, int32_t partition,
+                                      int64_t offset) {
+  batch.RecordOffset(group, topic, partition, offset + 1);
+  if (!settings.bootstrap_file.empty()) {
+    batch.Put(BrokerMarkKey(group, topic, partition), bootstrap);
+  }
+}
+
+void EventConsumer::Impl::CommitPositionOnly(const std::string& topic, int32_t partition,
+                                             int64_t offset) {
+  Batch batch = store.NewBatch();
+  AddPosition(batch, topic, partition, offset);
+  batch.set_durable(false);
+  if (absl::Status s = store.Commit(std::move(batch)); !s.ok()) {
+    // Only the position is lost: the message comes again and is recognised again.
+    log->warn("consumer cannot save its offset group={} topic={} partition={} offset={}: {}", group,
+              topic, partition, offset, s.ToString());
+  }
+}
+
+void EventConsumer::Impl::Retry(const std::string& topic, int32_t partition, int64_t offset,
+                                const EventEnvelope* event, const absl::Status& status) {
+  PartitionState& state = partitions[{topic, partition}];
+  ++state.failures;
+  const milliseconds backoff =
+      std::min(kMaxRetryBackoff, kMinRetryBackoff * (1 << std::min(state.failures - 1, 5)));
+  log->warn("consumer will retry group={} topic={} partition={} offset={} event_id={} "
+            "event_type={} attempt={} backoff_ms={}: {}",
+            group, topic, partition, offset, event ? event->event_id() : "",
+            event ? event->aggregate_type() : "", state.failures, backoff.count(),
+            status.ToString());
+  // Messages of this partition fetched after this one must wait for it; the seek drops them
+  // from the local queue, resume_at guards against any that are already out of it.
+  state.resume_at = offset;
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = offset;
+  if (ErrorPtr error(rd_kafka_seek_partitions(consumer.get(), list.get(), kSeekTimeoutMs)); error) {
+    log->warn("consumer cannot seek group={} topic={} partition={} offset={}: {}", group, topic,
+              partition, offset, rd_kafka_error_string(error.get()));
+  }
+  SleepFor(backoff);
+}
+
+void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
+  const std::string topic = rd_kafka_topic_name(message.rkt);
+  const int32_t partition = message.partition;
+  const int64_t offset = message.offset;
+  PartitionState& state = partitions[{topic, partition}];
+  if (state.resume_at) {
+    if (offset > *state.resume_at) return;  // stale, fetched before the seek back
+    state.resume_at.reset();
+  }
+
+  EventEnvelope event;
+  if (message.payload == nullptr ||
+      !event.ParseFromArray(message.payload, static_cast<int>(message.len))) {
+    ++unknown;
+    log->error("consumer cannot decode a message group={} topic={} partition={} offset={} "
+               "bytes={}; skipping it",
+               group, topic, partition, offset, message.len);
+    CommitPositionOnly(topic, partition, offset);
+    return;
+  }
+  if (!IsKnownEvent(event)) {
+    ++unknown;
+    log->info("consumer skips an event of unknown type group={} topic={} partition={} offset={} "
+              "event_id={} aggregate={}/{}",
+              group, topic, partition, offset, event.event_id(), event.aggregate_type(),
+              event.aggregate_id());
+    CommitPositionOnly(topic, partition, offset);
+    return;
+  }
+
+  const AggregateKey source{event.aggregate_type(), event.aggregate_id()};
+  absl::StatusOr<int64_t> inbox = store.InboxVersion(source);
+  if (!inbox.ok()) {
+    Retry(topic, partition, offset, &event, inbox.status());
+    return;
+  }
+  if (*inbox >= event.aggregate_version()) {
+    ++skipped;
+    log->debug("consumer skips a duplicate group={} event_id={} aggregate={} version={} "
+               "applied_version={}",
+               group, event.event_id(), source.ToString(), event.aggregate_version(), *inbox);
+    CommitPositionOnly(topic, partition, offset);
+    state.failures = 0;
+    return;
+  }
+
+  absl::Status status;
+  {
+    Batch batch = store.NewBatch();
+    status = handler(event, batch);
+    if (status.ok()) {
+      batch.RecordInbox(source, event.aggregate_version());
+      AddPosition(batch, topic, partition, offset);
+      status = store.Commit(std::move(batch));
+      if (status.ok()) {
+        ++applied;
+        state.failures = 0;
+        return;
+      }
+      // A failed commit wrote nothing: retry like a handler's transient failure.
+      if (!IsRetryable(status)) status = absl::UnavailableError(status.ToString());
+    }
+  }  // the handler's batch (and its locks) is gone before a retry or the rejection record
+
+  if (IsRetryable(status)) {
+    Retry(topic, partition, offset, &event, status);
+    return;
+  }
+  log->warn("consumer rejected an event group={} topic={} partition={} offset={} event_id={} "
+            "aggregate={} version={} code={}: {}",
+            group, topic, partition, offset, event.event_id(), source.ToString(),
+            event.aggregate_version(), absl::StatusCodeToString(status.code()), status.message());
+  Batch record = store.NewBatch();
+  record.RecordInbox(source, event.aggregate_version());
+  AddPosition(record, topic, partition, offset);
+  if (absl::Status s = store.Commit(std::move(record)); !s.ok()) {
+    Retry(topic, partition, offset, &event, s);
+    return;
+  }
+  ++rejected;
+  state.failures = 0;
+}
+
+void EventConsumer::Impl::Run() {
+  while (!stopping) {
+    if (!consumer) {
+      if (!Connect()) SleepFor(milliseconds(200));
+      continue;
+    }
+    if (BootstrapChanged()) {
+      // The old broker is gone with its group: drop the client without leaving politely.
+      rd_kafka_destroy_flags(consumer.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+      partitions.clear();
+      continue;
+    }
+    MessagePtr message(rd_kafka_consumer_poll(consumer.get(), kPollTimeoutMs));
+    if (!message) continue;
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      HandleConsumerError(*message);
+      continue;
+    }
+    Process(*message);
+  }
+  Close();
+  log->info("consumer stopped group={} applied={} skipped={} rejected={} unknown={}", group,
+            applied.load(), skipped.load(), rejected.load(), unknown.load());
+}
+
+EventConsumer::EventConsumer(EventStore& store, KafkaSettings settings, std::string group_id,
+                             std::vector<std::string> topics, EventHandler handler)
+    : impl_(std::make_unique<Impl>(store, std::move(settings), std::move(group_id),
+                                   std::move(topics), std::move(handler))) {}
+
+EventConsumer::~EventConsumer() { Stop(); }
+
+absl::Status EventConsumer::Start() {
+  if (impl_->thread.joinable()) return absl::FailedPreconditionError("The consumer is running.");
+  if (impl_->settings.bootstrap_servers.empty() && impl_->settings.bootstrap_file.empty()) {
+    return absl::InvalidArgumentError(
+        "Kafka needs either bootstrap servers or a bootstrap file to read them from.");
+  }
+  if (impl_->group.empty()) return absl::InvalidArgumentError("The consumer needs a group id.");
+  if (impl_->topics.empty()) return absl::InvalidArgumentError("The consumer needs topics.");
+  if (!impl_->handler) return absl::InvalidArgumentError("The consumer needs a handler.");
+  {
+    std::lock_guard<std::mutex> lock(impl_->stop_mu);
+    impl_->stop_requested = false;
+  }
+  impl_->stopping = false;
+  impl_->thread = std::thread([impl = impl_.get()] { impl->Run(); });
+  return absl::OkStatus();
+}
+
+void EventConsumer::Stop() {
+  if (!impl_->thread.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->stop_mu);
+    impl_->stop_requested = true;
+  }
+  impl_->stopping = true;
+  impl_->stop_cv.notify_all();
+  impl_->thread.join();
+}
+
+uint64_t EventConsumer::applied() const { return impl_->applied; }
+uint64_t EventConsumer::skipped() const { return impl_->skipped; }
+uint64_t EventConsumer::rejected() const { return impl_->rejected; }
+uint64_t EventConsumer::unknown() const { return impl_->unknown; }
+bool EventConsumer::assigned() const { return impl_->assigned; }
+
+}  // namespace fieldline

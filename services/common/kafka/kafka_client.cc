@@ -1,0 +1,122 @@
+#include "services/common/kafka/kafka_client.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace fieldline::kafka_internal {
+namespace {
+
+spdlog::level::level_enum LevelOf(int syslog_level) {
+  if (syslog_level <= 2) return spdlog::level::critical;
+  if (syslog_level == 3) return spdlog::level::err;
+  if (syslog_level == 4) return spdlog::level::warn;
+  if (syslog_level <= 6) return spdlog::level::info;
+  return spdlog::level::debug;
+}
+
+void LogToSpdlog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  KafkaLogger()->log(LevelOf(level), "client={} facility={} {}", rd_kafka_name(rk), facility,
+                     message);
+}
+
+// Errors the application does not handle itself (connection losses, all brokers down): the
+// client keeps retrying, so they are worth a warning, not more.
+void LogError(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
+  KafkaLogger()->warn("client={} error={} {}", rd_kafka_name(rk),
+                      rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
+}
+
+std::string Trim(std::string s) {
+  const char* kSpace = " \t\r\n";
+  const size_t begin = s.find_first_not_of(kSpace);
+  if (begin == std::string::npos) return {};
+  const size_t end = s.find_last_not_of(kSpace);
+  return s.substr(begin, end - begin + 1);
+}
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> KafkaLogger() {
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    if (auto existing = spdlog::get("kafka")) return existing;
+    auto created = spdlog::default_logger()->clone("kafka");
+    try {
+      spdlog::register_logger(created);
+    } catch (const spdlog::spdlog_ex&) {
+      // Registered by someone else in the meantime: use theirs.
+      if (auto existing = spdlog::get("kafka")) return existing;
+    }
+    return created;
+  }();
+  return logger;
+}
+
+absl::StatusOr<ConfPtr> NewConf(const std::map<std::string, std::string>& properties) {
+  ConfPtr conf(rd_kafka_conf_new());
+  rd_kafka_conf_set_log_cb(conf.get(), &LogToSpdlog);
+  rd_kafka_conf_set_error_cb(conf.get(), &LogError);
+  char error[512];
+  // A broker going away is expected (the dev broker restarts); the error callback reports it.
+  if (rd_kafka_conf_set(conf.get(), "log.connection.close", "false", error, sizeof(error)) !=
+      RD_KAFKA_CONF_OK) {
+    return absl::InternalError(error);
+  }
+  for (const auto& [name, value] : properties) {
+    if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), error, sizeof(error)) !=
+        RD_KAFKA_CONF_OK) {
+      return absl::InvalidArgumentError("Kafka setting " + name + "=" + value +
+                                        " is not accepted: " + error);
+    }
+  }
+  return conf;
+}
+
+absl::StatusOr<ClientPtr> NewClient(rd_kafka_type_t type, ConfPtr conf) {
+  char error[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), error, sizeof(error));
+  if (rk == nullptr) {
+    return absl::InvalidArgumentError(std::string("Cannot create a Kafka client: ") + error);
+  }
+  (void)conf.release();  // owned by rk now
+  return ClientPtr(rk);
+}
+
+std::optional<std::string> ReadBootstrapFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream contents;
+  contents << in.rdbuf();
+  std::string bootstrap = Trim(contents.str());
+  if (bootstrap.empty()) return std::nullopt;
+  return bootstrap;
+}
+
+std::optional<std::string> ResolveBootstrap(const KafkaSettings& settings) {
+  if (!settings.bootstrap_file.empty()) return ReadBootstrapFile(settings.bootstrap_file);
+  if (settings.bootstrap_servers.empty()) return std::nullopt;
+  return settings.bootstrap_servers;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, std::string_view contents) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << contents;
+    out.flush();
+    if (!out) return absl::UnavailableError("Cannot write " + temp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    std::filesystem::remove(temp, ec);
+    return absl::UnavailableError("Cannot rename " + temp + " to " + path + ": " + ec.message());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace fieldline::kafka_internal

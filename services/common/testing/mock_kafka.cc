@@ -1,0 +1,206 @@
+#include "services/common/testing/mock_kafka.h"
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "services/common/kafka/kafka_client.h"
+
+namespace fieldline::testing {
+namespace {
+
+using namespace kafka_internal;
+
+constexpr int kTimeoutMs = 10000;
+
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* topic) const { rd_kafka_topic_destroy(topic); }
+};
+struct MetadataDeleter {
+  void operator()(const rd_kafka_metadata_t* metadata) const { rd_kafka_metadata_destroy(metadata); }
+};
+
+absl::Status FromKafka(rd_kafka_resp_err_t err, const std::string& what) {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();
+  return absl::UnavailableError(what + ": " + rd_kafka_err2str(err));
+}
+
+void OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* /*opaque*/) {
+  *static_cast<rd_kafka_resp_err_t*>(message->_private) = message->err;
+}
+
+ClientPtr MustCreate(rd_kafka_type_t type, const std::map<std::string, std::string>& properties,
+                     void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*) = nullptr) {
+  absl::StatusOr<ConfPtr> conf = NewConf(properties);
+  if (!conf.ok()) throw std::runtime_error(conf.status().ToString());
+  if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf->get(), on_delivery);
+  absl::StatusOr<ClientPtr> client = NewClient(type, *std::move(conf));
+  if (!client.ok()) throw std::runtime_error(client.status().ToString());
+  return *std::move(client);
+}
+
+}  // namespace
+
+struct MockKafka::Impl {
+  ClientPtr handle;  // owns the mock cluster's threads
+  rd_kafka_mock_cluster_t* cluster = nullptr;
+  int brokers = 1;
+  std::string bootstrap;
+  mutable std::mutex producer_mu;
+  ClientPtr producer;  // for Produce; created on first use, guarded by producer_mu
+};
+
+std::vector<std::string> MockKafka::DefaultTopics() {
+  return {"fieldline.intake.v1", "fieldline.scheduling.v1", "fieldline.inventory.v1",
+          "fieldline.callbacks.v1"};
+}
+
+MockKafka::MockKafka(int partitions, std::vector<std::string> topics)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->handle = MustCreate(RD_KAFKA_PRODUCER, {{"log_level", "3"}, {"client.id", "mock-kafka"}});
+  impl_->cluster = rd_kafka_mock_cluster_new(impl_->handle.get(), impl_->brokers);
+  if (impl_->cluster == nullptr) throw std::runtime_error("cannot start librdkafka's mock cluster");
+  for (const auto& topic : topics) {
+    rd_kafka_resp_err_t err =
+        rd_kafka_mock_topic_create(impl_->cluster, topic.c_str(), partitions, 1);
+    if (err) throw std::runtime_error("cannot create topic " + topic + ": " + rd_kafka_err2str(err));
+  }
+  impl_->bootstrap = rd_kafka_mock_cluster_bootstraps(impl_->cluster);
+}
+
+MockKafka::~MockKafka() {
+  impl_->producer.reset();
+  rd_kafka_mock_cluster_destroy(impl_->cluster);
+  impl_->handle.reset();
+}
+
+std::string MockKafka::bootstrap() const { return impl_->bootstrap; }
+
+rd_kafka_mock_cluster_t* MockKafka::cluster() { return impl_->cluster; }
+
+void MockKafka::SetAllBrokersDown(bool down) {
+  for (int32_t id = 1; id <= impl_->brokers; ++id) {
+    if (down) {
+      rd_kafka_mock_broker_set_down(impl_->cluster, id);
+    } else {
+      rd_kafka_mock_broker_set_up(impl_->cluster, id);
+    }
+  }
+}
+
+void MockKafka::WriteBootstrapFile(const std::string& path) const {
+  if (absl::Status s = WriteFileAtomically(path, impl_->bootstrap); !s.ok()) {
+    throw std::runtime_error(s.ToString());
+  }
+}
+
+absl::Status MockKafka::Produce(const std::string& topic, const std::string& key,
+                                const std::string& value) {
+  std::lock_guard<std::mutex> lock(impl_->producer_mu);
+  if (!impl_->producer) {
+    impl_->producer = MustCreate(RD_KAFKA_PRODUCER,
+                                 {{"bootstrap.servers", impl_->bootstrap},
+                                  {"client.id", "mock-kafka-producer"},
+                                  {"acks", "all"},
+                                  {"linger.ms", "0"}},
+                                 &OnDelivery);
+  }
+  rd_kafka_resp_err_t delivery = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      impl_->producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+      RD_KAFKA_V_KEY(key.data(), key.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&delivery), RD_KAFKA_V_END);
+  if (absl::Status s = FromKafka(err, "produce to " + topic); !s.ok()) return s;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  while (delivery == RD_KAFKA_RESP_ERR__IN_PROGRESS &&
+         std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_poll(impl_->producer.get(), 10);
+  }
+  if (delivery == RD_KAFKA_RESP_ERR__IN_PROGRESS) {
+    // The delivery report would write into `delivery` after we return: drop the producer.
+    rd_kafka_purge(impl_->producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(impl_->producer.get(), 100);
+    impl_->producer.reset();
+    return absl::DeadlineExceededError("no acknowledgement from the mock broker");
+  }
+  return FromKafka(delivery, "deliver to " + topic);
+}
+
+absl::StatusOr<std::vector<MockKafka::Message>> MockKafka::ReadTopic(
+    const std::string& topic) const {
+  ClientPtr consumer = MustCreate(RD_KAFKA_CONSUMER, {{"bootstrap.servers", impl_->bootstrap},
+                                                      {"group.id", "mock-kafka-reader"},
+                                                      {"client.id", "mock-kafka-reader"},
+                                                      {"enable.auto.commit", "false"},
+                                                      {"fetch.wait.max.ms", "10"}});
+  std::unique_ptr<rd_kafka_topic_t, TopicDeleter> handle(
+      rd_kafka_topic_new(consumer.get(), topic.c_str(), nullptr));
+  const rd_kafka_metadata_t* raw_metadata = nullptr;
+  if (absl::Status s = FromKafka(
+          rd_kafka_metadata(consumer.get(), 0, handle.get(), &raw_metadata, kTimeoutMs),
+          "metadata of " + topic);
+      !s.ok()) {
+    return s;
+  }
+  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> metadata(raw_metadata);
+  if (metadata->topic_cnt != 1 || metadata->topics[0].err) {
+    return absl::NotFoundError("topic " + topic + " is not on the mock broker");
+  }
+  const int partition_count = metadata->topics[0].partition_cnt;
+
+  std::map<int32_t, int64_t> remaining_end;  // partition -> high watermark still to reach
+  PartitionListPtr assignment(rd_kafka_topic_partition_list_new(partition_count));
+  for (int32_t p = 0; p < partition_count; ++p) {
+    int64_t low = 0;
+    int64_t high = 0;
+    if (absl::Status s = FromKafka(rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(),
+                                                                     p, &low, &high, kTimeoutMs),
+                                   "end of " + topic);
+        !s.ok()) {
+      return s;
+    }
+    if (high > low) {
+      remaining_end[p] = high;
+      rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset = low;
+    }
+  }
+  std::map<int32_t, std::vector<Message>> by_partition;
+  if (assignment->cnt > 0) {
+    if (absl::Status s = FromKafka(rd_kafka_assign(consumer.get(), assignment.get()), "assign");
+        !s.ok()) {
+      return s;
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
+  while (!remaining_end.empty() && std::chrono::steady_clock::now() < deadline) {
+    MessagePtr message(rd_kafka_consumer_poll(consumer.get(), 100));
+    if (!message || message->err) continue;
+    auto it = remaining_end.find(message->partition);
+    if (it == remaining_end.end() || message->offset >= it->second) continue;
+    Message m;
+    m.partition = message->partition;
+    m.offset = message->offset;
+    if (message->key) m.key.assign(static_cast<const char*>(message->key), message->key_len);
+    if (message->payload) {
+      m.value.assign(static_cast<const char*>(message->payload), message->len);
+    }
+    by_partition[m.partition].push_back(std::move(m));
+    if (message->offset + 1 >= it->second) remaining_end.erase(it);
+  }
+  if (!remaining_end.empty()) {
+    return absl::DeadlineExceededError("could not read all of " + topic + " from the mock broker");
+  }
+  rd_kafka_consumer_close(consumer.get());
+  std::vector<Message> out;
+  for (auto& [partition, messages] : by_partition) {
+    for (auto& m : messages) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace fieldline::testing
