@@ -410,7 +410,7 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
   log->warn("consumer rejected an event group={} topic={} partition={} offset={} event_id={} "
             "aggregate={} version={} code={}: {}",
             group, topic, partition, offset, event.event_id(), source.ToString(),
-            event.aggregate_version(), absl::StatusCodeToString(status.code()), status.message());
+            event.aggregate_version(), absl::StatusCodeToString(status.code()), std::string(status.message()));
   Batch record = store.NewBatch();
   record.RecordInbox(source, event.aggregate_version());
   AddPosition(record, topic, partition, offset);

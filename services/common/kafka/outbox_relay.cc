@@ -180,7 +180,8 @@ bool OutboxRelay::Impl::LoadState() {
     log->error("relay cannot read its position topic={}: {}", topic, stored.status().ToString());
     return false;
   }
-  state = RelayState{.topic = topic};
+  state = RelayState{};
+  state.topic = topic;
   if (stored->has_value()) {
     absl::StatusOr<RelayState> decoded = DecodeState(**stored);
     if (!decoded.ok()) {

@@ -3,26 +3,52 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 
-#include "services/common/kafka/kafka_client.h"
-
 namespace fieldline::testing {
 namespace {
 
-using namespace kafka_internal;
-
-constexpr int kTimeoutMs = 10000;
-
+// Own small holders: the test helpers do not depend on the Kafka module they test.
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
+};
+struct ClientDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
 struct TopicDeleter {
   void operator()(rd_kafka_topic_t* topic) const { rd_kafka_topic_destroy(topic); }
 };
 struct MetadataDeleter {
   void operator()(const rd_kafka_metadata_t* metadata) const { rd_kafka_metadata_destroy(metadata); }
 };
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+using ClientPtr = std::unique_ptr<rd_kafka_t, ClientDeleter>;
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+constexpr int kTimeoutMs = 10000;
+
+// Only errors reach the test's output; connection chatter of the helper clients does not.
+void LogErrorsOnly(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  if (level <= 3) std::fprintf(stderr, "[mock-kafka] %s %s: %s\n", rd_kafka_name(rk), facility, message);
+}
+void IgnoreClientErrors(rd_kafka_t*, int, const char*, void*) {}
 
 absl::Status FromKafka(rd_kafka_resp_err_t err, const std::string& what) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();
@@ -35,12 +61,21 @@ void OnDelivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* /*o
 
 ClientPtr MustCreate(rd_kafka_type_t type, const std::map<std::string, std::string>& properties,
                      void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*, void*) = nullptr) {
-  absl::StatusOr<ConfPtr> conf = NewConf(properties);
-  if (!conf.ok()) throw std::runtime_error(conf.status().ToString());
-  if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf->get(), on_delivery);
-  absl::StatusOr<ClientPtr> client = NewClient(type, *std::move(conf));
-  if (!client.ok()) throw std::runtime_error(client.status().ToString());
-  return *std::move(client);
+  ConfPtr conf(rd_kafka_conf_new());
+  rd_kafka_conf_set_log_cb(conf.get(), &LogErrorsOnly);
+  rd_kafka_conf_set_error_cb(conf.get(), &IgnoreClientErrors);
+  char error[512];
+  for (const auto& [name, value] : properties) {
+    if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), error, sizeof(error)) !=
+        RD_KAFKA_CONF_OK) {
+      throw std::runtime_error(name + ": " + error);
+    }
+  }
+  if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), error, sizeof(error));
+  if (rk == nullptr) throw std::runtime_error(std::string("cannot create a Kafka client: ") + error);
+  (void)conf.release();  // owned by rk now
+  return ClientPtr(rk);
 }
 
 }  // namespace
@@ -93,9 +128,13 @@ void MockKafka::SetAllBrokersDown(bool down) {
 }
 
 void MockKafka::WriteBootstrapFile(const std::string& path) const {
-  if (absl::Status s = WriteFileAtomically(path, impl_->bootstrap); !s.ok()) {
-    throw std::runtime_error(s.ToString());
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << impl_->bootstrap;
+    if (!out.flush()) throw std::runtime_error("cannot write " + temp);
   }
+  std::filesystem::rename(temp, path);
 }
 
 absl::Status MockKafka::Produce(const std::string& topic, const std::string& key,

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,6 +22,7 @@
 #include "services/common/core/clock.h"
 #include "services/common/core/types.h"
 #include "services/common/store/event_store.h"
+#include "services/inventory/adapters/event_codec.h"
 #include "services/inventory/domain/location.h"
 #include "services/inventory/domain/part.h"
 

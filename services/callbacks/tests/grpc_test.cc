@@ -1,0 +1,266 @@
+// CallbacksService over a real in-process gRPC server on a free port, with real tokens.
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "fieldline/callbacks/v1/callbacks_service.grpc.pb.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "services/callbacks/adapters/grpc_service.h"
+#include "services/callbacks/app/callbacks_app.h"
+#include "services/callbacks/domain/callback.h"
+#include "services/common/core/clock.h"
+#include "services/common/grpc/auth.h"
+#include "services/common/grpc/server.h"
+#include "services/common/grpc/status_mapping.h"
+#include "services/common/store/event_store.h"
+#include "services/common/testing/temp_dir.h"
+
+namespace fieldline::callbacks {
+namespace {
+
+constexpr char kSecret[] = "callbacks-grpc-test-secret";
+
+absl::Time Utc(int y, int mo, int d, int h = 0, int mi = 0) {
+  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), absl::UTCTimeZone());
+}
+
+EventEnvelope JobCompletedEvent(const std::string& job_id, const std::string& ticket_id,
+                                absl::Time completed_at) {
+  EventEnvelope e;
+  e.set_event_id(absl::StrCat("evt-complete-", job_id));
+  e.set_aggregate_type("Job");
+  e.set_aggregate_id(job_id);
+  e.set_aggregate_version(5);
+  ToProto(completed_at, e.mutable_server_time());
+  e.set_correlation_id(absl::StrCat("corr-", ticket_id));
+  auto* completed = e.mutable_scheduling()->mutable_job_completed();
+  completed->set_job_id(job_id);
+  completed->set_ticket_id(ticket_id);
+  completed->set_technician_id("tech-7");
+  return e;
+}
+
+EventEnvelope TicketOpenedEvent(const std::string& ticket_id, const std::string& name,
+                                const std::string& phone) {
+  EventEnvelope e;
+  e.set_event_id(absl::StrCat("evt-open-", ticket_id));
+  e.set_aggregate_type("Ticket");
+  e.set_aggregate_id(ticket_id);
+  e.set_aggregate_version(1);
+  ToProto(Utc(2024, 5, 1), e.mutable_server_time());
+  auto* opened = e.mutable_intake()->mutable_ticket_opened();
+  opened->set_ticket_id(ticket_id);
+  opened->mutable_customer()->set_name(name);
+  opened->mutable_customer()->set_phone(phone);
+  return e;
+}
+
+std::string FieldTrailer(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find(kFieldTrailer);
+  if (it == trailers.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+class CallbacksGrpcTest : public ::testing::Test {
+ protected:
+  CallbacksGrpcTest() : clock_(Utc(2024, 5, 6, 10, 0)), verifier_(kSecret) {}
+
+  void SetUp() override {
+    auto store = EventStore::Open({.path = dir_.Sub("db")});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    app_ = std::make_unique<CallbacksApp>(*store_, clock_);
+    service_ = std::make_unique<CallbacksGrpcService>(*app_, verifier_);
+    auto server = GrpcServer::Start("127.0.0.1:0", {service_.get()});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    stub_ = v1::CallbacksService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown(absl::Seconds(1));
+  }
+
+  void Deliver(const EventEnvelope& event) {
+    Batch batch = store_->NewBatch();
+    ASSERT_TRUE(app_->Apply(event, batch).ok());
+    ASSERT_TRUE(store_->Commit(std::move(batch)).ok());
+  }
+
+  // A client context carrying a real token for `role`; no token when `role` is empty.
+  std::unique_ptr<grpc::ClientContext> As(const std::string& role) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (!role.empty()) {
+      auto token = IssueToken(kSecret, Actor{absl::StrCat("user-", role), role}, absl::Now(),
+                              absl::Hours(1));
+      EXPECT_TRUE(token.ok()) << token.status();
+      context->AddMetadata("authorization", absl::StrCat("Bearer ", *token));
+    }
+    return context;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  TokenVerifier verifier_;
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<CallbacksApp> app_;
+  std::unique_ptr<CallbacksGrpcService> service_;
+  std::unique_ptr<GrpcServer> server_;
+  std::unique_ptr<v1::CallbacksService::Stub> stub_;
+};
+
+TEST_F(CallbacksGrpcTest, ACallWithoutATokenIsUnauthenticated) {
+  auto context = As("");
+  v1::ListCallbacksResponse response;
+  grpc::Status status = stub_->ListCallbacks(context.get(), {}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+}
+
+TEST_F(CallbacksGrpcTest, ATokenSignedWithAnotherSecretIsUnauthenticated) {
+  grpc::ClientContext context;
+  auto token = IssueToken("some-other-secret", Actor{"user-care", "care"}, absl::Now(),
+                          absl::Hours(1));
+  ASSERT_TRUE(token.ok()) << token.status();
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", *token));
+  v1::Callback response;
+  v1::GetCallbackRequest request;
+  request.set_callback_id("x");
+  grpc::Status status = stub_->GetCallback(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+}
+
+TEST_F(CallbacksGrpcTest, ATechnicianMayNotReadCallbacks) {
+  for (const std::string role : {"technician", "warehouse", "intake"}) {
+    auto get_context = As(role);
+    v1::GetCallbackRequest request;
+    request.set_callback_id(CallbackIdForJob("j-1"));
+    v1::Callback callback;
+    EXPECT_EQ(stub_->GetCallback(get_context.get(), request, &callback).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+    auto list_context = As(role);
+    v1::ListCallbacksResponse list;
+    EXPECT_EQ(stub_->ListCallbacks(list_context.get(), {}, &list).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+  }
+}
+
+TEST_F(CallbacksGrpcTest, CareDispatchersManagersAndAdminsMayReadCallbacks) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  for (const std::string role : {"care", "dispatcher", "manager", "admin"}) {
+    auto context = As(role);
+    v1::ListCallbacksResponse response;
+    grpc::Status status = stub_->ListCallbacks(context.get(), {}, &response);
+    ASSERT_TRUE(status.ok()) << role << ": " << status.error_message();
+    EXPECT_EQ(response.callbacks_size(), 1) << role;
+  }
+}
+
+TEST_F(CallbacksGrpcTest, GettingWithoutAnIdIsInvalidAndNamesTheField) {
+  auto context = As("care");
+  v1::Callback response;
+  grpc::Status status = stub_->GetCallback(context.get(), {}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*context), "callback_id");
+}
+
+TEST_F(CallbacksGrpcTest, ANegativePageSizeIsInvalidAndNamesTheField) {
+  auto context = As("care");
+  v1::ListCallbacksRequest request;
+  request.set_page_size(-5);
+  v1::ListCallbacksResponse response;
+  grpc::Status status = stub_->ListCallbacks(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*context), "page_size");
+}
+
+TEST_F(CallbacksGrpcTest, AnUnknownCallbackIsNotFound) {
+  auto context = As("care");
+  v1::GetCallbackRequest request;
+  request.set_callback_id("cb-404");
+  v1::Callback response;
+  grpc::Status status = stub_->GetCallback(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "There is no callback cb-404.");
+  EXPECT_EQ(FieldTrailer(*context), "callback_id");
+}
+
+TEST_F(CallbacksGrpcTest, GetCallbackReturnsTheScheduledCallback) {
+  Deliver(TicketOpenedEvent("t-1", "Li Wei", "13800000000"));
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+
+  auto context = As("care");
+  v1::GetCallbackRequest request;
+  request.set_callback_id(CallbackIdForJob("j-1"));
+  v1::Callback callback;
+  grpc::Status status = stub_->GetCallback(context.get(), request, &callback);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(callback.callback_id(), CallbackIdForJob("j-1"));
+  EXPECT_EQ(callback.job_id(), "j-1");
+  EXPECT_EQ(callback.ticket_id(), "t-1");
+  EXPECT_EQ(callback.customer_name(), "Li Wei");
+  EXPECT_EQ(callback.customer_phone(), "13800000000");
+  EXPECT_EQ(callback.technician_id(), "tech-7");
+  EXPECT_EQ(FromProto(callback.completed_at()), Utc(2024, 5, 6, 9, 0));
+  EXPECT_EQ(FromProto(callback.due_at()), Utc(2024, 5, 8, 9, 0));
+  EXPECT_EQ(callback.state(), v1::CALLBACK_STATE_DUE);
+  EXPECT_FALSE(callback.overdue());
+  EXPECT_EQ(callback.version(), 1);
+}
+
+TEST_F(CallbacksGrpcTest, AnOverdueCallbackIsMarkedOverdue) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  clock_.Advance(absl::Hours(72));
+  auto context = As("manager");
+  v1::GetCallbackRequest request;
+  request.set_callback_id(CallbackIdForJob("j-1"));
+  v1::Callback callback;
+  ASSERT_TRUE(stub_->GetCallback(context.get(), request, &callback).ok());
+  EXPECT_TRUE(callback.overdue());
+}
+
+TEST_F(CallbacksGrpcTest, ListCallbacksFiltersByJobAndPages) {
+  for (int i = 0; i < 3; ++i) {
+    Deliver(JobCompletedEvent(absl::StrCat("j-", i), "t-1", Utc(2024, 5, 6, 9, i)));
+  }
+
+  auto filtered_context = As("dispatcher");
+  v1::ListCallbacksRequest filtered;
+  filtered.set_job_id("j-1");
+  v1::ListCallbacksResponse one;
+  ASSERT_TRUE(stub_->ListCallbacks(filtered_context.get(), filtered, &one).ok());
+  ASSERT_EQ(one.callbacks_size(), 1);
+  EXPECT_EQ(one.callbacks(0).job_id(), "j-1");
+  EXPECT_EQ(one.next_page_token(), "");
+
+  std::vector<std::string> ids;
+  v1::ListCallbacksRequest request;
+  request.set_page_size(2);
+  int pages = 0;
+  while (true) {
+    auto context = As("care");
+    v1::ListCallbacksResponse page;
+    ASSERT_TRUE(stub_->ListCallbacks(context.get(), request, &page).ok());
+    ++pages;
+    for (const auto& c : page.callbacks()) ids.push_back(c.callback_id());
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(pages, 2);
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+}
+
+}  // namespace
+}  // namespace fieldline::callbacks
