@@ -29,7 +29,9 @@ struct ConfDeleter {
   void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
 };
 struct ClusterDeleter {
-  void operator()(rd_kafka_mock_cluster_t* cluster) const { rd_kafka_mock_cluster_destroy(cluster); }
+  void operator()(rd_kafka_mock_cluster_t* cluster) const {
+    rd_kafka_mock_cluster_destroy(cluster);
+  }
 };
 
 std::shared_ptr<spdlog::logger> Logger() {
@@ -72,8 +74,9 @@ bool WriteAtomically(const std::string& path, const std::string& contents, std::
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Fieldline dev broker: librdkafka's mock Kafka cluster on loopback, for one "
-               "machine. Keeps nothing across restarts."};
+  CLI::App app{
+      "Fieldline dev broker: librdkafka's mock Kafka cluster on loopback, for one "
+      "machine. Keeps nothing across restarts."};
   int partitions = 32;
   int brokers = 1;
   std::vector<std::string> topics = {"fieldline.intake.v1", "fieldline.scheduling.v1",

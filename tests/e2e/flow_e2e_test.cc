@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "services/common/grpc/auth.h"
 #include "services/common/testing/wait.h"
 #include "tests/e2e/platform.h"
 
@@ -122,7 +123,7 @@ std::vector<Item> ListAll(Fetch fetch) {
     Response page;
     if (!fetch(token, &page)) return {};
     token = page.next_page_token();
-    for (const auto& item : page.GetReflection()->GetRepeatedPtrField<Item>(
+    for (const auto& item : page.GetReflection()->template GetRepeatedPtrField<Item>(
              page, page.GetDescriptor()->field(0))) {
       out.push_back(item);
     }

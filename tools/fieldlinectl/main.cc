@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "google/protobuf/util/json_util.h"
 #include "librdkafka/rdkafkacpp.h"
 #include "services/common/core/ids.h"

@@ -4,6 +4,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -285,6 +286,26 @@ TEST_F(CallbacksAppTest, ATicketOpenedWithNoCallbackYetOnlyRemembersTheCustomer)
   auto log = store_->ReadLog(0, 10);
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_TRUE(log->empty());
+}
+
+TEST_F(CallbacksAppTest, ATicketOpenedRacingAJobCompletedStillFillsTheCustomer) {
+  // The JobCompleted holds its locks with its batch not yet committed while the TicketOpened
+  // starts on the consumer of the other topic. Whatever the interleaving, once the consumer has
+  // retried what was refused as retryable, the callback carries the customer.
+  Batch job_batch = store_->NewBatch();
+  ASSERT_TRUE(app_->Apply(JobCompletedEvent("j-1", "t-1"), job_batch).ok());
+  absl::Status ticket_status;
+  std::thread ticket_consumer([&] {
+    const EventEnvelope opened = TicketOpenedEvent("t-1", "Li Wei", "13800000000");
+    do {
+      ticket_status = Deliver(opened);
+    } while (ticket_status.code() == absl::StatusCode::kAborted);
+  });
+  ASSERT_TRUE(store_->Commit(std::move(job_batch)).ok());
+  ticket_consumer.join();
+  ASSERT_TRUE(ticket_status.ok()) << ticket_status;
+  EXPECT_EQ(Get("j-1").callback.customer_name, "Li Wei");
+  EXPECT_EQ(Get("j-1").callback.customer_phone, "13800000000");
 }
 
 TEST_F(CallbacksAppTest, ACustomerOfAnotherTicketIsNotUsed) {

@@ -135,31 +135,31 @@ TEST(ScheduleCallback, ValidationComesBeforeTheExistenceCheck) {
 
 // --- due-date rule ---
 
-TEST(DueDate, DefaultPolicyIsTwoDays) {
+TEST(CallbackDueDate, DefaultPolicyIsTwoDays) {
   EXPECT_EQ(CallbackPolicy{}.delay_after_job_completed, absl::Hours(48));
 }
 
-TEST(DueDate, CrossesTheEndOfAMonth) {
+TEST(CallbackDueDate, CrossesTheEndOfAMonth) {
   EXPECT_EQ(DueAfterJobCompleted(Utc(2024, 4, 30, 16, 45), CallbackPolicy{}),
             Utc(2024, 5, 2, 16, 45));
 }
 
-TEST(DueDate, CrossesTheEndOfAYear) {
+TEST(CallbackDueDate, CrossesTheEndOfAYear) {
   EXPECT_EQ(DueAfterJobCompleted(Utc(2023, 12, 31, 23, 59), CallbackPolicy{}),
             Utc(2024, 1, 2, 23, 59));
 }
 
-TEST(DueDate, CrossesTheEndOfFebruaryInALeapYear) {
+TEST(CallbackDueDate, CrossesTheEndOfFebruaryInALeapYear) {
   EXPECT_EQ(DueAfterJobCompleted(Utc(2024, 2, 28, 10, 0), CallbackPolicy{}),
             Utc(2024, 3, 1, 10, 0));
 }
 
-TEST(DueDate, CrossesTheEndOfFebruaryInACommonYear) {
+TEST(CallbackDueDate, CrossesTheEndOfFebruaryInACommonYear) {
   EXPECT_EQ(DueAfterJobCompleted(Utc(2023, 2, 28, 10, 0), CallbackPolicy{}),
             Utc(2023, 3, 2, 10, 0));
 }
 
-TEST(DueDate, ScheduledEventCarriesTheRuleAcrossTheYearEnd) {
+TEST(CallbackDueDate, ScheduledEventCarriesTheRuleAcrossTheYearEnd) {
   auto events = Decide(CallbackState{}, CompletedJob(Utc(2024, 12, 30, 18, 0)), kNow,
                        CallbackPolicy{});
   ASSERT_TRUE(events.ok()) << events.status();
@@ -192,20 +192,20 @@ TEST(EvolveCallback, ANewCallbackDoesNotExist) {
 
 // --- overdue ---
 
-TEST(Overdue, NotOverdueBeforeOrAtTheDueTime) {
+TEST(CallbackOverdue, NotOverdueBeforeOrAtTheDueTime) {
   const CallbackState state =
       Replay({ScheduledFor(CompletedJob(), Utc(2024, 5, 8, 9, 0))});
   EXPECT_FALSE(IsOverdue(state, Utc(2024, 5, 7)));
   EXPECT_FALSE(IsOverdue(state, Utc(2024, 5, 8, 9, 0)));
 }
 
-TEST(Overdue, OverdueOnceTheDueTimeHasPassed) {
+TEST(CallbackOverdue, OverdueOnceTheDueTimeHasPassed) {
   const CallbackState state =
       Replay({ScheduledFor(CompletedJob(), Utc(2024, 5, 8, 9, 0))});
   EXPECT_TRUE(IsOverdue(state, Utc(2024, 5, 8, 9, 1)));
 }
 
-TEST(Overdue, ACallbackThatDoesNotExistIsNeverOverdue) {
+TEST(CallbackOverdue, ACallbackThatDoesNotExistIsNeverOverdue) {
   EXPECT_FALSE(IsOverdue(CallbackState{}, Utc(2030, 1, 1)));
 }
 

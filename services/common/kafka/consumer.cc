@@ -63,6 +63,24 @@ bool IsKnownEvent(const EventEnvelope& envelope) {
   return true;
 }
 
+// "intake.ticket_opened": the payload's field and the event kind within it, for logs.
+std::string EventTypeName(const EventEnvelope& envelope) {
+  const google::protobuf::Reflection* reflection = envelope.GetReflection();
+  const google::protobuf::FieldDescriptor* field = reflection->GetOneofFieldDescriptor(
+      envelope, envelope.GetDescriptor()->FindOneofByName("payload"));
+  if (field == nullptr) return "unknown";
+  std::string name = field->name();
+  if (field->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE) return name;
+  const google::protobuf::Message& payload = reflection->GetMessage(envelope, field);
+  const google::protobuf::Descriptor* descriptor = payload.GetDescriptor();
+  for (int i = 0; i < descriptor->oneof_decl_count(); ++i) {
+    const google::protobuf::FieldDescriptor* kind =
+        payload.GetReflection()->GetOneofFieldDescriptor(payload, descriptor->oneof_decl(i));
+    name += "." + (kind != nullptr ? kind->name() : std::string("unknown"));
+  }
+  return name;
+}
+
 // With a bootstrap file (the dev broker), stored offsets are only meaningful on the broker they
 // were read from: a restarted dev broker starts empty and may hold the republished events at
 // other offsets. Each stored offset is therefore accompanied by the bootstrap list it belongs
@@ -151,9 +169,10 @@ int64_t EventConsumer::Impl::StartOffset(const std::string& topic, int32_t parti
   }
   absl::StatusOr<std::optional<int64_t>> offset = store.ConsumerOffset(group, topic, partition);
   if (!offset.ok()) {
-    log->error("consumer cannot read its offset group={} topic={} partition={}: {}; reading from "
-               "the start",
-               group, topic, partition, offset.status().ToString());
+    log->error(
+        "consumer cannot read its offset group={} topic={} partition={}: {}; reading from "
+        "the start",
+        group, topic, partition, offset.status().ToString());
     return RD_KAFKA_OFFSET_BEGINNING;
   }
   return offset->value_or(RD_KAFKA_OFFSET_BEGINNING);
@@ -237,8 +256,7 @@ bool EventConsumer::Impl::Connect() {
     return false;
   }
   rd_kafka_poll_set_consumer(client->get());
-  PartitionListPtr subscription(
-      rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  PartitionListPtr subscription(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (const auto& topic : topics) {
     rd_kafka_topic_partition_list_add(subscription.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
   }
@@ -252,8 +270,7 @@ bool EventConsumer::Impl::Connect() {
     return false;
   }
   next_bootstrap_check = Clock::now() + kBootstrapCheckInterval;
-  log->info("consumer connected group={} bootstrap={} topics={}", group, bootstrap,
-            topics.size());
+  log->info("consumer connected group={} bootstrap={} topics={}", group, bootstrap, topics.size());
   return true;
 }
 
@@ -286,9 +303,10 @@ void EventConsumer::Impl::HandleConsumerError(const rd_kafka_message_t& message)
       return;
     case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
     case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
-      log->info("consumer offset out of range group={} topic={} partition={}: reading from the "
-                "start",
-                group, message.rkt ? rd_kafka_topic_name(message.rkt) : "", message.partition);
+      log->info(
+          "consumer offset out of range group={} topic={} partition={}: reading from the "
+          "start",
+          group, message.rkt ? rd_kafka_topic_name(message.rkt) : "", message.partition);
       return;
     default:
       log->warn("consumer error group={} error={} {}", group, rd_kafka_err2name(message.err),
@@ -322,11 +340,11 @@ void EventConsumer::Impl::Retry(const std::string& topic, int32_t partition, int
   ++state.failures;
   const milliseconds backoff =
       std::min(kMaxRetryBackoff, kMinRetryBackoff * (1 << std::min(state.failures - 1, 5)));
-  log->warn("consumer will retry group={} topic={} partition={} offset={} event_id={} "
-            "event_type={} attempt={} backoff_ms={}: {}",
-            group, topic, partition, offset, event ? event->event_id() : "",
-            event ? event->aggregate_type() : "", state.failures, backoff.count(),
-            status.ToString());
+  log->warn(
+      "consumer will retry group={} topic={} partition={} offset={} event_id={} "
+      "event_type={} attempt={} backoff_ms={}: {}",
+      group, topic, partition, offset, event ? event->event_id() : "",
+      event ? EventTypeName(*event) : "", state.failures, backoff.count(), status.ToString());
   // Messages of this partition fetched after this one must wait for it; the seek drops them
   // from the local queue, resume_at guards against any that are already out of it.
   state.resume_at = offset;
@@ -353,18 +371,20 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
   if (message.payload == nullptr ||
       !event.ParseFromArray(message.payload, static_cast<int>(message.len))) {
     ++unknown;
-    log->error("consumer cannot decode a message group={} topic={} partition={} offset={} "
-               "bytes={}; skipping it",
-               group, topic, partition, offset, message.len);
+    log->error(
+        "consumer cannot decode a message group={} topic={} partition={} offset={} "
+        "bytes={}; skipping it",
+        group, topic, partition, offset, message.len);
     CommitPositionOnly(topic, partition, offset);
     return;
   }
   if (!IsKnownEvent(event)) {
     ++unknown;
-    log->info("consumer skips an event of unknown type group={} topic={} partition={} offset={} "
-              "event_id={} aggregate={}/{}",
-              group, topic, partition, offset, event.event_id(), event.aggregate_type(),
-              event.aggregate_id());
+    log->info(
+        "consumer skips an event of unknown type group={} topic={} partition={} offset={} "
+        "event_id={} event_type={} aggregate={}/{}",
+        group, topic, partition, offset, event.event_id(), EventTypeName(event),
+        event.aggregate_type(), event.aggregate_id());
     CommitPositionOnly(topic, partition, offset);
     return;
   }
@@ -377,9 +397,10 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
   }
   if (*inbox >= event.aggregate_version()) {
     ++skipped;
-    log->debug("consumer skips a duplicate group={} event_id={} aggregate={} version={} "
-               "applied_version={}",
-               group, event.event_id(), source.ToString(), event.aggregate_version(), *inbox);
+    log->debug(
+        "consumer skips a duplicate group={} event_id={} aggregate={} version={} "
+        "applied_version={}",
+        group, event.event_id(), source.ToString(), event.aggregate_version(), *inbox);
     CommitPositionOnly(topic, partition, offset);
     state.failures = 0;
     return;
@@ -407,10 +428,12 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
     Retry(topic, partition, offset, &event, status);
     return;
   }
-  log->warn("consumer rejected an event group={} topic={} partition={} offset={} event_id={} "
-            "aggregate={} version={} code={}: {}",
-            group, topic, partition, offset, event.event_id(), source.ToString(),
-            event.aggregate_version(), absl::StatusCodeToString(status.code()), std::string(status.message()));
+  log->warn(
+      "consumer rejected an event group={} topic={} partition={} offset={} event_id={} "
+      "event_type={} aggregate={} version={} code={}: {}",
+      group, topic, partition, offset, event.event_id(), EventTypeName(event), source.ToString(),
+      event.aggregate_version(), absl::StatusCodeToString(status.code()),
+      std::string(status.message()));
   Batch record = store.NewBatch();
   record.RecordInbox(source, event.aggregate_version());
   AddPosition(record, topic, partition, offset);

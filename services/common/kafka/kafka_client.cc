@@ -1,12 +1,12 @@
 #include "services/common/kafka/kafka_client.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
-
-#include <unistd.h>
 
 namespace fieldline::kafka_internal {
 namespace {
@@ -20,15 +20,23 @@ spdlog::level::level_enum LevelOf(int syslog_level) {
 }
 
 void LogToSpdlog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  KafkaLogger()->log(LevelOf(level), "client={} facility={} {}", rd_kafka_name(rk), facility,
-                     message);
+  spdlog::level::level_enum spd_level = LevelOf(level);
+  // A lost or refused connection: the client reconnects by itself, and the dev broker going
+  // away and coming back on other ports is routine.
+  if (spd_level > spdlog::level::warn && std::string_view(facility) == "FAIL") {
+    spd_level = spdlog::level::warn;
+  }
+  KafkaLogger()->log(spd_level, "client={} facility={} {}", rd_kafka_name(rk), facility, message);
 }
 
 // Errors the application does not handle itself (connection losses, all brokers down): the
-// client keeps retrying, so they are worth a warning, not more.
+// client keeps retrying, so they are worth a warning, not more. Transport errors repeat what
+// the FAIL log line already said.
 void LogError(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
-  KafkaLogger()->warn("client={} error={} {}", rd_kafka_name(rk),
-                      rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
+  const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  KafkaLogger()->log(
+      code == RD_KAFKA_RESP_ERR__TRANSPORT ? spdlog::level::debug : spdlog::level::warn,
+      "client={} error={} {}", rd_kafka_name(rk), rd_kafka_err2name(code), reason);
 }
 
 std::string Trim(std::string s) {

@@ -1,8 +1,8 @@
 #include "services/common/kafka/outbox_relay.h"
 
 #include <atomic>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -170,8 +170,10 @@ void OutboxRelay::Impl::OnError(rd_kafka_t* rk, int err, const char* reason, voi
     self->fatal = true;
     return;
   }
-  self->log->warn("relay topic={} error={} {}", self->topic,
-                  rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
+  const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  // Transport errors repeat the client's own FAIL log line.
+  self->log->log(code == RD_KAFKA_RESP_ERR__TRANSPORT ? spdlog::level::debug : spdlog::level::warn,
+                 "relay topic={} error={} {}", self->topic, rd_kafka_err2name(code), reason);
 }
 
 bool OutboxRelay::Impl::LoadState() {
@@ -271,9 +273,10 @@ bool OutboxRelay::Impl::EnsureProducer() {
 }
 
 void OutboxRelay::Impl::StartOver(const std::string& why) {
-  log->warn("relay detected a broker reset topic={} {}; publishing the whole log again "
-            "(was at cursor={})",
-            topic, why, state.cursor);
+  log->warn(
+      "relay detected a broker reset topic={} {}; publishing the whole log again "
+      "(was at cursor={})",
+      topic, why, state.cursor);
   state.cursor = 0;
   state.marks.clear();
   SaveState();
@@ -291,8 +294,8 @@ void OutboxRelay::Impl::CheckForReset() {
     int64_t high = 0;
     const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
         producer.get(), topic.c_str(), partition, &low, &high, kWatermarkTimeoutMs);
-    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
-        err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+        err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
       StartOver("partition=" + std::to_string(partition) + " missing (" + rd_kafka_err2name(err) +
                 ")");
       verified = true;
@@ -300,8 +303,8 @@ void OutboxRelay::Impl::CheckForReset() {
     }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // Broker unreachable: no verdict; try again later.
-      log->debug("relay cannot read partition end topic={} partition={} error={}", topic,
-                 partition, rd_kafka_err2name(err));
+      log->debug("relay cannot read partition end topic={} partition={} error={}", topic, partition,
+                 rd_kafka_err2name(err));
       return;
     }
     if (high < mark + 1) {
@@ -343,8 +346,7 @@ void OutboxRelay::Impl::PublishChunk(const std::vector<LogEntry>& entries) {
     rd_kafka_resp_err_t err;
     while (true) {
       err = rd_kafka_producev(
-          producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-          RD_KAFKA_V_KEY(key.data(), key.size()),
+          producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || stopping) break;
@@ -356,11 +358,13 @@ void OutboxRelay::Impl::PublishChunk(const std::vector<LogEntry>& entries) {
     }
   }
 
+  bool aborted = false;
   while (pending > 0) {
     rd_kafka_poll(producer.get(), 50);
     if (pending == 0) break;
     if (stopping || fatal || BootstrapChanged()) {
       AbortChunk();
+      aborted = true;
       break;
     }
   }
@@ -377,22 +381,27 @@ void OutboxRelay::Impl::PublishChunk(const std::vector<LogEntry>& entries) {
       first_failed = i;
     }
   }
-  state.cursor = first_failed == 0 ? entries.front().sequence - 1
-                                   : entries[first_failed - 1].sequence;
+  state.cursor =
+      first_failed == 0 ? entries.front().sequence - 1 : entries[first_failed - 1].sequence;
   SaveState();
   published = state.cursor;
 
-  if (first_failed < entries.size()) {
-    const Delivery& d = deliveries[first_failed];
+  if (first_failed == entries.size()) {
+    backoff = kMinBackoff;
+  } else if (aborted) {
+    // A new producer (new broker, or after a fatal error) sends the rest at once.
     if (!stopping) {
-      log->warn("relay delivery failed topic={} sequence={} event_id={} error={}; retrying from "
-                "there",
-                topic, entries[first_failed].sequence, entries[first_failed].event.event_id(),
-                d.done ? rd_kafka_err2name(d.error) : "aborted");
-      Backoff();
+      log->info("relay resends from sequence={} with a new producer topic={}",
+                entries[first_failed].sequence, topic);
     }
   } else {
-    backoff = kMinBackoff;
+    const Delivery& d = deliveries[first_failed];
+    log->warn(
+        "relay delivery failed topic={} sequence={} event_id={} error={}; retrying from "
+        "there",
+        topic, entries[first_failed].sequence, entries[first_failed].event.event_id(),
+        rd_kafka_err2name(d.error));
+    Backoff();
   }
 }
 

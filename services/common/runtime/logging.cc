@@ -27,6 +27,12 @@ absl::Status InitLogging(const std::string& service, const std::string& level) {
     escaped.push_back(c);
   }
   std::lock_guard<std::mutex> lock(LoggerMutex());
+  // spdlog's default logger writes to stdout, and loggers cloned from it (spdlog::info, other
+  // modules' loggers) would too; stdout is reserved for the READY line.
+  if (spdlog::default_logger() == nullptr || spdlog::default_logger()->name() != "fieldline") {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "fieldline", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
+  }
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l [%n] service=" + escaped + " %v");
   spdlog::set_level(parsed);
   spdlog::flush_on(spdlog::level::warn);

@@ -25,6 +25,7 @@ enum class Kind { kString, kBool };
 struct OptionSpec {
   std::string_view key;   // YAML key and the suffix of its environment variables
   std::string_view flag;  // command-line flag
+  std::string_view value_name;  // what --help shows after the flag
   Kind kind;
   bool in_file;       // may be set in the YAML file
   bool service_env;   // FIELDLINE_<SERVICE>_<KEY>
@@ -35,23 +36,23 @@ struct OptionSpec {
 // `auth_secret` has no flag (it would show in `ps`) and no file key (config files get shared):
 // it comes from the environment only.
 constexpr std::array<OptionSpec, 9> kOptions = {{
-    {"listen", "--listen", Kind::kString, true, true, false,
+    {"listen", "--listen", "HOST:PORT", Kind::kString, true, true, false,
      "host:port the gRPC server listens on (port 0: any free port)"},
-    {"data_dir", "--data-dir", Kind::kString, true, true, false,
+    {"data_dir", "--data-dir", "DIR", Kind::kString, true, true, false,
      "directory of the service's RocksDB event store (created if missing)"},
-    {"brokers", "--brokers", Kind::kString, true, true, true,
+    {"brokers", "--brokers", "LIST", Kind::kString, true, true, true,
      "Kafka bootstrap servers, host:port[,host:port...]; empty: read --brokers-file"},
-    {"brokers_file", "--brokers-file", Kind::kString, true, true, true,
+    {"brokers_file", "--brokers-file", "FILE", Kind::kString, true, true, true,
      "file holding the bootstrap list, written by the dev broker (used when --brokers is empty)"},
-    {"auth_secret_file", "--auth-secret-file", Kind::kString, true, true, true,
+    {"auth_secret_file", "--auth-secret-file", "FILE", Kind::kString, true, true, true,
      "file holding the HS256 secret access tokens are signed with"},
-    {"auth_secret", "", Kind::kString, false, false, true,
+    {"auth_secret", "", "", Kind::kString, false, false, true,
      "the token secret itself; overrides the secret file (environment only)"},
-    {"log_level", "--log-level", Kind::kString, true, true, true,
+    {"log_level", "--log-level", "LEVEL", Kind::kString, true, true, true,
      "trace, debug, info, warn, error, critical or off"},
-    {"relay_enabled", "--relay-enabled", Kind::kBool, true, true, false,
+    {"relay_enabled", "--relay-enabled", "BOOL", Kind::kBool, true, true, false,
      "publish this service's events to Kafka (true/false)"},
-    {"consumer_enabled", "--consumer-enabled", Kind::kBool, true, true, false,
+    {"consumer_enabled", "--consumer-enabled", "BOOL", Kind::kBool, true, true, false,
      "apply the other services' events from Kafka (true/false)"},
 }};
 
@@ -225,23 +226,33 @@ absl::Status ReadConfigFile(const std::string& path, std::map<std::string, Given
 }
 
 std::string Footer(const std::string& service, const ServiceConfig& defaults) {
-  std::ostringstream out;
-  out << "\nEvery option can also be set in the environment or in the YAML file named by "
-         "--config.\nPrecedence: flags > environment > config file > defaults.\n\n"
-      << "  config file key     environment                              default\n";
+  struct Row {
+    std::string key, env, def;
+  };
+  std::vector<Row> rows = {{"config file key", "environment", "default"}};
   for (const OptionSpec& option : kOptions) {
     std::string env;
     if (option.service_env) env = ServiceEnvName(service, option.key);
-    if (option.shared_env) env += (env.empty() ? "" : " or ") + SharedEnvName(option.key);
-    std::string key = option.in_file ? std::string(option.key) : "(none)";
-    std::string def = DefaultOf(option, defaults);
-    out << "  " << key << std::string(key.size() < 20 ? 20 - key.size() : 1, ' ') << env
-        << std::string(env.size() < 41 ? 41 - env.size() : 1, ' ') << (def.empty() ? "-" : def)
-        << "\n";
+    if (option.shared_env) env += (env.empty() ? "" : ", ") + SharedEnvName(option.key);
+    const std::string def = DefaultOf(option, defaults);
+    rows.push_back({option.in_file ? std::string(option.key) : "-", env, def.empty() ? "-" : def});
   }
-  out << "  (config file)       " << ServiceEnvName(service, "config") << "\n"
-      << "\nUnknown keys in the config file are an error. The auth secret file is created by "
-         "./scripts/run.sh.\n";
+  rows.push_back({"-", ServiceEnvName(service, "config"), "(the --config file)"});
+  size_t key_width = 0, env_width = 0;
+  for (const Row& row : rows) {
+    key_width = std::max(key_width, row.key.size());
+    env_width = std::max(env_width, row.env.size());
+  }
+  std::ostringstream out;
+  out << "\nEvery option can also be set in the environment or in the YAML file named by "
+         "--config.\nPrecedence: flags > environment (per-service name first) > config file > "
+         "defaults.\n\n";
+  for (const Row& row : rows) {
+    out << "  " << row.key << std::string(key_width - row.key.size() + 2, ' ') << row.env
+        << std::string(env_width - row.env.size() + 2, ' ') << row.def << "\n";
+  }
+  out << "\nUnknown keys in the config file are an error. ./scripts/run.sh creates the auth "
+         "secret file.\n";
   return out.str();
 }
 
@@ -266,14 +277,16 @@ absl::StatusOr<LoadedConfig> LoadServiceConfig(const std::string& service, int d
   std::string config_flag;
   app.add_option("--config", config_flag,
                  "YAML file with any of the keys below (env " + ServiceEnvName(service, "config") +
-                     ")");
+                     ")")
+      ->type_name("FILE");
   std::map<std::string, std::string> flag_values;
   for (const OptionSpec& option : kOptions) {
     if (option.flag.empty()) continue;
     std::string description(option.description);
     const std::string def = DefaultOf(option, defaults);
     if (!def.empty()) description += " [default: " + def + "]";
-    app.add_option(std::string(option.flag), flag_values[std::string(option.key)], description);
+    app.add_option(std::string(option.flag), flag_values[std::string(option.key)], description)
+        ->type_name(std::string(option.value_name));
   }
   app.footer(Footer(service, defaults));
   try {

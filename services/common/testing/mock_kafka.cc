@@ -1,17 +1,21 @@
 #include "services/common/testing/mock_kafka.h"
 
+#include <arpa/inet.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace fieldline::testing {
 namespace {
@@ -35,7 +39,9 @@ struct TopicDeleter {
   void operator()(rd_kafka_topic_t* topic) const { rd_kafka_topic_destroy(topic); }
 };
 struct MetadataDeleter {
-  void operator()(const rd_kafka_metadata_t* metadata) const { rd_kafka_metadata_destroy(metadata); }
+  void operator()(const rd_kafka_metadata_t* metadata) const {
+    rd_kafka_metadata_destroy(metadata);
+  }
 };
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 using ClientPtr = std::unique_ptr<rd_kafka_t, ClientDeleter>;
@@ -46,7 +52,8 @@ constexpr int kTimeoutMs = 10000;
 
 // Only errors reach the test's output; connection chatter of the helper clients does not.
 void LogErrorsOnly(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  if (level <= 3) std::fprintf(stderr, "[mock-kafka] %s %s: %s\n", rd_kafka_name(rk), facility, message);
+  if (level <= 3)
+    std::fprintf(stderr, "[mock-kafka] %s %s: %s\n", rd_kafka_name(rk), facility, message);
 }
 void IgnoreClientErrors(rd_kafka_t*, int, const char*, void*) {}
 
@@ -73,10 +80,54 @@ ClientPtr MustCreate(rd_kafka_type_t type, const std::map<std::string, std::stri
   }
   if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   rd_kafka_t* rk = rd_kafka_new(type, conf.get(), error, sizeof(error));
-  if (rk == nullptr) throw std::runtime_error(std::string("cannot create a Kafka client: ") + error);
+  if (rk == nullptr)
+    throw std::runtime_error(std::string("cannot create a Kafka client: ") + error);
   (void)conf.release();  // owned by rk now
   return ClientPtr(rk);
 }
+
+// librdkafka 2.0.2's mock cluster thread sometimes misses the wakeup for a control call (topic
+// creation, broker down/up) and notices it only at its next 1 s poll timeout, so each
+// such call randomly costs a second. Any activity on one of its listening sockets ends the poll
+// at once; while a control call is pending, this knocks on the first broker's port (a TCP
+// connect, closed straight away) every few milliseconds.
+class WakeupKnocker {
+ public:
+  explicit WakeupKnocker(const std::string& bootstrap) {
+    const std::string first = bootstrap.substr(0, bootstrap.find(','));
+    const size_t colon = first.rfind(':');
+    if (colon == std::string::npos) return;
+    address_.sin_family = AF_INET;
+    address_.sin_port = htons(static_cast<uint16_t>(std::stoi(first.substr(colon + 1))));
+    if (inet_pton(AF_INET, first.substr(0, colon).c_str(), &address_.sin_addr) != 1) return;
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~WakeupKnocker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(5), [&] { return done_; })) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      if (fd < 0) continue;
+      (void)::connect(fd, reinterpret_cast<const sockaddr*>(&address_), sizeof(address_));
+      ::close(fd);
+    }
+  }
+
+  sockaddr_in address_{};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // guarded by mu_
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -99,16 +150,19 @@ MockKafka::MockKafka(int partitions, std::vector<std::string> topics)
   impl_->handle = MustCreate(RD_KAFKA_PRODUCER, {{"log_level", "3"}, {"client.id", "mock-kafka"}});
   impl_->cluster = rd_kafka_mock_cluster_new(impl_->handle.get(), impl_->brokers);
   if (impl_->cluster == nullptr) throw std::runtime_error("cannot start librdkafka's mock cluster");
+  impl_->bootstrap = rd_kafka_mock_cluster_bootstraps(impl_->cluster);
+  WakeupKnocker knocker(impl_->bootstrap);
   for (const auto& topic : topics) {
     rd_kafka_resp_err_t err =
         rd_kafka_mock_topic_create(impl_->cluster, topic.c_str(), partitions, 1);
-    if (err) throw std::runtime_error("cannot create topic " + topic + ": " + rd_kafka_err2str(err));
+    if (err)
+      throw std::runtime_error("cannot create topic " + topic + ": " + rd_kafka_err2str(err));
   }
-  impl_->bootstrap = rd_kafka_mock_cluster_bootstraps(impl_->cluster);
 }
 
 MockKafka::~MockKafka() {
   impl_->producer.reset();
+  // Often takes a second (librdkafka's internal threads' own wakeups); the knocker cannot help.
   rd_kafka_mock_cluster_destroy(impl_->cluster);
   impl_->handle.reset();
 }
@@ -118,6 +172,7 @@ std::string MockKafka::bootstrap() const { return impl_->bootstrap; }
 rd_kafka_mock_cluster_t* MockKafka::cluster() { return impl_->cluster; }
 
 void MockKafka::SetAllBrokersDown(bool down) {
+  WakeupKnocker knocker(impl_->bootstrap);
   for (int32_t id = 1; id <= impl_->brokers; ++id) {
     if (down) {
       rd_kafka_mock_broker_set_down(impl_->cluster, id);
@@ -180,9 +235,9 @@ absl::StatusOr<std::vector<MockKafka::Message>> MockKafka::ReadTopic(
   std::unique_ptr<rd_kafka_topic_t, TopicDeleter> handle(
       rd_kafka_topic_new(consumer.get(), topic.c_str(), nullptr));
   const rd_kafka_metadata_t* raw_metadata = nullptr;
-  if (absl::Status s = FromKafka(
-          rd_kafka_metadata(consumer.get(), 0, handle.get(), &raw_metadata, kTimeoutMs),
-          "metadata of " + topic);
+  if (absl::Status s =
+          FromKafka(rd_kafka_metadata(consumer.get(), 0, handle.get(), &raw_metadata, kTimeoutMs),
+                    "metadata of " + topic);
       !s.ok()) {
     return s;
   }
@@ -198,7 +253,7 @@ absl::StatusOr<std::vector<MockKafka::Message>> MockKafka::ReadTopic(
     int64_t low = 0;
     int64_t high = 0;
     if (absl::Status s = FromKafka(rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(),
-                                                                     p, &low, &high, kTimeoutMs),
+                                                                    p, &low, &high, kTimeoutMs),
                                    "end of " + topic);
         !s.ok()) {
       return s;

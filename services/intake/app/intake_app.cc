@@ -9,6 +9,7 @@
 #include "services/common/core/errors.h"
 #include "services/common/core/strings.h"
 #include "services/intake/adapters/event_codec.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace fieldline::intake {
@@ -18,9 +19,13 @@ constexpr std::string_view kProjectionPrefix = "p/ticket/";
 constexpr char kSystemUser[] = "system:intake";
 constexpr char kSystemRole[] = "system";
 
+// Registered with spdlog (to stderr: stdout is for the READY line), so it takes the pattern and
+// level the runtime set with InitLogging.
 spdlog::logger& Log() {
-  static const std::shared_ptr<spdlog::logger> logger =
-      spdlog::default_logger()->clone("intake.app");
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    if (std::shared_ptr<spdlog::logger> existing = spdlog::get("intake.app")) return existing;
+    return spdlog::stderr_color_mt("intake.app");
+  }();
   return *logger;
 }
 

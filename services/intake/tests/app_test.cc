@@ -632,7 +632,7 @@ TEST_F(IntakeAppTest, TicketsSurviveClosingAndReopeningTheStore) {
 
 // ------------------------------------------------------------------------------------- codec
 
-TEST(EventCodec, EveryTicketEventRoundTrips) {
+TEST(IntakeEventCodec, EveryTicketEventRoundTrips) {
   TicketCustomer customer{"c-1", "Li Wei", "12345", "Road 1", GeoPoint{1.5, 2.5}};
   std::vector<TicketEvent> events = {
       TicketOpened{"t-1", customer, "washer", "noisy", Priority::kUrgent, "app", {{"A", 2}}},
@@ -648,7 +648,7 @@ TEST(EventCodec, EveryTicketEventRoundTrips) {
   EXPECT_EQ(DecodeTicketEvent(v1::IntakeEvent{}).status().code(), absl::StatusCode::kDataLoss);
 }
 
-TEST(EventCodec, TicketViewRoundTrips) {
+TEST(IntakeEventCodec, TicketViewRoundTrips) {
   TicketView view;
   view.state.ticket_id = "t-1";
   view.state.status = TicketStatus::kCompleted;

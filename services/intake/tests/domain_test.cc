@@ -71,13 +71,13 @@ void ExpectInvalid(const absl::StatusOr<T>& result, const std::string& field) {
 
 // ---------------------------------------------------------------------------------- OpenTicket
 
-TEST(OpenTicket, OpensTicketWithWhatTheAgentEntered) {
+TEST(IntakeTicketOpenTicket, OpensTicketWithWhatTheAgentEntered) {
   auto events = Decide(TicketState{}, ValidOpen(), kNow);
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_THAT(*events, ElementsAre(TicketEvent(kOpened)));
 }
 
-TEST(OpenTicket, TrimsTextAndDefaultsPriorityAndChannel) {
+TEST(IntakeTicketOpenTicket, TrimsTextAndDefaultsPriorityAndChannel) {
   OpenTicket c = ValidOpen();
   c.customer.name = "  Li Wei ";
   c.customer.phone = " 13800138000 ";
@@ -99,7 +99,7 @@ TEST(OpenTicket, TrimsTextAndDefaultsPriorityAndChannel) {
   EXPECT_THAT(opened.parts_needed, ElementsAre(PartLine{"BELT-2", 1}));
 }
 
-TEST(OpenTicket, AcceptsEveryChannelIgnoringCase) {
+TEST(IntakeTicketOpenTicket, AcceptsEveryChannelIgnoringCase) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"phone", "phone"},     {"web", "web"}, {"walk-in", "walk-in"}, {"partner", "partner"},
       {"app", "app"},         {" Walk-In ", "walk-in"}, {"WEB", "web"}};
@@ -112,7 +112,7 @@ TEST(OpenTicket, AcceptsEveryChannelIgnoringCase) {
   }
 }
 
-TEST(OpenTicket, RejectsUnknownChannel) {
+TEST(IntakeTicketOpenTicket, RejectsUnknownChannel) {
   OpenTicket c = ValidOpen();
   c.channel = "fax";
   auto result = Decide(TicketState{}, c, kNow);
@@ -120,7 +120,7 @@ TEST(OpenTicket, RejectsUnknownChannel) {
   EXPECT_THAT(std::string(result.status().message()), HasSubstr("fax"));
 }
 
-TEST(OpenTicket, KeepsEachGivenPriority) {
+TEST(IntakeTicketOpenTicket, KeepsEachGivenPriority) {
   for (Priority p : {Priority::kLow, Priority::kNormal, Priority::kHigh, Priority::kUrgent}) {
     OpenTicket c = ValidOpen();
     c.priority = p;
@@ -130,25 +130,25 @@ TEST(OpenTicket, KeepsEachGivenPriority) {
   }
 }
 
-TEST(OpenTicket, RejectsUnknownPriority) {
+TEST(IntakeTicketOpenTicket, RejectsUnknownPriority) {
   OpenTicket c = ValidOpen();
   c.priority = static_cast<Priority>(9);
   ExpectInvalid(Decide(TicketState{}, c, kNow), "priority");
 }
 
-TEST(OpenTicket, RejectsTicketThatWasAlreadyOpened) {
+TEST(IntakeTicketOpenTicket, RejectsTicketThatWasAlreadyOpened) {
   std::string message = ExpectError(Decide(Given({kOpened}), ValidOpen(), kNow),
                                     absl::StatusCode::kAlreadyExists, "ticket_id");
   EXPECT_THAT(message, HasSubstr("is open"));
 }
 
-TEST(OpenTicket, RequiresTicketId) {
+TEST(IntakeTicketOpenTicket, RequiresTicketId) {
   OpenTicket c = ValidOpen();
   c.ticket_id = "";
   ExpectInvalid(Decide(TicketState{}, c, kNow), "ticket_id");
 }
 
-TEST(OpenTicket, RequiresCustomerName) {
+TEST(IntakeTicketOpenTicket, RequiresCustomerName) {
   for (const char* name : {"", "   "}) {
     OpenTicket c = ValidOpen();
     c.customer.name = name;
@@ -156,13 +156,13 @@ TEST(OpenTicket, RequiresCustomerName) {
   }
 }
 
-TEST(OpenTicket, RequiresCustomerPhone) {
+TEST(IntakeTicketOpenTicket, RequiresCustomerPhone) {
   OpenTicket c = ValidOpen();
   c.customer.phone = "  ";
   ExpectInvalid(Decide(TicketState{}, c, kNow), "customer.phone");
 }
 
-TEST(OpenTicket, RejectsPhoneWithLetters) {
+TEST(IntakeTicketOpenTicket, RejectsPhoneWithLetters) {
   OpenTicket c = ValidOpen();
   c.customer.phone = "12ab5678";
   auto result = Decide(TicketState{}, c, kNow);
@@ -171,13 +171,13 @@ TEST(OpenTicket, RejectsPhoneWithLetters) {
               HasSubstr("The phone number 12ab5678 is not a phone number"));
 }
 
-TEST(OpenTicket, RejectsPlusAnywhereButAtTheStart) {
+TEST(IntakeTicketOpenTicket, RejectsPlusAnywhereButAtTheStart) {
   OpenTicket c = ValidOpen();
   c.customer.phone = "0086+13800138000";
   ExpectInvalid(Decide(TicketState{}, c, kNow), "customer.phone");
 }
 
-TEST(OpenTicket, RejectsPhoneWithTooFewOrTooManyDigits) {
+TEST(IntakeTicketOpenTicket, RejectsPhoneWithTooFewOrTooManyDigits) {
   for (const char* phone : {"1234", "+12 3-4", "123456789012345678901", "-- --"}) {
     OpenTicket c = ValidOpen();
     c.customer.phone = phone;
@@ -185,7 +185,7 @@ TEST(OpenTicket, RejectsPhoneWithTooFewOrTooManyDigits) {
   }
 }
 
-TEST(OpenTicket, AcceptsPhonesOfFiveToTwentyDigitsWithSpacesAndDashes) {
+TEST(IntakeTicketOpenTicket, AcceptsPhonesOfFiveToTwentyDigitsWithSpacesAndDashes) {
   for (const char* phone : {"12345", "+49 30 1234-5678", "12345678901234567890", "400-699-9999"}) {
     OpenTicket c = ValidOpen();
     c.customer.phone = phone;
@@ -194,13 +194,13 @@ TEST(OpenTicket, AcceptsPhonesOfFiveToTwentyDigitsWithSpacesAndDashes) {
   }
 }
 
-TEST(OpenTicket, RequiresCategory) {
+TEST(IntakeTicketOpenTicket, RequiresCategory) {
   OpenTicket c = ValidOpen();
   c.category = " ";
   ExpectInvalid(Decide(TicketState{}, c, kNow), "category");
 }
 
-TEST(OpenTicket, LimitsCategoryToSixtyFourCharacters) {
+TEST(IntakeTicketOpenTicket, LimitsCategoryToSixtyFourCharacters) {
   OpenTicket c = ValidOpen();
   c.category = std::string(64, 'x');
   EXPECT_TRUE(Decide(TicketState{}, c, kNow).ok());
@@ -208,7 +208,7 @@ TEST(OpenTicket, LimitsCategoryToSixtyFourCharacters) {
   ExpectInvalid(Decide(TicketState{}, c, kNow), "category");
 }
 
-TEST(OpenTicket, CountsCharactersNotBytes) {
+TEST(IntakeTicketOpenTicket, CountsCharactersNotBytes) {
   OpenTicket c = ValidOpen();
   std::string category;
   for (int i = 0; i < 64; ++i) category += "冰";  // 3 bytes each in UTF-8
@@ -218,7 +218,7 @@ TEST(OpenTicket, CountsCharactersNotBytes) {
   ExpectInvalid(Decide(TicketState{}, c, kNow), "category");
 }
 
-TEST(OpenTicket, LimitsSymptomToTwoThousandCharacters) {
+TEST(IntakeTicketOpenTicket, LimitsSymptomToTwoThousandCharacters) {
   OpenTicket c = ValidOpen();
   c.symptom = std::string(2000, 's');
   EXPECT_TRUE(Decide(TicketState{}, c, kNow).ok());
@@ -226,13 +226,13 @@ TEST(OpenTicket, LimitsSymptomToTwoThousandCharacters) {
   ExpectInvalid(Decide(TicketState{}, c, kNow), "symptom");
 }
 
-TEST(OpenTicket, SymptomIsOptional) {
+TEST(IntakeTicketOpenTicket, SymptomIsOptional) {
   OpenTicket c = ValidOpen();
   c.symptom = "";
   EXPECT_TRUE(Decide(TicketState{}, c, kNow).ok());
 }
 
-TEST(OpenTicket, LocationIsOptional) {
+TEST(IntakeTicketOpenTicket, LocationIsOptional) {
   OpenTicket c = ValidOpen();
   c.customer.location.reset();
   auto events = Decide(TicketState{}, c, kNow);
@@ -240,7 +240,7 @@ TEST(OpenTicket, LocationIsOptional) {
   EXPECT_FALSE(std::get<TicketOpened>(events->front()).customer.location.has_value());
 }
 
-TEST(OpenTicket, AcceptsLocationOnTheEdgesOfTheMap) {
+TEST(IntakeTicketOpenTicket, AcceptsLocationOnTheEdgesOfTheMap) {
   for (GeoPoint p : {GeoPoint{90, 180}, GeoPoint{-90, -180}, GeoPoint{0, 0}}) {
     OpenTicket c = ValidOpen();
     c.customer.location = p;
@@ -248,7 +248,7 @@ TEST(OpenTicket, AcceptsLocationOnTheEdgesOfTheMap) {
   }
 }
 
-TEST(OpenTicket, RejectsLatitudeOffTheMap) {
+TEST(IntakeTicketOpenTicket, RejectsLatitudeOffTheMap) {
   for (double lat : {90.0001, -91.0, std::numeric_limits<double>::quiet_NaN()}) {
     OpenTicket c = ValidOpen();
     c.customer.location = GeoPoint{lat, 10};
@@ -256,7 +256,7 @@ TEST(OpenTicket, RejectsLatitudeOffTheMap) {
   }
 }
 
-TEST(OpenTicket, RejectsLongitudeOffTheMap) {
+TEST(IntakeTicketOpenTicket, RejectsLongitudeOffTheMap) {
   for (double lng : {180.5, -181.0, std::numeric_limits<double>::infinity()}) {
     OpenTicket c = ValidOpen();
     c.customer.location = GeoPoint{10, lng};
@@ -264,13 +264,13 @@ TEST(OpenTicket, RejectsLongitudeOffTheMap) {
   }
 }
 
-TEST(OpenTicket, RejectsPartLineWithoutSku) {
+TEST(IntakeTicketOpenTicket, RejectsPartLineWithoutSku) {
   OpenTicket c = ValidOpen();
   c.parts_needed = {{"A-1", 1}, {"  ", 1}};
   ExpectInvalid(Decide(TicketState{}, c, kNow), "parts_needed[1].sku");
 }
 
-TEST(OpenTicket, RejectsPartLineWithoutPositiveQuantity) {
+TEST(IntakeTicketOpenTicket, RejectsPartLineWithoutPositiveQuantity) {
   for (int64_t quantity : {0, -3}) {
     OpenTicket c = ValidOpen();
     c.parts_needed = {{"A-1", quantity}};
@@ -280,7 +280,7 @@ TEST(OpenTicket, RejectsPartLineWithoutPositiveQuantity) {
   }
 }
 
-TEST(OpenTicket, AllowsAtMostFiftyPartLines) {
+TEST(IntakeTicketOpenTicket, AllowsAtMostFiftyPartLines) {
   OpenTicket c = ValidOpen();
   c.parts_needed.assign(50, PartLine{"A-1", 1});
   EXPECT_TRUE(Decide(TicketState{}, c, kNow).ok());
@@ -288,7 +288,7 @@ TEST(OpenTicket, AllowsAtMostFiftyPartLines) {
   ExpectInvalid(Decide(TicketState{}, c, kNow), "parts_needed");
 }
 
-TEST(OpenTicket, NoPartsNeededIsFine) {
+TEST(IntakeTicketOpenTicket, NoPartsNeededIsFine) {
   OpenTicket c = ValidOpen();
   c.parts_needed.clear();
   EXPECT_TRUE(Decide(TicketState{}, c, kNow).ok());
@@ -296,27 +296,27 @@ TEST(OpenTicket, NoPartsNeededIsFine) {
 
 // --------------------------------------------------------------------------- RecordJobAssigned
 
-TEST(RecordJobAssigned, SchedulesAnOpenTicket) {
+TEST(IntakeTicketRecordJobAssigned, SchedulesAnOpenTicket) {
   auto events = Decide(Given({kOpened}), RecordJobAssigned{kTicket, "job-1", "tech-1"}, kNow);
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_THAT(*events, ElementsAre(TicketEvent(kScheduled)));
 }
 
-TEST(RecordJobAssigned, UnknownTicketIsNotFound) {
+TEST(IntakeTicketRecordJobAssigned, UnknownTicketIsNotFound) {
   std::string message = ExpectError(
       Decide(TicketState{}, RecordJobAssigned{"nope", "job-1", "tech-1"}, kNow),
       absl::StatusCode::kNotFound, "ticket_id");
   EXPECT_EQ(message, "There is no ticket nope.");
 }
 
-TEST(RecordJobAssigned, SameAssignmentAgainChangesNothing) {
+TEST(IntakeTicketRecordJobAssigned, SameAssignmentAgainChangesNothing) {
   auto events =
       Decide(Given({kOpened, kScheduled}), RecordJobAssigned{kTicket, "job-1", "tech-1"}, kNow);
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_THAT(*events, IsEmpty());
 }
 
-TEST(RecordJobAssigned, AnotherTechnicianAfterSchedulingIsRefused) {
+TEST(IntakeTicketRecordJobAssigned, AnotherTechnicianAfterSchedulingIsRefused) {
   std::string message = ExpectError(
       Decide(Given({kOpened, kScheduled}), RecordJobAssigned{kTicket, "job-1", "tech-2"}, kNow),
       absl::StatusCode::kFailedPrecondition, "<none>");
@@ -324,7 +324,7 @@ TEST(RecordJobAssigned, AnotherTechnicianAfterSchedulingIsRefused) {
   EXPECT_THAT(message, HasSubstr("only an open ticket can be scheduled"));
 }
 
-TEST(RecordJobAssigned, TicketInProgressIsRefused) {
+TEST(IntakeTicketRecordJobAssigned, TicketInProgressIsRefused) {
   std::string message = ExpectError(
       Decide(Given({kOpened, kScheduled, kStarted}), RecordJobAssigned{kTicket, "job-1", "tech-1"},
              kNow),
@@ -332,7 +332,7 @@ TEST(RecordJobAssigned, TicketInProgressIsRefused) {
   EXPECT_THAT(message, HasSubstr("is in progress"));
 }
 
-TEST(RecordJobAssigned, CompletedTicketIsRefused) {
+TEST(IntakeTicketRecordJobAssigned, CompletedTicketIsRefused) {
   std::string message = ExpectError(
       Decide(Given({kOpened, kScheduled, kStarted, kCompleted}),
              RecordJobAssigned{kTicket, "job-2", "tech-1"}, kNow),
@@ -340,7 +340,7 @@ TEST(RecordJobAssigned, CompletedTicketIsRefused) {
   EXPECT_THAT(message, HasSubstr("is completed"));
 }
 
-TEST(RecordJobAssigned, RequiresJobAndTechnician) {
+TEST(IntakeTicketRecordJobAssigned, RequiresJobAndTechnician) {
   ExpectInvalid(Decide(Given({kOpened}), RecordJobAssigned{kTicket, "", "tech-1"}, kNow),
                 "job_id");
   ExpectInvalid(Decide(Given({kOpened}), RecordJobAssigned{kTicket, "job-1", ""}, kNow),
@@ -349,18 +349,18 @@ TEST(RecordJobAssigned, RequiresJobAndTechnician) {
 
 // ---------------------------------------------------------------------------- RecordJobStarted
 
-TEST(RecordJobStarted, StartsWorkOnAScheduledTicket) {
+TEST(IntakeTicketRecordJobStarted, StartsWorkOnAScheduledTicket) {
   auto events = Decide(Given({kOpened, kScheduled}), RecordJobStarted{kTicket, "job-1"}, kNow);
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_THAT(*events, ElementsAre(TicketEvent(kStarted)));
 }
 
-TEST(RecordJobStarted, UnknownTicketIsNotFound) {
+TEST(IntakeTicketRecordJobStarted, UnknownTicketIsNotFound) {
   ExpectError(Decide(TicketState{}, RecordJobStarted{"nope", "job-1"}, kNow),
               absl::StatusCode::kNotFound, "ticket_id");
 }
 
-TEST(RecordJobStarted, OpenTicketIsRefused) {
+TEST(IntakeTicketRecordJobStarted, OpenTicketIsRefused) {
   std::string message =
       ExpectError(Decide(Given({kOpened}), RecordJobStarted{kTicket, "job-1"}, kNow),
                   absl::StatusCode::kFailedPrecondition, "<none>");
@@ -368,28 +368,28 @@ TEST(RecordJobStarted, OpenTicketIsRefused) {
                          " is open; only a scheduled ticket can be started.");
 }
 
-TEST(RecordJobStarted, TicketAlreadyInProgressIsRefused) {
+TEST(IntakeTicketRecordJobStarted, TicketAlreadyInProgressIsRefused) {
   std::string message = ExpectError(
       Decide(Given({kOpened, kScheduled, kStarted}), RecordJobStarted{kTicket, "job-1"}, kNow),
       absl::StatusCode::kFailedPrecondition, "<none>");
   EXPECT_THAT(message, HasSubstr("is in progress"));
 }
 
-TEST(RecordJobStarted, AnotherJobIsRefused) {
+TEST(IntakeTicketRecordJobStarted, AnotherJobIsRefused) {
   std::string message = ExpectError(
       Decide(Given({kOpened, kScheduled}), RecordJobStarted{kTicket, "job-9"}, kNow),
       absl::StatusCode::kFailedPrecondition, "<none>");
   EXPECT_THAT(message, HasSubstr("job-1, not job job-9"));
 }
 
-TEST(RecordJobStarted, RequiresJob) {
+TEST(IntakeTicketRecordJobStarted, RequiresJob) {
   ExpectInvalid(Decide(Given({kOpened, kScheduled}), RecordJobStarted{kTicket, ""}, kNow),
                 "job_id");
 }
 
 // -------------------------------------------------------------------------- RecordJobCompleted
 
-TEST(RecordJobCompleted, CompletesATicketInProgressWithPartsAndResolution) {
+TEST(IntakeTicketRecordJobCompleted, CompletesATicketInProgressWithPartsAndResolution) {
   auto events = Decide(Given({kOpened, kScheduled, kStarted}),
                        RecordJobCompleted{kTicket, "job-1", {{"COMP-100", 1}},
                                           " Replaced the compressor. "},
@@ -398,12 +398,12 @@ TEST(RecordJobCompleted, CompletesATicketInProgressWithPartsAndResolution) {
   EXPECT_THAT(*events, ElementsAre(TicketEvent(kCompleted)));
 }
 
-TEST(RecordJobCompleted, UnknownTicketIsNotFound) {
+TEST(IntakeTicketRecordJobCompleted, UnknownTicketIsNotFound) {
   ExpectError(Decide(TicketState{}, RecordJobCompleted{"nope", "job-1", {}, ""}, kNow),
               absl::StatusCode::kNotFound, "ticket_id");
 }
 
-TEST(RecordJobCompleted, ScheduledTicketIsRefused) {
+TEST(IntakeTicketRecordJobCompleted, ScheduledTicketIsRefused) {
   std::string message = ExpectError(
       Decide(Given({kOpened, kScheduled}), RecordJobCompleted{kTicket, "job-1", {}, ""}, kNow),
       absl::StatusCode::kFailedPrecondition, "<none>");
@@ -411,7 +411,7 @@ TEST(RecordJobCompleted, ScheduledTicketIsRefused) {
                          " is scheduled; only a ticket in progress can be completed.");
 }
 
-TEST(RecordJobCompleted, CompletedTicketIsRefused) {
+TEST(IntakeTicketRecordJobCompleted, CompletedTicketIsRefused) {
   std::string message =
       ExpectError(Decide(Given({kOpened, kScheduled, kStarted, kCompleted}),
                          RecordJobCompleted{kTicket, "job-1", {}, ""}, kNow),
@@ -419,13 +419,13 @@ TEST(RecordJobCompleted, CompletedTicketIsRefused) {
   EXPECT_THAT(message, HasSubstr("is completed"));
 }
 
-TEST(RecordJobCompleted, AnotherJobIsRefused) {
+TEST(IntakeTicketRecordJobCompleted, AnotherJobIsRefused) {
   ExpectError(Decide(Given({kOpened, kScheduled, kStarted}),
                      RecordJobCompleted{kTicket, "job-9", {}, ""}, kNow),
               absl::StatusCode::kFailedPrecondition, "<none>");
 }
 
-TEST(RecordJobCompleted, RejectsPartsUsedWithoutPositiveQuantity) {
+TEST(IntakeTicketRecordJobCompleted, RejectsPartsUsedWithoutPositiveQuantity) {
   ExpectInvalid(Decide(Given({kOpened, kScheduled, kStarted}),
                        RecordJobCompleted{kTicket, "job-1", {{"A-1", 1}, {"A-2", 0}}, ""}, kNow),
                 "parts_used[1].quantity");
@@ -434,7 +434,7 @@ TEST(RecordJobCompleted, RejectsPartsUsedWithoutPositiveQuantity) {
                 "parts_used[0].sku");
 }
 
-TEST(RecordJobCompleted, RequiresJob) {
+TEST(IntakeTicketRecordJobCompleted, RequiresJob) {
   ExpectInvalid(Decide(Given({kOpened, kScheduled, kStarted}),
                        RecordJobCompleted{kTicket, "", {}, ""}, kNow),
                 "job_id");
@@ -442,7 +442,7 @@ TEST(RecordJobCompleted, RequiresJob) {
 
 // ---------------------------------------------------------------------------- Evolve / Project
 
-TEST(Evolve, FollowsTheTicketThroughItsLife) {
+TEST(IntakeTicketEvolve, FollowsTheTicketThroughItsLife) {
   TicketState state = Given({kOpened});
   EXPECT_EQ(state.status, TicketStatus::kOpen);
   EXPECT_EQ(state.ticket_id, kTicket);
@@ -464,7 +464,7 @@ TEST(Evolve, FollowsTheTicketThroughItsLife) {
   EXPECT_EQ(state.category, "refrigerator");  // intake facts stay
 }
 
-TEST(Project, RecordsVersionAndWhenTheTicketWasOpenedAndLastChanged) {
+TEST(IntakeTicketProject, RecordsVersionAndWhenTheTicketWasOpenedAndLastChanged) {
   TicketView view;
   view = Project(view, kOpened, 1, kNow);
   view = Project(view, kScheduled, 2, kNow + absl::Hours(1));
@@ -474,14 +474,14 @@ TEST(Project, RecordsVersionAndWhenTheTicketWasOpenedAndLastChanged) {
   EXPECT_EQ(view.state.status, TicketStatus::kScheduled);
 }
 
-TEST(TicketStatusName, NamesEveryState) {
+TEST(IntakeTicketStatusName, NamesEveryState) {
   EXPECT_EQ(TicketStatusName(TicketStatus::kOpen), "open");
   EXPECT_EQ(TicketStatusName(TicketStatus::kScheduled), "scheduled");
   EXPECT_EQ(TicketStatusName(TicketStatus::kInProgress), "in progress");
   EXPECT_EQ(TicketStatusName(TicketStatus::kCompleted), "completed");
 }
 
-TEST(TicketIdOf, NamesTheTicketOfEveryEvent) {
+TEST(IntakeTicketIdOf, NamesTheTicketOfEveryEvent) {
   for (const TicketEvent& e : std::vector<TicketEvent>{kOpened, kScheduled, kStarted, kCompleted}) {
     EXPECT_EQ(TicketIdOf(e), kTicket);
   }

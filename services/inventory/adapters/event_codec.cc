@@ -53,6 +53,7 @@ LocationInfo FromProto(const pb::Location& location) {
       .kind = FromProto(location.kind()),
       .name = location.name(),
       .owner_technician_id = location.owner_technician_id(),
+      .position = std::nullopt,
       .address = location.address(),
   };
   if (location.has_position()) {

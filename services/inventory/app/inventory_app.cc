@@ -11,6 +11,7 @@
 #include "services/common/core/errors.h"
 #include "services/common/core/ids.h"
 #include "services/common/core/strings.h"
+#include "services/inventory/domain/validation.h"
 #include "spdlog/spdlog.h"
 
 namespace fieldline::inventory {
@@ -99,16 +100,21 @@ absl::StatusOr<std::optional<Message>> GetMessage(const EventStore& store, const
   return std::optional<Message>(std::move(message));
 }
 
+// The correlation id reactions carry on: the source's, or the source itself if it has none.
+std::string CorrelationOf(const EventEnvelope& source) {
+  return source.correlation_id().empty() ? source.event_id() : source.correlation_id();
+}
+
 // Part lines of a scheduling event, summed per SKU; malformed lines are logged and left out.
 std::map<std::string, int64_t> LinesBySku(
     const google::protobuf::RepeatedPtrField<common::v1::PartLine>& lines, const char* field,
-    const std::string& job_id, spdlog::logger& log) {
+    const std::string& job_id, const std::string& correlation_id, spdlog::logger& log) {
   std::map<std::string, int64_t> by_sku;
   for (int i = 0; i < lines.size(); ++i) {
     const common::v1::PartLine& line = lines[i];
-    if (line.sku().empty() || line.quantity() <= 0) {
-      log.warn("skipping part line event=scheduling job={} line={}[{}] sku={} quantity={}",
-               job_id, field, i, line.sku(), line.quantity());
+    if (!ValidateId("sku", "SKU", line.sku()).ok() || line.quantity() <= 0) {
+      log.warn("skipping malformed part line job={} line={}[{}] sku={} quantity={} correlation={}",
+               job_id, field, i, line.sku(), line.quantity(), correlation_id);
       continue;
     }
     by_sku[line.sku()] += line.quantity();
@@ -122,7 +128,7 @@ std::map<std::string, int64_t> LinesBySku(
 struct InventoryApp::Reaction {
   const EventEnvelope& source;
   int next_ordinal = 1;
-  pb::JobParts job_parts;
+  pb::JobParts job_parts = {};
   bool job_parts_changed = false;
 
   std::string NextEventId() {
@@ -198,7 +204,8 @@ absl::StatusOr<PartState> InventoryApp::AppendPartEvents(Batch& batch, const Eve
     envelopes.push_back(std::move(envelope));
     state = Evolve(std::move(state), event);
   }
-  if (absl::Status s = batch.Append(PartKey(state.info.sku), expected_version, std::move(envelopes));
+  if (absl::Status s =
+          batch.Append(PartKey(state.info.sku), expected_version, std::move(envelopes));
       !s.ok()) {
     return s;
   }
@@ -252,8 +259,8 @@ absl::StatusOr<CommandAck> InventoryApp::RegisterPart(const CommandMeta& meta,
       meta.request_id, {PartKey(sku)}, [&](Batch& batch) -> absl::StatusOr<CommandAck> {
         absl::StatusOr<PartState> state = LoadPart(sku);
         if (!state.ok()) return state.status();
-        if (absl::Status s = CheckExpectedVersion(expected_version, state->version,
-                                                  absl::StrCat("Part ", sku));
+        if (absl::Status s =
+                CheckExpectedVersion(expected_version, state->version, absl::StrCat("Part ", sku));
             !s.ok()) {
           return s;
         }
@@ -277,8 +284,8 @@ absl::StatusOr<CommandAck> InventoryApp::ReceiveStock(const CommandMeta& meta,
       meta.request_id, {PartKey(sku)}, [&](Batch& batch) -> absl::StatusOr<CommandAck> {
         absl::StatusOr<PartState> state = LoadPart(sku);
         if (!state.ok()) return state.status();
-        if (absl::Status s = CheckExpectedVersion(expected_version, state->version,
-                                                  absl::StrCat("Part ", sku));
+        if (absl::Status s =
+                CheckExpectedVersion(expected_version, state->version, absl::StrCat("Part ", sku));
             !s.ok()) {
           return s;
         }
@@ -342,19 +349,20 @@ absl::StatusOr<pb::ListLocationsResponse> InventoryApp::ListLocations(
   pb::ListLocationsResponse response;
   bool more = false;
   const pb::LocationKind wanted = ToProto(kind);
-  absl::Status status = store_.Scan(
-      kLocationPrefix, page.page_token.empty() ? "" : kLocationPrefix + page.page_token,
-      [&](std::string_view /*key*/, std::string_view value) {
-        pb::Location location;
-        location.ParseFromArray(value.data(), static_cast<int>(value.size()));
-        if (kind != LocationKind::kUnspecified && location.kind() != wanted) return true;
-        if (response.locations_size() == *size) {
-          more = true;
-          return false;
-        }
-        *response.add_locations() = std::move(location);
-        return true;
-      });
+  absl::Status status =
+      store_.Scan(kLocationPrefix, page.page_token.empty() ? "" : kLocationPrefix + page.page_token,
+                  [&](std::string_view /*key*/, std::string_view value) {
+                    pb::Location location;
+                    location.ParseFromArray(value.data(), static_cast<int>(value.size()));
+                    if (kind != LocationKind::kUnspecified && location.kind() != wanted)
+                      return true;
+                    if (response.locations_size() == *size) {
+                      more = true;
+                      return false;
+                    }
+                    *response.add_locations() = std::move(location);
+                    return true;
+                  });
   if (!status.ok()) return status;
   if (more) response.set_next_page_token(response.locations().rbegin()->location_id());
   return response;
@@ -394,8 +402,7 @@ EventEnvelope ReactionEnvelope(const EventEnvelope& source, absl::Time now) {
   CommandMeta meta;
   meta.actor = Actor{kSystemActor, "system"};
   meta.now = now;
-  meta.correlation_id =
-      source.correlation_id().empty() ? source.event_id() : source.correlation_id();
+  meta.correlation_id = CorrelationOf(source);
   meta.causation_id = source.event_id();
   return NewEnvelope(meta);
 }
@@ -410,7 +417,7 @@ absl::Status InventoryApp::ReserveForAssignedJob(const EventEnvelope& source, Ba
     batch.Put(kTechnicianVanPrefix + assigned.technician_id(), assigned.van_location_id());
   }
   const std::map<std::string, int64_t> needed =
-      LinesBySku(assigned.parts_needed(), "parts_needed", job_id, *log_);
+      LinesBySku(assigned.parts_needed(), "parts_needed", job_id, CorrelationOf(source), *log_);
   if (needed.empty()) return absl::OkStatus();
   std::string van = assigned.van_location_id();
   if (van.empty()) {
@@ -438,8 +445,7 @@ absl::Status InventoryApp::ReserveForAssignedJob(const EventEnvelope& source, Ba
       continue;
     }
     absl::StatusOr<std::vector<PartEvent>> events =
-        Decide(*state, ReserveForJob{sku, job_id, quantity, van},
-               clock_.Now());
+        Decide(*state, ReserveForJob{sku, job_id, quantity, van}, clock_.Now());
     if (!events.ok()) {
       log_->warn("cannot reserve parts job={} sku={} reason=\"{}\" correlation={}", job_id, sku,
                  AsStd(events.status().message()), base.correlation_id());
@@ -460,7 +466,7 @@ absl::Status InventoryApp::SettleCompletedJob(const EventEnvelope& source, Batch
   const std::string& job_id = completed.job_id();
   if (job_id.empty()) return InvalidArgument("job_id", "A job completion without a job id.");
   const std::map<std::string, int64_t> used =
-      LinesBySku(completed.parts_used(), "parts_used", job_id, *log_);
+      LinesBySku(completed.parts_used(), "parts_used", job_id, CorrelationOf(source), *log_);
 
   // The job parts view is written only by reactions, which run one at a time on the consumer
   // thread, so reading it before taking the part locks is safe.

@@ -163,8 +163,7 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rece
   }
   if (!state.registered()) return NoSuchPart(command.sku);
   if (!command.location) {
-    return NotFound("location_id",
-                    absl::StrCat("There is no location ", command.location_id, "."));
+    return NotFound("location_id", absl::StrCat("There is no location ", command.location_id, "."));
   }
   const int64_t cost =
       command.unit_cost_minor == 0 ? state.info.unit_cost_minor : command.unit_cost_minor;
@@ -173,8 +172,8 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rece
       .location_id = command.location_id,
       .quantity = command.quantity,
       .unit_cost_minor = cost,
-      .average_cost_minor = MovingAverageCost(state.TotalOnHand(), state.average_cost_minor,
-                                              command.quantity, cost),
+      .average_cost_minor =
+          MovingAverageCost(state.TotalOnHand(), state.average_cost_minor, command.quantity, cost),
   }};
 }
 
@@ -220,12 +219,12 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Cons
   if (Sum(free) < remaining) {
     int64_t available = 0;
     for (const auto& [location_id, level] : state.stock) available += level.available();
-    return FailedPrecondition(absl::StrCat(
-        "Job ", command.job_id, " used ", command.quantity, " ", state.info.unit, " of ",
-        state.info.sku, ", but only ", from_reservations, " ",
-        from_reservations == 1 ? "was" : "were", " reserved for it and ", available, " more ",
-        available == 1 ? "is" : "are", " available", AvailableWhere(state),
-        "; stock cannot go negative."));
+    return FailedPrecondition(
+        absl::StrCat("Job ", command.job_id, " used ", command.quantity, " ", state.info.unit,
+                     " of ", state.info.sku, ", but only ", from_reservations, " ",
+                     from_reservations == 1 ? "was" : "were", " reserved for it and ", available,
+                     " more ", available == 1 ? "is" : "are", " available", AvailableWhere(state),
+                     "; stock cannot go negative."));
   }
   for (const Take& t : free) {
     auto same = std::find_if(takes.begin(), takes.end(),

@@ -9,13 +9,14 @@ namespace fieldline::inventory {
 absl::Status ValidateId(std::string_view field, const std::string& what, const std::string& value) {
   if (value.empty()) return InvalidArgument(field, absl::StrCat("The ", what, " is required."));
   if (value.size() > kMaxIdLength) {
-    return InvalidArgument(field, absl::StrCat("The ", what, " is longer than ", kMaxIdLength,
-                                               " characters."));
+    return InvalidArgument(
+        field, absl::StrCat("The ", what, " is longer than ", kMaxIdLength, " characters."));
   }
   for (char c : value) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
-      return InvalidArgument(field, absl::StrCat("The ", what, " \"", value,
-                                                 "\" may contain only letters, digits, '-' and '_'."));
+      return InvalidArgument(field,
+                             absl::StrCat("The ", what, " \"", value,
+                                          "\" may contain only letters, digits, '-' and '_'."));
     }
   }
   return absl::OkStatus();

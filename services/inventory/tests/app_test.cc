@@ -50,10 +50,9 @@ class InventoryAppTest : public ::testing::Test {
     return events.ok() ? *events : std::vector<EventEnvelope>{};
   }
 
-  void RegisterLocation(const std::string& id, LocationKind kind,
-                        const std::string& owner = "") {
-    LocationInfo location{.location_id = id, .kind = kind, .name = "Location " + id,
-                          .owner_technician_id = owner};
+  void RegisterLocation(const std::string& id, LocationKind kind, const std::string& owner = "") {
+    LocationInfo location{
+        .location_id = id, .kind = kind, .name = "Location " + id, .owner_technician_id = owner};
     auto ack = app_->RegisterLocation(Meta("loc-" + id), {location});
     ASSERT_TRUE(ack.ok()) << ack.status();
   }
@@ -64,10 +63,9 @@ class InventoryAppTest : public ::testing::Test {
   }
   void Receive(const std::string& sku, const std::string& location, int64_t quantity,
                int64_t cost = 0) {
-    auto ack = app_->ReceiveStock(Meta("recv-" + sku + "-" + location + "-" +
-                                       std::to_string(++receipts_)),
-                                  {.sku = sku, .location_id = location, .quantity = quantity,
-                                   .unit_cost_minor = cost});
+    auto ack = app_->ReceiveStock(
+        Meta("recv-" + sku + "-" + location + "-" + std::to_string(++receipts_)),
+        {.sku = sku, .location_id = location, .quantity = quantity, .unit_cost_minor = cost});
     ASSERT_TRUE(ack.ok()) << ack.status();
   }
 
@@ -159,8 +157,11 @@ class InventoryAppTest : public ::testing::Test {
 // --- commands ---------------------------------------------------------------------------------
 
 TEST_F(InventoryAppTest, RegisterLocationAppendsEventAndProjection) {
-  LocationInfo van{.location_id = "VAN-7", .kind = LocationKind::kVan, .name = "Van 7",
-                   .owner_technician_id = "tech-7", .position = GeoPoint{31.2, 121.5}};
+  LocationInfo van{.location_id = "VAN-7",
+                   .kind = LocationKind::kVan,
+                   .name = "Van 7",
+                   .owner_technician_id = "tech-7",
+                   .position = GeoPoint{31.2, 121.5}};
   auto ack = app_->RegisterLocation(Meta("r1"), {van});
   ASSERT_TRUE(ack.ok()) << ack.status();
   EXPECT_EQ(ack->aggregate_id(), "VAN-7");
@@ -221,8 +222,8 @@ TEST_F(InventoryAppTest, DuplicatePartIsAlreadyExists) {
 
 TEST_F(InventoryAppTest, RegisterPartProjectsCatalogueWithDefaultUnit) {
   auto ack = app_->RegisterPart(
-      Meta("p1"), {PartInfo{.sku = "FLT-1", .name = "Filter", .unit_cost_minor = 1200,
-                            .price_minor = 2500}});
+      Meta("p1"),
+      {PartInfo{.sku = "FLT-1", .name = "Filter", .unit_cost_minor = 1200, .price_minor = 2500}});
   ASSERT_TRUE(ack.ok()) << ack.status();
   auto stock = app_->GetPartStock("FLT-1");
   ASSERT_TRUE(stock.ok()) << stock.status();
@@ -298,16 +299,16 @@ TEST_F(InventoryAppTest, ReceiveZeroIsInvalidAndWritesNothing) {
 TEST_F(InventoryAppTest, StaleExpectedVersionIsAbortedAndWritesNothing) {
   GivenStock();
   Receive("FLT-1", "WH-1", 3);  // Part FLT-1 is at version 2
-  auto ack = app_->ReceiveStock(Meta("stale"),
-                                {.sku = "FLT-1", .location_id = "WH-1", .quantity = 1},
-                                /*expected_version=*/1);
+  auto ack =
+      app_->ReceiveStock(Meta("stale"), {.sku = "FLT-1", .location_id = "WH-1", .quantity = 1},
+                         /*expected_version=*/1);
   EXPECT_EQ(ack.status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(Stream("Part", "FLT-1").size(), 2u);
   EXPECT_EQ(StockAt("FLT-1", "WH-1").on_hand(), 3);
 
-  auto current = app_->ReceiveStock(Meta("fresh"),
-                                    {.sku = "FLT-1", .location_id = "WH-1", .quantity = 1},
-                                    /*expected_version=*/2);
+  auto current =
+      app_->ReceiveStock(Meta("fresh"), {.sku = "FLT-1", .location_id = "WH-1", .quantity = 1},
+                         /*expected_version=*/2);
   ASSERT_TRUE(current.ok()) << current.status();
   EXPECT_EQ(current->version(), 3);
 }
@@ -356,8 +357,7 @@ TEST_F(InventoryAppTest, ListPartsPagesInSkuOrder) {
 }
 
 TEST_F(InventoryAppTest, ListPartsRejectsNegativePageSize) {
-  EXPECT_EQ(app_->ListParts({.page_size = -1}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(app_->ListParts({.page_size = -1}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(InventoryAppTest, ListLocationsFiltersByKindAndPages) {
@@ -371,8 +371,7 @@ TEST_F(InventoryAppTest, ListLocationsFiltersByKindAndPages) {
   EXPECT_EQ(first->locations(0).location_id(), "VAN-1");
   EXPECT_EQ(first->locations(1).location_id(), "VAN-2");
   EXPECT_EQ(first->next_page_token(), "VAN-2");
-  auto second =
-      app_->ListLocations(LocationKind::kVan, {.page_size = 2, .page_token = "VAN-2"});
+  auto second = app_->ListLocations(LocationKind::kVan, {.page_size = 2, .page_token = "VAN-2"});
   ASSERT_TRUE(second.ok()) << second.status();
   ASSERT_EQ(second->locations_size(), 1);
   EXPECT_EQ(second->locations(0).location_id(), "VAN-3");
@@ -440,13 +439,18 @@ TEST_F(InventoryAppTest, ReassignedJobIsNotReservedTwice) {
   EXPECT_EQ(Stream("Part", "FLT-1").size(), 3u);
 }
 
-TEST_F(InventoryAppTest, JobAssignedReservesEverySkuAndSkipsUnknownOnes) {
+TEST_F(InventoryAppTest, JobAssignedReservesEverySkuAndSkipsUnknownOrMalformedLines) {
   GivenStock();
   Receive("FLT-1", "WH-1", 3);
   Receive("PMP-2", "SC-1", 3);
-  ASSERT_TRUE(
-      ApplyAndCommit(JobAssigned("J1", 2, {{"FLT-1", 1}, {"NOPE", 4}, {"PMP-2", 1}, {"FLT-1", 1}}))
-          .ok());
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", 2,
+                                         {{"FLT-1", 1},
+                                          {"NOPE", 4},
+                                          {"PMP-2", 1},
+                                          {"FLT-1", 1},
+                                          {"FLT-1", 0},
+                                          {"bad sku", 1}}))
+                  .ok());
   EXPECT_EQ(StockAt("FLT-1", "WH-1").reserved(), 2);  // both FLT-1 lines, summed
   EXPECT_EQ(StockAt("PMP-2", "SC-1").reserved(), 1);
   EXPECT_THAT(Stream("Part", "NOPE"), IsEmpty());

@@ -35,12 +35,17 @@ void ExpectError(const absl::Status& status, absl::StatusCode code, const std::s
 // Location
 
 LocationInfo Warehouse(const std::string& id = "WH-1") {
-  return {.location_id = id, .kind = LocationKind::kWarehouse, .name = "Central warehouse",
-          .position = GeoPoint{31.23, 121.47}, .address = "1 Dock Road"};
+  return {.location_id = id,
+          .kind = LocationKind::kWarehouse,
+          .name = "Central warehouse",
+          .position = GeoPoint{31.23, 121.47},
+          .address = "1 Dock Road"};
 }
 
 LocationInfo Van(const std::string& id, const std::string& owner) {
-  return {.location_id = id, .kind = LocationKind::kVan, .name = "Van " + id,
+  return {.location_id = id,
+          .kind = LocationKind::kVan,
+          .name = "Van " + id,
           .owner_technician_id = owner};
 }
 
@@ -138,7 +143,10 @@ TEST(LocationEvolve, RecordsTheLocationAndVersion) {
 // Part: catalogue
 
 PartInfo Filter() {
-  return {.sku = "FLT-1", .name = "Water filter", .unit = "pcs", .unit_cost_minor = 1200,
+  return {.sku = "FLT-1",
+          .name = "Water filter",
+          .unit = "pcs",
+          .unit_cost_minor = 1200,
           .price_minor = 2500};
 }
 
@@ -224,8 +232,11 @@ TEST(RegisterPart, DuplicateIsAlreadyExists) {
 // Part: receiving stock
 
 ReceiveStock Receive(const std::string& location_id, int64_t quantity, int64_t cost) {
-  return {.sku = "FLT-1", .location_id = location_id, .quantity = quantity,
-          .unit_cost_minor = cost, .location = Warehouse(location_id)};
+  return {.sku = "FLT-1",
+          .location_id = location_id,
+          .quantity = quantity,
+          .unit_cost_minor = cost,
+          .location = Warehouse(location_id)};
 }
 
 TEST(ReceiveStock, FirstReceiptSetsTheAverageToItsCost) {
@@ -331,9 +342,8 @@ TEST(ReserveForJob, TakesFromTheVanFirst) {
 }
 
 TEST(ReserveForJob, SplitsVanThenMostAvailable) {
-  auto state = Stocked({{"FLT-1", "SC-1", 2, 1, 1},
-                        {"FLT-1", "WH-1", 5, 1, 1},
-                        {"FLT-1", "VAN-7", 1, 1, 1}});
+  auto state = Stocked(
+      {{"FLT-1", "SC-1", 2, 1, 1}, {"FLT-1", "WH-1", 5, 1, 1}, {"FLT-1", "VAN-7", 1, 1, 1}});
   auto events = Decide(state, Reserve("J1", 7), kNow);
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_THAT(*events, ElementsAre(PartEvent{PartsReserved{"FLT-1", "VAN-7", "J1", 1}},

@@ -193,7 +193,8 @@ pb::SchedulingEvent ToProto(const JobEvent& event) {
 
 absl::StatusOr<TechnicianEvent> TechnicianEventFromProto(const pb::SchedulingEvent& event) {
   if (event.kind_case() != pb::SchedulingEvent::kTechnicianRegistered) {
-    return absl::DataLossError("A technician's stream holds an event that is not a technician event.");
+    return absl::DataLossError(
+        "A technician's stream holds an event that is not a technician event.");
   }
   const pb::TechnicianRegistered& p = event.technician_registered();
   return TechnicianRegistered{.technician_id = p.technician_id(),
@@ -217,14 +218,15 @@ absl::StatusOr<JobEvent> JobEventFromProto(const pb::SchedulingEvent& event) {
     }
     case pb::SchedulingEvent::kJobAssigned: {
       const pb::JobAssigned& p = event.job_assigned();
-      return JobAssigned{.job_id = p.job_id(),
-                         .ticket_id = p.ticket_id(),
-                         .technician_id = p.technician_id(),
-                         .van_location_id = p.van_location_id(),
-                         .window_start = OptionalTimeFromProto(p.has_window_start(), p.window_start()),
-                         .window_end = OptionalTimeFromProto(p.has_window_end(), p.window_end()),
-                         .parts_needed = FromProto(p.parts_needed()),
-                         .site = FromProto(p.site())};
+      return JobAssigned{
+          .job_id = p.job_id(),
+          .ticket_id = p.ticket_id(),
+          .technician_id = p.technician_id(),
+          .van_location_id = p.van_location_id(),
+          .window_start = OptionalTimeFromProto(p.has_window_start(), p.window_start()),
+          .window_end = OptionalTimeFromProto(p.has_window_end(), p.window_end()),
+          .parts_needed = FromProto(p.parts_needed()),
+          .site = FromProto(p.site())};
     }
     case pb::SchedulingEvent::kJobStarted: {
       const pb::JobStarted& p = event.job_started();

@@ -35,7 +35,8 @@ GeoPoint FromProto(const common_pb::GeoPoint& point);
 
 void ToProto(const std::vector<PartLine>& lines,
              google::protobuf::RepeatedPtrField<common_pb::PartLine>* out);
-std::vector<PartLine> FromProto(const google::protobuf::RepeatedPtrField<common_pb::PartLine>& lines);
+std::vector<PartLine> FromProto(
+    const google::protobuf::RepeatedPtrField<common_pb::PartLine>& lines);
 
 common_pb::Priority ToProto(Priority priority);
 Priority FromProto(common_pb::Priority priority);

@@ -121,9 +121,9 @@ absl::StatusOr<JobState> SchedulingApp::RecordJobEvents(Batch& batch, const Load
     ToProto(now, envelopes[i].mutable_server_time());
     state = Evolve(std::move(state), events[i]);
     if (const auto* assigned = std::get_if<JobAssigned>(&events[i])) {
-      batch.Put(absl::StrCat(JobByTechnicianPrefix(assigned->technician_id),
-                             AsAbsl(assigned->job_id)),
-                "");
+      batch.Put(
+          absl::StrCat(JobByTechnicianPrefix(assigned->technician_id), AsAbsl(assigned->job_id)),
+          "");
     }
   }
   if (absl::Status s = batch.Append(JobKey(state.job_id), expected_version, std::move(envelopes));
@@ -158,8 +158,8 @@ absl::StatusOr<common::v1::CommandAck> SchedulingApp::RegisterTechnician(
           envelopes.push_back(std::move(envelope));
           state = Evolve(std::move(state), event);
         }
-        if (absl::Status s = batch.Append(TechnicianKey(command.technician_id),
-                                          technician->version, std::move(envelopes));
+        if (absl::Status s = batch.Append(TechnicianKey(command.technician_id), technician->version,
+                                          std::move(envelopes));
             !s.ok()) {
           return s;
         }
@@ -196,23 +196,22 @@ absl::StatusOr<common::v1::CommandAck> SchedulingApp::AssignJob(
 template <typename Command>
 absl::StatusOr<common::v1::CommandAck> SchedulingApp::RunJobCommand(const CommandMeta& meta,
                                                                     const Command& command) {
-  return store_.Execute(
-      meta.request_id, {JobKey(command.job_id)},
-      [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
-        absl::StatusOr<LoadedJob> job = LoadJob(command.job_id);
-        if (!job.ok()) return job.status();
-        absl::StatusOr<std::vector<JobEvent>> events =
-            Decide(job->state, command, meta.actor, meta.now);
-        if (!events.ok()) return events.status();
-        std::vector<EventEnvelope> envelopes(events->size(), NewEnvelope(meta));
-        absl::StatusOr<JobState> state =
-            RecordJobEvents(batch, *job, *events, std::move(envelopes), meta.now);
-        if (!state.ok()) return state.status();
-        Log().info("job {} job={} ticket={} technician={} request={}",
-                   JobStatusName(state->status), state->job_id, state->ticket_id,
-                   state->technician_id, meta.request_id);
-        return Ack(state->job_id, state->version);
-      });
+  return store_.Execute(meta.request_id, {JobKey(command.job_id)},
+                        [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+                          absl::StatusOr<LoadedJob> job = LoadJob(command.job_id);
+                          if (!job.ok()) return job.status();
+                          absl::StatusOr<std::vector<JobEvent>> events =
+                              Decide(job->state, command, meta.actor, meta.now);
+                          if (!events.ok()) return events.status();
+                          std::vector<EventEnvelope> envelopes(events->size(), NewEnvelope(meta));
+                          absl::StatusOr<JobState> state =
+                              RecordJobEvents(batch, *job, *events, std::move(envelopes), meta.now);
+                          if (!state.ok()) return state.status();
+                          Log().info("job {} job={} ticket={} technician={} request={}",
+                                     JobStatusName(state->status), state->job_id, state->ticket_id,
+                                     state->technician_id, meta.request_id);
+                          return Ack(state->job_id, state->version);
+                        });
 }
 
 absl::StatusOr<common::v1::CommandAck> SchedulingApp::StartJob(
@@ -305,8 +304,7 @@ absl::StatusOr<v1::ListJobsResponse> SchedulingApp::ListJobs(const Actor& viewer
   absl::Status scanned;
   if (query.technician_id.empty()) {
     scanned = store_.Scan(kJobPrefix,
-                          query.page_token.empty() ? "" : JobProjectionKey(query.page_token),
-                          take);
+                          query.page_token.empty() ? "" : JobProjectionKey(query.page_token), take);
   } else {
     // Walk the technician's index; it is in job id order too.
     const std::string prefix = JobByTechnicianPrefix(query.technician_id);
@@ -358,8 +356,7 @@ absl::StatusOr<v1::ListTechniciansResponse> SchedulingApp::ListTechnicians(
   std::vector<v1::Technician> technicians;
   absl::Status failure = absl::OkStatus();
   absl::Status scanned = store_.Scan(
-      kTechnicianPrefix,
-      query.page_token.empty() ? "" : TechnicianProjectionKey(query.page_token),
+      kTechnicianPrefix, query.page_token.empty() ? "" : TechnicianProjectionKey(query.page_token),
       [&](std::string_view key, std::string_view value) {
         v1::Technician technician;
         if (!technician.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -375,7 +372,8 @@ absl::StatusOr<v1::ListTechniciansResponse> SchedulingApp::ListTechnicians(
   v1::ListTechniciansResponse response;
   const bool more = static_cast<int32_t>(technicians.size()) > *page_size;
   if (more) technicians.pop_back();
-  for (v1::Technician& technician : technicians) *response.add_technicians() = std::move(technician);
+  for (v1::Technician& technician : technicians)
+    *response.add_technicians() = std::move(technician);
   if (more) response.set_next_page_token(response.technicians().rbegin()->technician_id());
   return response;
 }

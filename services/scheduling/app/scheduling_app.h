@@ -59,8 +59,8 @@ class SchedulingApp {
   // --- commands: durable before they return; a retried request id returns the first ack ---
 
   // An empty technician_id gets a new UUIDv7.
-  absl::StatusOr<common::v1::CommandAck> RegisterTechnician(
-      const CommandMeta& meta, scheduling::RegisterTechnician command);
+  absl::StatusOr<common::v1::CommandAck> RegisterTechnician(const CommandMeta& meta,
+                                                            scheduling::RegisterTechnician command);
   absl::StatusOr<common::v1::CommandAck> AssignJob(const CommandMeta& meta,
                                                    const scheduling::AssignJob& command);
   absl::StatusOr<common::v1::CommandAck> StartJob(const CommandMeta& meta,

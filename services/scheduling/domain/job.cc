@@ -19,14 +19,16 @@ absl::Status RequireJobId(std::string_view job_id) {
 }
 
 absl::Status RequireExisting(const JobState& job, std::string_view job_id) {
-  if (!job.exists()) return NotFound("job_id", absl::StrCat("There is no job ", AsAbsl(job_id), "."));
+  if (!job.exists())
+    return NotFound("job_id", absl::StrCat("There is no job ", AsAbsl(job_id), "."));
   return absl::OkStatus();
 }
 
 absl::Status CheckVersion(const JobState& job, int64_t expected_version) {
   if (expected_version > 0 && expected_version != job.version) {
-    return VersionConflict(absl::StrCat("Job ", job.job_id, " was changed by someone else (now version ",
-                                        job.version, "); reload it and try again."));
+    return VersionConflict(absl::StrCat("Job ", job.job_id,
+                                        " was changed by someone else (now version ", job.version,
+                                        "); reload it and try again."));
   }
   return absl::OkStatus();
 }
@@ -42,13 +44,14 @@ absl::Status CheckOwnJob(const JobState& job, const Actor& by) {
 absl::Status ValidatePartLines(const std::vector<PartLine>& lines, std::string_view field) {
   for (size_t i = 0; i < lines.size(); ++i) {
     if (Trim(lines[i].sku).empty()) {
-      return InvalidArgument(absl::StrCat(AsAbsl(field), "[", i, "].sku"),
-                             absl::StrCat("Part line ", i + 1, " has no SKU; say which part it is."));
+      return InvalidArgument(
+          absl::StrCat(AsAbsl(field), "[", i, "].sku"),
+          absl::StrCat("Part line ", i + 1, " has no SKU; say which part it is."));
     }
     if (lines[i].quantity <= 0) {
       return InvalidArgument(absl::StrCat(AsAbsl(field), "[", i, "].quantity"),
-                             absl::StrCat("The quantity of ", lines[i].sku, " is ", lines[i].quantity,
-                                          "; it must be at least 1."));
+                             absl::StrCat("The quantity of ", lines[i].sku, " is ",
+                                          lines[i].quantity, "; it must be at least 1."));
     }
   }
   return absl::OkStatus();
@@ -75,7 +78,8 @@ std::string_view JobStatusName(JobStatus status) {
 absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const CreateJob& command,
                                              absl::Time /*now*/) {
   if (command.ticket_id.empty()) {
-    return InvalidArgument("ticket_id", "A job needs the ticket it is for; the ticket id is empty.");
+    return InvalidArgument("ticket_id",
+                           "A job needs the ticket it is for; the ticket id is empty.");
   }
   if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
   if (job.exists()) return std::vector<JobEvent>{};  // the ticket was seen before
@@ -97,8 +101,7 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const AssignJo
     return InvalidArgument("technician_id", "Choose the technician to assign the job to.");
   }
   if (command.window_start && command.window_end && *command.window_end <= *command.window_start) {
-    return InvalidArgument("window_end",
-                           "The appointment window must end after it starts.");
+    return InvalidArgument("window_end", "The appointment window must end after it starts.");
   }
   if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
   if (!technician.exists()) {
@@ -134,10 +137,9 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const StartJob
   if (absl::Status s = CheckOwnJob(job, by); !s.ok()) return s;
   if (absl::Status s = CheckVersion(job, command.expected_version); !s.ok()) return s;
   if (job.status != JobStatus::kAssigned) {
-    return FailedPrecondition(absl::StrCat("Job ", job.job_id, " is ",
-                                           job.status == JobStatus::kUnassigned ? "" : "already ",
-                                           AsAbsl(JobStatusName(job.status)),
-                                           "; only an assigned job can be started."));
+    return FailedPrecondition(absl::StrCat(
+        "Job ", job.job_id, " is ", job.status == JobStatus::kUnassigned ? "" : "already ",
+        AsAbsl(JobStatusName(job.status)), "; only an assigned job can be started."));
   }
   return std::vector<JobEvent>{JobStarted{
       .job_id = job.job_id, .ticket_id = job.ticket_id, .technician_id = job.technician_id}};

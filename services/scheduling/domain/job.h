@@ -148,8 +148,8 @@ using JobEvent = std::variant<JobCreated, JobAssigned, JobStarted, JobCompleted>
 
 // `by` is who asks: a technician may start only a job assigned to them.
 [[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
-                                                           const StartJob& command,
-                                                           const Actor& by, absl::Time now);
+                                                           const StartJob& command, const Actor& by,
+                                                           absl::Time now);
 
 // `by` is who asks: a technician may complete only a job assigned to them.
 [[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,

@@ -17,7 +17,9 @@ constexpr size_t kMaxTechnicianIdLength = 64;
 constexpr int kMinPhoneDigits = 5;
 constexpr int kMaxPhoneDigits = 20;
 
-bool IsIdChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }
+bool IsIdChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
 
 }  // namespace
 
@@ -36,8 +38,9 @@ absl::Status ValidateTechnicianId(std::string_view id, std::string_view field) {
   }
   for (char c : id) {
     if (!IsIdChar(c)) {
-      return InvalidArgument(field, absl::StrCat("The technician id \"", AsAbsl(id),
-                                                 "\" may contain only letters, digits, '-' or '_'."));
+      return InvalidArgument(field,
+                             absl::StrCat("The technician id \"", AsAbsl(id),
+                                          "\" may contain only letters, digits, '-' or '_'."));
     }
   }
   return absl::OkStatus();
@@ -54,7 +57,8 @@ absl::Status ValidatePhone(std::string_view phone, std::string_view field) {
     } else if (c == '+' && i == 0) {
       // international prefix
     } else if (c != ' ' && c != '-') {
-      return InvalidArgument(field, absl::StrCat("The phone number ", AsAbsl(trimmed), " is not a phone number."));
+      return InvalidArgument(
+          field, absl::StrCat("The phone number ", AsAbsl(trimmed), " is not a phone number."));
     }
   }
   if (digits < kMinPhoneDigits || digits > kMaxPhoneDigits) {
@@ -70,8 +74,9 @@ absl::Status ValidateGeoPoint(const GeoPoint& point, std::string_view field) {
                            absl::StrCat("The latitude ", point.lat, " is not between -90 and 90."));
   }
   if (!std::isfinite(point.lng) || point.lng < -180 || point.lng > 180) {
-    return InvalidArgument(absl::StrCat(AsAbsl(field), ".lng"),
-                           absl::StrCat("The longitude ", point.lng, " is not between -180 and 180."));
+    return InvalidArgument(
+        absl::StrCat(AsAbsl(field), ".lng"),
+        absl::StrCat("The longitude ", point.lng, " is not between -180 and 180."));
   }
   return absl::OkStatus();
 }
@@ -79,7 +84,8 @@ absl::Status ValidateGeoPoint(const GeoPoint& point, std::string_view field) {
 absl::StatusOr<std::vector<TechnicianEvent>> Decide(const TechnicianState& state,
                                                     const RegisterTechnician& command,
                                                     absl::Time /*now*/) {
-  if (absl::Status s = ValidateTechnicianId(command.technician_id, "technician_id"); !s.ok()) return s;
+  if (absl::Status s = ValidateTechnicianId(command.technician_id, "technician_id"); !s.ok())
+    return s;
   const std::string_view name = Trim(command.name);
   if (name.empty()) return InvalidArgument("name", "Enter the technician's name.");
   if (absl::Status s = ValidatePhone(command.phone, "phone"); !s.ok()) return s;
@@ -99,8 +105,9 @@ absl::StatusOr<std::vector<TechnicianEvent>> Decide(const TechnicianState& state
   }
   if (absl::Status s = ValidateGeoPoint(command.home_base, "home_base"); !s.ok()) return s;
   if (state.exists()) {
-    return AlreadyExists("technician_id", absl::StrCat("Technician ", command.technician_id,
-                                                       " is already registered (", state.name, ")."));
+    return AlreadyExists("technician_id",
+                         absl::StrCat("Technician ", command.technician_id,
+                                      " is already registered (", state.name, ")."));
   }
   return std::vector<TechnicianEvent>{TechnicianRegistered{
       .technician_id = command.technician_id,

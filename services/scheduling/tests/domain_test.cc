@@ -178,29 +178,29 @@ TEST(RegisterTechnicianTest, TechnicianIdWithOtherCharactersIsRejected) {
 TEST(RegisterTechnicianTest, MissingNameIsRejected) {
   RegisterTechnician command = ValidRegistration();
   command.name = "   ";
-  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument,
-              "name", "name");
+  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument, "name",
+              "name");
 }
 
 TEST(RegisterTechnicianTest, MissingPhoneIsRejected) {
   RegisterTechnician command = ValidRegistration();
   command.phone = "";
-  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument,
-              "phone", "Enter a phone number");
+  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument, "phone",
+              "Enter a phone number");
 }
 
 TEST(RegisterTechnicianTest, PhoneWithLettersIsNotAPhoneNumber) {
   RegisterTechnician command = ValidRegistration();
   command.phone = "12ab";
-  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument,
-              "phone", "The phone number 12ab is not a phone number.");
+  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument, "phone",
+              "The phone number 12ab is not a phone number.");
 }
 
 TEST(RegisterTechnicianTest, PlusOnlyAtTheStart) {
   RegisterTechnician command = ValidRegistration();
   command.phone = "138+0000000";
-  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument,
-              "phone", "is not a phone number");
+  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument, "phone",
+              "is not a phone number");
 }
 
 TEST(RegisterTechnicianTest, PhoneNeedsFiveToTwentyDigits) {
@@ -208,13 +208,13 @@ TEST(RegisterTechnicianTest, PhoneNeedsFiveToTwentyDigits) {
   command.phone = "123-45";
   EXPECT_TRUE(Decide(TechnicianState{}, command, kNow).ok());
   command.phone = "1234";
-  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument,
-              "phone", "5 to 20 digits");
+  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument, "phone",
+              "5 to 20 digits");
   command.phone = "+" + std::string(20, '1');
   EXPECT_TRUE(Decide(TechnicianState{}, command, kNow).ok());
   command.phone = std::string(21, '1');
-  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument,
-              "phone", "5 to 20 digits");
+  ExpectError(Decide(TechnicianState{}, command, kNow), absl::StatusCode::kInvalidArgument, "phone",
+              "5 to 20 digits");
 }
 
 TEST(RegisterTechnicianTest, NoSkillsIsRejected) {
@@ -382,9 +382,10 @@ TEST(AssignJobTest, UnknownTechnicianIsNotFound) {
 TEST(AssignJobTest, StaleExpectedVersionIsAborted) {
   AssignJob command = Assign();
   command.expected_version = 3;
-  ExpectError(Decide(GivenJob({Created()}), command, GivenTechnician({Registered()}), kNow),
-              absl::StatusCode::kAborted, std::nullopt,
-              "Job " + kJob + " was changed by someone else (now version 1); reload it and try again.");
+  ExpectError(
+      Decide(GivenJob({Created()}), command, GivenTechnician({Registered()}), kNow),
+      absl::StatusCode::kAborted, std::nullopt,
+      "Job " + kJob + " was changed by someone else (now version 1); reload it and try again.");
 }
 
 TEST(AssignJobTest, AssignedJobCannotBeAssignedAgain) {
@@ -432,8 +433,8 @@ TEST(StartJobTest, AnotherTechnicianIsDenied) {
 }
 
 TEST(StartJobTest, JobIdIsRequired) {
-  ExpectError(Decide(JobState{}, StartJob{}, kDispatcher, kNow),
-              absl::StatusCode::kInvalidArgument, "job_id", "job id is empty");
+  ExpectError(Decide(JobState{}, StartJob{}, kDispatcher, kNow), absl::StatusCode::kInvalidArgument,
+              "job_id", "job id is empty");
 }
 
 TEST(StartJobTest, UnknownJobIsNotFound) {
@@ -466,9 +467,8 @@ TEST(StartJobTest, StaleExpectedVersionIsAborted) {
 // ============================== Job: completion ==============================
 
 CompleteJob Complete() {
-  return CompleteJob{.job_id = kJob,
-                     .parts_used = {{"SKU-1", 1}},
-                     .resolution = "Replaced the ignition board."};
+  return CompleteJob{
+      .job_id = kJob, .parts_used = {{"SKU-1", 1}}, .resolution = "Replaced the ignition board."};
 }
 
 TEST(CompleteJobTest, JobInProgressIsCompletedWithPartsAndResolution) {

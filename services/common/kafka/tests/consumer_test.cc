@@ -92,7 +92,9 @@ TEST(EventConsumerTest, AppliesEachEventOnceAndSkipsDuplicatesAndUnknownTypes) {
   ASSERT_TRUE(consumer.Start().ok());
   ASSERT_TRUE(WaitFor([&] { return consumer.assigned(); }, kAssignmentDeadline));
   ASSERT_TRUE(WaitFor(
-      [&] { return consumer.applied() == 15 && consumer.skipped() == 6 && consumer.unknown() == 1; },
+      [&] {
+        return consumer.applied() == 15 && consumer.skipped() == 6 && consumer.unknown() == 1;
+      },
       kDeadline))
       << "applied=" << consumer.applied() << " skipped=" << consumer.skipped()
       << " unknown=" << consumer.unknown();
@@ -208,8 +210,8 @@ TEST(EventConsumerTest, SkipsRejectedEventsAndRetriesTransientFailures) {
                          {kTopic}, handler);
   ASSERT_TRUE(consumer.Start().ok());
   ASSERT_TRUE(WaitFor([&] { return consumer.assigned(); }, kAssignmentDeadline));
-  ASSERT_TRUE(WaitFor([&] { return consumer.applied() == 6 && consumer.rejected() == 1; },
-                      kDeadline))
+  ASSERT_TRUE(
+      WaitFor([&] { return consumer.applied() == 6 && consumer.rejected() == 1; }, kDeadline))
       << "applied=" << consumer.applied() << " rejected=" << consumer.rejected();
   consumer.Stop();
 

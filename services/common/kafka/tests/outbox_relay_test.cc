@@ -118,8 +118,8 @@ TEST(OutboxRelayTest, DeliversEventsAppendedWhileAllBrokersAreDown) {
 
   kafka.SetAllBrokersDown(true);
   AppendRounds(*store, tickets, 4);
-  EXPECT_FALSE(WaitFor([&] { return relay.published_sequence() > 6; },
-                       std::chrono::milliseconds(500)))
+  EXPECT_FALSE(
+      WaitFor([&] { return relay.published_sequence() > 6; }, std::chrono::milliseconds(500)))
       << "nothing can be acknowledged while the brokers are down";
   kafka.SetAllBrokersDown(false);
   ASSERT_TRUE(WaitFor([&] { return relay.published_sequence() == 18; }, seconds(15)));
@@ -155,8 +155,9 @@ TEST(OutboxRelayTest, RepublishesTheWholeLogToANewEmptyBroker) {
   old_broker.reset();
   AppendRounds(*store, tickets, 1);
 
-  ASSERT_TRUE(WaitFor([&] { return relay.republish_count() == 1 && relay.published_sequence() == 25; },
-                      seconds(15)));
+  ASSERT_TRUE(
+      WaitFor([&] { return relay.republish_count() == 1 && relay.published_sequence() == 25; },
+              seconds(15)));
   relay.Stop();
   EXPECT_EQ(relay.republish_count(), 1u);
   const TopicView view = ReadTopic(new_broker);

@@ -1,0 +1,29 @@
+// fieldline-intake: tickets from the first call to completion. Composition root only; see
+// services/common/runtime/service_runner.h for configuration (`--help`).
+
+#include <memory>
+
+#include "services/common/runtime/service_runner.h"
+#include "services/intake/adapters/grpc_service.h"
+#include "services/intake/app/intake_app.h"
+
+namespace {
+
+absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& context) {
+  using fieldline::intake::IntakeApp;
+  using fieldline::intake::IntakeGrpcService;
+  auto app = std::make_shared<IntakeApp>(*context.store, *context.clock, *context.ids);
+  fieldline::ServiceParts parts;
+  parts.grpc_services.push_back(
+      std::make_unique<IntakeGrpcService>(*app, *context.verifier, *context.clock));
+  parts.consumed_topics = {fieldline::TopicOf("scheduling")};
+  parts.handler = [app](const fieldline::EventEnvelope& event, fieldline::Batch& batch) {
+    return app->Apply(event, batch);
+  };
+  parts.keep_alive = app;
+  return parts;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return fieldline::RunService("intake", 7101, argc, argv, Wire); }

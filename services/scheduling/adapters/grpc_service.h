@@ -1,0 +1,47 @@
+#pragma once
+
+// fieldline.scheduling.v1.SchedulingService: translates requests into commands and queries of
+// SchedulingApp and its results back into replies. No business rule lives here.
+//
+// Ownership: borrows the app, the token verifier and the clock, which must outlive it.
+// Threading: gRPC calls its methods concurrently; it keeps no state of its own.
+
+#include "fieldline/scheduling/v1/scheduling_service.grpc.pb.h"
+#include "services/common/core/clock.h"
+#include "services/common/grpc/auth.h"
+#include "services/scheduling/app/scheduling_app.h"
+
+namespace fieldline::scheduling {
+
+class SchedulingGrpcService final : public v1::SchedulingService::Service {
+ public:
+  SchedulingGrpcService(SchedulingApp& app, const TokenVerifier& verifier, const Clock& clock)
+      : app_(app), verifier_(verifier), clock_(clock) {}
+
+  grpc::Status RegisterTechnician(grpc::ServerContext* context,
+                                  const v1::RegisterTechnicianRequest* request,
+                                  common::v1::CommandAck* response) override;
+  grpc::Status AssignJob(grpc::ServerContext* context, const v1::AssignJobRequest* request,
+                         common::v1::CommandAck* response) override;
+  grpc::Status StartJob(grpc::ServerContext* context, const v1::StartJobRequest* request,
+                        common::v1::CommandAck* response) override;
+  grpc::Status CompleteJob(grpc::ServerContext* context, const v1::CompleteJobRequest* request,
+                           common::v1::CommandAck* response) override;
+
+  grpc::Status GetJob(grpc::ServerContext* context, const v1::GetJobRequest* request,
+                      v1::Job* response) override;
+  grpc::Status ListJobs(grpc::ServerContext* context, const v1::ListJobsRequest* request,
+                        v1::ListJobsResponse* response) override;
+  grpc::Status GetTechnician(grpc::ServerContext* context, const v1::GetTechnicianRequest* request,
+                             v1::Technician* response) override;
+  grpc::Status ListTechnicians(grpc::ServerContext* context,
+                               const v1::ListTechniciansRequest* request,
+                               v1::ListTechniciansResponse* response) override;
+
+ private:
+  SchedulingApp& app_;
+  const TokenVerifier& verifier_;
+  const Clock& clock_;
+};
+
+}  // namespace fieldline::scheduling
