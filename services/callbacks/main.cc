@@ -3,7 +3,6 @@
 #include <memory>
 #include <utility>
 
-#include "grpcpp/impl/codegen/service_type.h"
 #include "services/callbacks/adapters/grpc_service.h"
 #include "services/callbacks/app/callbacks_app.h"
 #include "services/common/runtime/service_runner.h"

@@ -4,17 +4,23 @@
 // its bootstrap list to a file the services read, and runs until SIGTERM/SIGINT. It keeps
 // nothing across restarts: the services' own stores are the system of record.
 
+#include <arpa/inet.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -50,6 +56,39 @@ void LogToSpdlog(const rd_kafka_t* /*rk*/, int level, const char* facility, cons
                                       : spdlog::level::debug;
   Logger()->log(spd_level, "facility={} {}", facility, message);
 }
+
+// librdkafka 2.0.2's mock cluster thread sometimes misses the wakeup for a control call such as
+// topic creation and only sees it at its next 1 s poll timeout. A connection to its listening
+// port ends the poll at once, so while topics are created we knock on it every few ms.
+class WakeupKnocker {
+ public:
+  explicit WakeupKnocker(const std::string& bootstrap) {
+    const std::string first = bootstrap.substr(0, bootstrap.find(','));
+    const size_t colon = first.rfind(':');
+    if (colon == std::string::npos) return;
+    address_.sin_family = AF_INET;
+    address_.sin_port = htons(static_cast<uint16_t>(std::stoi(first.substr(colon + 1))));
+    if (inet_pton(AF_INET, first.substr(0, colon).c_str(), &address_.sin_addr) != 1) return;
+    thread_ = std::thread([this] {
+      while (!done_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (fd < 0) continue;
+        (void)::connect(fd, reinterpret_cast<const sockaddr*>(&address_), sizeof(address_));
+        ::close(fd);
+      }
+    });
+  }
+  ~WakeupKnocker() {
+    done_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  sockaddr_in address_{};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 bool WriteAtomically(const std::string& path, const std::string& contents, std::string* error) {
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
@@ -127,15 +166,18 @@ int main(int argc, char** argv) {
     Logger()->error("cannot start the mock cluster brokers={}", brokers);
     return 1;
   }
-  for (const auto& topic : topics) {
-    if (rd_kafka_resp_err_t err =
-            rd_kafka_mock_topic_create(cluster.get(), topic.c_str(), partitions, 1);
-        err) {
-      Logger()->error("cannot create topic={}: {}", topic, rd_kafka_err2str(err));
-      return 1;
+  const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster.get());
+  {
+    WakeupKnocker knocker(bootstrap);
+    for (const auto& topic : topics) {
+      if (rd_kafka_resp_err_t err =
+              rd_kafka_mock_topic_create(cluster.get(), topic.c_str(), partitions, 1);
+          err) {
+        Logger()->error("cannot create topic={}: {}", topic, rd_kafka_err2str(err));
+        return 1;
+      }
     }
   }
-  const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster.get());
   if (!bootstrap_file.empty()) {
     std::string write_error;
     if (!WriteAtomically(bootstrap_file, bootstrap, &write_error)) {

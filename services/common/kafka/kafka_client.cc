@@ -8,6 +8,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "spdlog/sinks/stdout_color_sinks.h"
+
 namespace fieldline::kafka_internal {
 namespace {
 
@@ -50,16 +52,15 @@ std::string Trim(std::string s) {
 }  // namespace
 
 std::shared_ptr<spdlog::logger> KafkaLogger() {
-  static const std::shared_ptr<spdlog::logger> logger = [] {
+  static const std::shared_ptr<spdlog::logger> logger = []() -> std::shared_ptr<spdlog::logger> {
     if (auto existing = spdlog::get("kafka")) return existing;
-    auto created = spdlog::default_logger()->clone("kafka");
     try {
-      spdlog::register_logger(created);
+      // stderr: a service's stdout carries only its READY line. Registered, so it follows the
+      // pattern and level the service's logging set-up gives every logger.
+      return spdlog::stderr_color_mt("kafka");
     } catch (const spdlog::spdlog_ex&) {
-      // Registered by someone else in the meantime: use theirs.
-      if (auto existing = spdlog::get("kafka")) return existing;
+      return spdlog::get("kafka");  // registered by someone else in the meantime
     }
-    return created;
   }();
   return logger;
 }

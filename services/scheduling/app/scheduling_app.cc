@@ -1,7 +1,9 @@
 #include "services/scheduling/app/scheduling_app.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"

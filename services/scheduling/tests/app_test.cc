@@ -1,6 +1,7 @@
 // SchedulingApp against a real EventStore in a temp dir: commands, idempotency, conflicts,
 // rejected input writing nothing, reactions to intake's events, queries and restarts.
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>

@@ -1,12 +1,12 @@
 // Given events / when command / then events or error, for every command and rule of the
 // Technician and Job aggregates.
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

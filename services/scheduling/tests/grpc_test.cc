@@ -1,6 +1,8 @@
 // SchedulingService in-process on port 0 with real tokens: authentication, roles, error mapping
 // with the field in the trailing metadata, and the dispatch flow through the wire.
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 
