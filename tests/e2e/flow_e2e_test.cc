@@ -321,5 +321,43 @@ TEST(FlowEndToEndTest, ManyTicketsWhileEachServiceIsKilledOnceTakeEffectExactlyO
   EXPECT_EQ(callback_tickets, acknowledged_tickets);
 }
 
+// The dev broker keeps nothing across a restart. Events published before it died must not be
+// applied twice when the relays republish them, and the flow must go on with the new broker.
+TEST(FlowEndToEndTest, ABrokerThatLostEverythingChangesNothingAndTheFlowGoesOn) {
+  constexpr int kBefore = 5;
+  constexpr int kAfter = 5;
+  Platform p;
+  p.StartAll();
+  client::Clients admin(p.endpoints(), p.Token("admin", "a1"), {.deadline = 5s, .retry_for = 120s});
+  SetUpCity(admin, 2);
+  std::set<std::string> tickets;
+  for (int n = 0; n < kBefore; ++n) tickets.insert(DriveTicket(p, n, "T" + std::to_string(n % 2)));
+  ASSERT_TRUE(WaitFor([&] { return AllCallbacks(admin).size() == kBefore; }, 60s, 100ms));
+
+  p.RestartBroker();
+  for (int n = kBefore; n < kBefore + kAfter; ++n) tickets.insert(DriveTicket(p, n, "T" + std::to_string(n % 2)));
+
+  std::vector<cbk::Callback> callbacks;
+  EXPECT_TRUE(WaitFor([&] {
+    callbacks = AllCallbacks(admin);
+    return callbacks.size() == kBefore + kAfter;
+  }, 60s, 200ms)) << callbacks.size();
+  std::set<std::string> callback_tickets;
+  for (const auto& cb : callbacks) callback_tickets.insert(cb.ticket_id());
+  EXPECT_EQ(callback_tickets, tickets);
+  inv::PartStock stock;
+  EXPECT_TRUE(WaitFor([&] {
+    stock = Stock(admin);
+    return stock.locations_size() == 1 && stock.locations(0).on_hand() == kStock - kBefore - kAfter &&
+           stock.locations(0).reserved() == 0;
+  }, 60s, 200ms)) << stock.DebugString();
+  std::vector<itk::Ticket> all;
+  EXPECT_TRUE(WaitFor([&] {
+    all = AllTickets(admin);
+    return all.size() == tickets.size() &&
+           std::all_of(all.begin(), all.end(), [](const auto& t) { return t.state() == itk::TICKET_STATE_COMPLETED; });
+  }, 60s, 200ms));
+}
+
 }  // namespace
 }  // namespace fieldline::e2e

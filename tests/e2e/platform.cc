@@ -9,11 +9,13 @@
 #include <chrono>
 #include <fcntl.h>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 #include "services/common/grpc/auth.h"
 
 namespace fieldline::e2e {
@@ -48,6 +50,14 @@ Platform::Platform() : secret_("e2e-test-secret-0123456789abcdef") {
 Platform::~Platform() {
   for (const char* s : kServices) StopService(s);
   StopService("broker");
+  if (::testing::Test::HasFailure()) {
+    // The processes' own words are the best clue to a failure; show the end of each log.
+    for (const char* name : {"broker", "intake", "scheduling", "inventory", "callbacks"}) {
+      const std::string log = LogOf(name);
+      std::cerr << "----- last lines of " << name << " -----\n"
+                << log.substr(log.size() > 6000 ? log.size() - 6000 : 0) << "\n";
+    }
+  }
 }
 
 std::string Platform::LogOf(const std::string& name) const {
@@ -93,13 +103,23 @@ void Platform::WaitForLine(const std::string& name, const std::string& prefix, i
 }
 
 void Platform::StartAll() {
+  StartBroker();
+  for (const char* s : kServices) StartService(s);
+}
+
+void Platform::RestartBroker() {
+  KillService("broker");
+  unlink(dir_.Sub("bootstrap").c_str());
+  StartBroker();
+}
+
+void Platform::StartBroker() {
   pids_["broker"] = Spawn("broker", {Binary("broker"), "--bootstrap-file", dir_.Sub("bootstrap")});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (access(dir_.Sub("bootstrap").c_str(), F_OK) != 0) {
     if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("broker did not start:\n" + LogOf("broker"));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  for (const char* s : kServices) StartService(s);
 }
 
 void Platform::StartService(const std::string& name) {

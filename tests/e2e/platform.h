@@ -22,11 +22,15 @@ class Platform {
 
   // Starts the broker and every service; waits until each printed READY. Throws on failure.
   void StartAll();
+  void StartBroker();
   void StartService(const std::string& name);
   // SIGKILL: no shutdown, no flush.
   void KillService(const std::string& name);
   // SIGTERM and wait.
   void StopService(const std::string& name);
+  // Kills the dev broker (it loses every message) and starts a new one on new ports; the
+  // services notice the rewritten bootstrap file.
+  void RestartBroker();
 
   client::Endpoints endpoints() const;
   std::string Token(const std::string& role, const std::string& user) const;

@@ -111,8 +111,8 @@ absl::StatusOr<Actor> TokenVerifier::Verify(std::string_view token, absl::Time n
   return Actor{.user_id = sub, .role = role};
 }
 
-absl::StatusOr<std::string> IssueToken(std::string_view secret, const Actor& actor,
-                                       absl::Time now, absl::Duration ttl) {
+absl::StatusOr<std::string> IssueToken(std::string_view secret, const Actor& actor, absl::Time now,
+                                       absl::Duration ttl) {
   if (secret.empty()) return absl::InvalidArgumentError("The signing secret is empty.");
   if (actor.user_id.empty()) return InvalidArgument("user_id", "A token needs a user id.");
   if (!IsKnownRole(actor.role)) {
@@ -149,8 +149,8 @@ absl::StatusOr<std::string> IssueToken(std::string_view secret, const Actor& act
 absl::StatusOr<Actor> Authenticate(const grpc::ServerContext& context,
                                    const TokenVerifier& verifier) {
   const auto& metadata = context.client_metadata();
-  auto it = metadata.find(grpc::string_ref(kAuthorizationHeader.data(),
-                                           kAuthorizationHeader.size()));
+  auto it =
+      metadata.find(grpc::string_ref(kAuthorizationHeader.data(), kAuthorizationHeader.size()));
   if (it == metadata.end()) return Unauthenticated(kNoToken);
   std::string_view value(it->second.data(), it->second.size());
   value = Trim(value);

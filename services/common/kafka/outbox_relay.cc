@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "services/common/kafka/kafka_client.h"
+#include "services/common/kafka/reset_probe.h"
 
 namespace fieldline {
 namespace {
@@ -23,7 +25,7 @@ using namespace kafka_internal;
 constexpr size_t kChunkSize = 500;
 constexpr milliseconds kResetCheckInterval(1000);
 constexpr milliseconds kBootstrapCheckInterval(500);
-constexpr int kWatermarkTimeoutMs = 1000;
+constexpr milliseconds kProbeRoundTimeout(5000);
 constexpr milliseconds kMinBackoff(200);
 constexpr milliseconds kMaxBackoff(5000);
 
@@ -110,11 +112,13 @@ struct OutboxRelay::Impl {
   // --- relay thread only ---
   RelayState state;
   ClientPtr producer;
-  std::string bootstrap;        // what `producer` connects to
-  bool verified = false;        // the broker behind `producer` was checked for a reset
-  bool waiting_logged = false;  // "waiting for the bootstrap file" said once
+  std::unique_ptr<ResetProbe> probe;  // same broker as `producer`
+  std::string bootstrap;              // what `producer` and `probe` connect to
+  bool verified = false;              // the broker behind `producer` was checked for a reset
+  bool waiting_logged = false;        // "waiting for the bootstrap file" said once
   std::atomic<bool> fatal{false};
   Clock::time_point next_reset_check;
+  Clock::time_point probe_round_started;
   Clock::time_point next_bootstrap_check;
   milliseconds backoff = kMinBackoff;
   // The chunk in flight; delivery reports of an older generation are ignored.
@@ -134,6 +138,7 @@ struct OutboxRelay::Impl {
   bool EnsureProducer();
   bool BootstrapChanged();
   void CheckForReset();
+  bool CreateClients(const std::string& servers);
   void StartOver(const std::string& why);
   void PublishChunk(const std::vector<LogEntry>& entries);
   void AbortChunk();
@@ -222,27 +227,15 @@ bool OutboxRelay::Impl::BootstrapChanged() {
 }
 
 void OutboxRelay::Impl::DropProducer() {
+  probe.reset();
   producer.reset();
   verified = false;
   fatal = false;
 }
 
-bool OutboxRelay::Impl::EnsureProducer() {
-  if (producer && (fatal || BootstrapChanged())) DropProducer();
-  if (producer) return true;
-
-  std::optional<std::string> servers = ResolveBootstrap(settings);
-  if (!servers) {
-    if (!waiting_logged) {
-      log->info("relay waiting for the broker topic={} bootstrap_file={}", topic,
-                settings.bootstrap_file);
-      waiting_logged = true;
-    }
-    return false;
-  }
-  waiting_logged = false;
+bool OutboxRelay::Impl::CreateClients(const std::string& servers) {
   std::map<std::string, std::string> properties = {
-      {"bootstrap.servers", *servers},
+      {"bootstrap.servers", servers},
       {"client.id", "fieldline-relay-" + topic},
       {"enable.idempotence", "true"},
       {"acks", "all"},
@@ -263,7 +256,53 @@ bool OutboxRelay::Impl::EnsureProducer() {
     log->error("relay cannot create its producer topic={}: {}", topic, client.status().ToString());
     return false;
   }
+  std::map<std::string, std::string> probe_properties = {{"bootstrap.servers", servers}};
+  for (const auto& [name, value] : settings.extra) {
+    // Connection settings (security, timeouts) apply to the probe, a consumer; producer tuning
+    // does not.
+    static const std::set<std::string> kProducerOnly = {"enable.idempotence",
+                                                        "acks",
+                                                        "linger.ms",
+                                                        "queue.buffering.max.ms",
+                                                        "message.timeout.ms",
+                                                        "delivery.timeout.ms",
+                                                        "batch.size",
+                                                        "batch.num.messages",
+                                                        "compression.type",
+                                                        "compression.codec",
+                                                        "retries",
+                                                        "message.send.max.retries",
+                                                        "partitioner"};
+    if (kProducerOnly.contains(name) || name == "bootstrap.servers") continue;
+    probe_properties[name] = value;
+  }
+  absl::StatusOr<std::unique_ptr<ResetProbe>> new_probe =
+      ResetProbe::Create(std::move(probe_properties), topic);
+  if (!new_probe.ok()) {
+    log->error("relay cannot create its reset probe topic={}: {}", topic,
+               new_probe.status().ToString());
+    return false;
+  }
   producer = *std::move(client);
+  probe = *std::move(new_probe);
+  return true;
+}
+
+bool OutboxRelay::Impl::EnsureProducer() {
+  if (producer && (fatal || BootstrapChanged())) DropProducer();
+  if (producer) return true;
+
+  std::optional<std::string> servers = ResolveBootstrap(settings);
+  if (!servers) {
+    if (!waiting_logged) {
+      log->info("relay waiting for the broker topic={} bootstrap_file={}", topic,
+                settings.bootstrap_file);
+      waiting_logged = true;
+    }
+    return false;
+  }
+  waiting_logged = false;
+  if (!CreateClients(*servers)) return false;
   bootstrap = *servers;
   verified = false;
   fatal = false;
@@ -284,37 +323,38 @@ void OutboxRelay::Impl::StartOver(const std::string& why) {
   ++republishes;
 }
 
-// Compares each partition's end with the highest offset once acknowledged there. Nothing is
-// produced to a broker before it passed this check: events produced first could fill the
-// partitions up to the old marks and hide the reset.
+// Checks that the broker still holds the highest offset acknowledged in each partition (see
+// ResetProbe), at start, after every reconnection and about every second. Nothing is produced
+// to a broker before it passed this check: events produced first could fill the partitions up
+// to the old marks and hide the reset. Never blocks for long.
 void OutboxRelay::Impl::CheckForReset() {
-  next_reset_check = Clock::now() + kResetCheckInterval;
-  for (const auto& [partition, mark] : state.marks) {
-    int64_t low = 0;
-    int64_t high = 0;
-    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-        producer.get(), topic.c_str(), partition, &low, &high, kWatermarkTimeoutMs);
-    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-        err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
-      StartOver("partition=" + std::to_string(partition) + " missing (" + rd_kafka_err2name(err) +
-                ")");
-      verified = true;
+  const auto now = Clock::now();
+  if (state.marks.empty()) {  // nothing acknowledged, nothing to lose
+    verified = true;
+    next_reset_check = now + kResetCheckInterval;
+    return;
+  }
+  if (!probe->round_active()) {
+    if (verified && now < next_reset_check) return;
+    probe->StartRound(state.marks);
+    probe_round_started = now;
+  } else if (now - probe_round_started > kProbeRoundTimeout) {
+    log->debug("relay reset check undecided topic={}; starting over", topic);
+    probe->StartRound(state.marks);
+    probe_round_started = now;
+  }
+  std::string detail;
+  switch (probe->Poll(&detail)) {
+    case ResetProbe::Verdict::kPending:
       return;
-    }
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      // Broker unreachable: no verdict; try again later.
-      log->debug("relay cannot read partition end topic={} partition={} error={}", topic, partition,
-                 rd_kafka_err2name(err));
-      return;
-    }
-    if (high < mark + 1) {
-      StartOver("partition=" + std::to_string(partition) + " end_offset=" + std::to_string(high) +
-                " acknowledged_offset=" + std::to_string(mark));
-      verified = true;
-      return;
-    }
+    case ResetProbe::Verdict::kIntact:
+      break;
+    case ResetProbe::Verdict::kReset:
+      StartOver(detail);
+      break;
   }
   verified = true;
+  next_reset_check = Clock::now() + kResetCheckInterval;
 }
 
 void OutboxRelay::Impl::Backoff() {
@@ -413,12 +453,10 @@ void OutboxRelay::Impl::Run() {
       SleepFor(kMinBackoff);
       continue;
     }
-    if (!verified || Clock::now() >= next_reset_check) {
-      CheckForReset();
-      if (!verified) {
-        SleepFor(kMinBackoff);
-        continue;
-      }
+    CheckForReset();
+    if (!verified) {
+      SleepFor(milliseconds(20));
+      continue;
     }
     if (state.cursor >= store.DurableSequence()) {
       store.WaitForDurable(state.cursor, absl::Milliseconds(100));

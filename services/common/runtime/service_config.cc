@@ -16,20 +16,20 @@
 namespace fieldline {
 namespace {
 
-constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug", "info",    "warn",
-                                                       "error", "critical", "off"};
+constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
+                                                        "error", "critical", "off"};
 
 enum class Kind { kString, kBool };
 
 // One configuration option and every way it can be given.
 struct OptionSpec {
-  std::string_view key;   // YAML key and the suffix of its environment variables
-  std::string_view flag;  // command-line flag
+  std::string_view key;         // YAML key and the suffix of its environment variables
+  std::string_view flag;        // command-line flag
   std::string_view value_name;  // what --help shows after the flag
   Kind kind;
-  bool in_file;       // may be set in the YAML file
-  bool service_env;   // FIELDLINE_<SERVICE>_<KEY>
-  bool shared_env;    // FIELDLINE_<KEY>, shared by all services (the per-service one wins)
+  bool in_file;      // may be set in the YAML file
+  bool service_env;  // FIELDLINE_<SERVICE>_<KEY>
+  bool shared_env;   // FIELDLINE_<KEY>, shared by all services (the per-service one wins)
   std::string_view description;
 };
 
@@ -113,8 +113,8 @@ std::optional<bool> ParseBool(std::string s) {
 absl::Status ValidateListen(const Given& given) {
   const std::string& address = given.value;
   const auto bad = [&](std::string_view why) {
-    return InvalidArgument("listen", "listen address " + Quote(address) + " (from " +
-                                         given.origin + ") " + std::string(why) +
+    return InvalidArgument("listen", "listen address " + Quote(address) + " (from " + given.origin +
+                                         ") " + std::string(why) +
                                          "; expected host:port, e.g. 127.0.0.1:7101");
   };
   const size_t colon = address.rfind(':');
@@ -275,9 +275,9 @@ absl::StatusOr<LoadedConfig> LoadServiceConfig(const std::string& service, int d
   CLI::App app("Fieldline " + service + " service: gRPC on --listen, events in --data-dir.",
                "fieldline-" + service);
   std::string config_flag;
-  app.add_option("--config", config_flag,
-                 "YAML file with any of the keys below (env " + ServiceEnvName(service, "config") +
-                     ")")
+  app.add_option(
+         "--config", config_flag,
+         "YAML file with any of the keys below (env " + ServiceEnvName(service, "config") + ")")
       ->type_name("FILE");
   std::map<std::string, std::string> flag_values;
   for (const OptionSpec& option : kOptions) {

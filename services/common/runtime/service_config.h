@@ -2,9 +2,9 @@
 
 // A service's start-up configuration: typed, with a default and a description for every option,
 // validated before anything starts. Sources, strongest first:
-//   1. command-line flags      --listen 127.0.0.1:7101
-//   2. environment             FIELDLINE_<SERVICE>_LISTEN, or for shared settings FIELDLINE_LOG_LEVEL
-//   3. a YAML file             --config FILE (or FIELDLINE_<SERVICE>_CONFIG); unknown keys are errors
+//   1. command-line flags  --listen 127.0.0.1:7101
+//   2. environment         FIELDLINE_<SERVICE>_LISTEN; shared ones like FIELDLINE_LOG_LEVEL
+//   3. a YAML file         --config FILE (or FIELDLINE_<SERVICE>_CONFIG); unknown keys: error
 //   4. defaults
 // `fieldline-<service> --help` lists every option with its default and environment variable.
 
@@ -19,15 +19,15 @@
 namespace fieldline {
 
 struct ServiceConfig {
-  std::string listen;            // host:port of the gRPC server; default 127.0.0.1:<default port>
-  std::string data_dir;          // RocksDB directory; default var/<service>
-  std::string brokers;           // Kafka bootstrap list "host:port,..."; empty: read brokers_file
+  std::string listen;    // host:port of the gRPC server; default 127.0.0.1:<default port>
+  std::string data_dir;  // RocksDB directory; default var/<service>
+  std::string brokers;   // Kafka bootstrap list "host:port,..."; empty: read brokers_file
   std::string brokers_file = "var/broker/bootstrap";  // written by the dev broker
   std::string auth_secret_file = "var/auth/secret";   // HS256 key for access tokens
-  std::string auth_secret;       // the key itself (FIELDLINE_AUTH_SECRET); overrides the file
+  std::string auth_secret;         // the key itself (FIELDLINE_AUTH_SECRET); overrides the file
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
-  bool relay_enabled = true;     // publish this service's events to Kafka
-  bool consumer_enabled = true;  // apply other services' events from Kafka
+  bool relay_enabled = true;       // publish this service's events to Kafka
+  bool consumer_enabled = true;    // apply other services' events from Kafka
 };
 
 // What the command line asked for: either a configuration to run with, or help to print.

@@ -79,6 +79,12 @@ struct RunningService {
 
 std::string Program(const std::string& name) { return "fieldline-" + name; }
 
+std::string CreateSecretCommand(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return (dir.empty() ? "" : "mkdir -p " + dir + " && ") + "head -c 32 /dev/urandom | base64 > " +
+         path;
+}
+
 int Fail(const std::string& name, int code, const std::string& message) {
   std::cerr << Program(name) << ": " << message << std::endl;
   spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
@@ -117,9 +123,8 @@ int RunService(const std::string& name, int default_port, int argc, char** argv,
       return Fail(name, kExitUsage,
                   std::string(from_file.status().message()) +
                       ". Start Fieldline with ./scripts/run.sh, which creates it, or create it "
-                      "yourself: mkdir -p " +
-                      std::filesystem::path(config.auth_secret_file).parent_path().string() +
-                      " && head -c 32 /dev/urandom | base64 > " + config.auth_secret_file +
+                      "yourself: " +
+                      CreateSecretCommand(config.auth_secret_file) +
                       " (or point --auth-secret-file / FIELDLINE_AUTH_SECRET_FILE at another "
                       "file).");
     }
@@ -128,6 +133,11 @@ int RunService(const std::string& name, int default_port, int argc, char** argv,
     }
     secret = *std::move(from_file);
   }
+
+  // Declared before `running` so they outlive everything that uses them, on every return path.
+  SystemClock clock;
+  UuidV7Generator ids;
+  TokenVerifier verifier(secret);
 
   // --- store and application ---
   RunningService running;
@@ -140,16 +150,10 @@ int RunService(const std::string& name, int default_port, int argc, char** argv,
   absl::StatusOr<std::unique_ptr<EventStore>> store =
       EventStore::Open(EventStore::Options{.path = config.data_dir});
   if (!store.ok()) {
-    return Fail(name, kExitFailure,
-                "cannot open the event store in \"" + config.data_dir +
-                    "\" (is another " + name + " running on it?): " +
-                    std::string(store.status().message()));
+    return Fail(name, kExitFailure, std::string(store.status().message()));
   }
   running.store = *std::move(store);
 
-  SystemClock clock;
-  UuidV7Generator ids;
-  TokenVerifier verifier(secret);
   const ServiceContext context{running.store.get(), &clock, &ids, &verifier};
   absl::StatusOr<ServiceParts> parts = wire(context);
   if (!parts.ok()) {
@@ -177,9 +181,9 @@ int RunService(const std::string& name, int default_port, int argc, char** argv,
     log->info("relay started topic={} {}", TopicOf(name), kafka_where);
   }
   if (config.consumer_enabled && !running.parts.consumed_topics.empty()) {
-    running.consumer = std::make_unique<EventConsumer>(*running.store, kafka, "fieldline-" + name,
-                                                       running.parts.consumed_topics,
-                                                       running.parts.handler);
+    running.consumer =
+        std::make_unique<EventConsumer>(*running.store, kafka, "fieldline-" + name,
+                                        running.parts.consumed_topics, running.parts.handler);
     if (absl::Status started = running.consumer->Start(); !started.ok()) {
       return Fail(name, kExitFailure,
                   "cannot start consuming from Kafka (" + kafka_where +

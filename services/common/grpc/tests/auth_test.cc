@@ -86,8 +86,8 @@ TEST(TokenTest, ATamperedPayloadIsInvalid) {
   // Header and signature of the real token, payload of another one.
   const size_t dot1 = token.find('.'), dot2 = token.rfind('.');
   const size_t adot1 = admin.find('.'), adot2 = admin.rfind('.');
-  std::string forged = token.substr(0, dot1 + 1) + admin.substr(adot1 + 1, adot2 - adot1 - 1) +
-                       token.substr(dot2);
+  std::string forged =
+      token.substr(0, dot1 + 1) + admin.substr(adot1 + 1, adot2 - adot1 - 1) + token.substr(dot2);
   EXPECT_EQ(TokenVerifier(kSecret).Verify(forged, kNow).status().code(),
             absl::StatusCode::kUnauthenticated);
 }

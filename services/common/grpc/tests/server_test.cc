@@ -66,8 +66,8 @@ class GrpcServerTest : public ::testing::Test {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   }
 
-  grpc::Status CallGetCallback(const std::string& token, const std::string& id,
-                               Callback* response, grpc::ClientContext* context) {
+  grpc::Status CallGetCallback(const std::string& token, const std::string& id, Callback* response,
+                               grpc::ClientContext* context) {
     SetDeadline(*context);
     if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
     GetCallbackRequest request;

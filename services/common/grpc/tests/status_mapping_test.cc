@@ -65,10 +65,8 @@ TEST(StatusMappingTest, ArchitectureTableHelpersMapToTheirCodes) {
             grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ToGrpcStatus(VersionConflict("m")).error_code(), grpc::StatusCode::ABORTED);
   EXPECT_EQ(ToGrpcStatus(NotFound("f", "m")).error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(ToGrpcStatus(AlreadyExists("f", "m")).error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_EQ(ToGrpcStatus(PermissionDenied("m")).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ToGrpcStatus(AlreadyExists("f", "m")).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(ToGrpcStatus(PermissionDenied("m")).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(ToGrpcStatus(Unauthenticated("m")).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(ToGrpcStatus(Unavailable("m")).error_code(), grpc::StatusCode::UNAVAILABLE);
 }

@@ -37,7 +37,7 @@ const bool kStopSignalsBlocked = [] {
 }();
 
 int RunWithArgs(const std::string& name, const std::vector<std::string>& args,
-        const std::function<absl::StatusOr<ServiceParts>(const ServiceContext&)>& wire) {
+                const std::function<absl::StatusOr<ServiceParts>(const ServiceContext&)>& wire) {
   std::vector<std::string> storage = {"fieldline-" + name};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -77,7 +77,9 @@ class ServiceRunnerTest : public ::testing::Test {
   std::string secret_file_;
 };
 
-TEST_F(ServiceRunnerTest, HelpExitsZero) { EXPECT_EQ(RunWithArgs("runnertest", {"--help"}, NoParts), 0); }
+TEST_F(ServiceRunnerTest, HelpExitsZero) {
+  EXPECT_EQ(RunWithArgs("runnertest", {"--help"}, NoParts), 0);
+}
 
 TEST_F(ServiceRunnerTest, BadConfigurationExitsTwo) {
   EXPECT_EQ(RunWithArgs("runnertest", {"--log-level", "verbose"}, NoParts), 2);
@@ -87,19 +89,19 @@ TEST_F(ServiceRunnerTest, BadConfigurationExitsTwo) {
 TEST_F(ServiceRunnerTest, AMissingSecretFileExitsTwo) {
   unsetenv("FIELDLINE_AUTH_SECRET");
   EXPECT_EQ(RunWithArgs("runnertest",
-                {"--auth-secret-file", dir_ + "/no-secret", "--data-dir", dir_ + "/data"},
-                NoParts),
+                        {"--auth-secret-file", dir_ + "/no-secret", "--data-dir", dir_ + "/data"},
+                        NoParts),
             2);
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/data"));  // nothing started
 }
 
 TEST_F(ServiceRunnerTest, AWiringErrorExitsOne) {
   EXPECT_EQ(RunWithArgs("runnertest",
-                {"--auth-secret-file", secret_file_, "--data-dir", dir_ + "/data",
-                 "--relay-enabled", "false", "--consumer-enabled", "false"},
-                [](const ServiceContext&) -> absl::StatusOr<ServiceParts> {
-                  return absl::FailedPreconditionError("no");
-                }),
+                        {"--auth-secret-file", secret_file_, "--data-dir", dir_ + "/data",
+                         "--relay-enabled", "false", "--consumer-enabled", "false"},
+                        [](const ServiceContext&) -> absl::StatusOr<ServiceParts> {
+                          return absl::FailedPreconditionError("no");
+                        }),
             1);
 }
 
@@ -108,10 +110,11 @@ TEST_F(ServiceRunnerTest, ServesUntilSigtermThenStopsCleanly) {
   std::atomic<bool> wired{false};
   std::atomic<int> exit_code{-1};
   std::thread service([&] {
-    exit_code = RunWithArgs("runnertest",
+    exit_code =
+        RunWithArgs("runnertest",
                     {"--auth-secret-file", secret_file_, "--data-dir", dir_ + "/data/runnertest",
-                     "--listen", "127.0.0.1:" + std::to_string(port), "--relay-enabled",
-                     "false", "--consumer-enabled", "false", "--log-level", "warn"},
+                     "--listen", "127.0.0.1:" + std::to_string(port), "--relay-enabled", "false",
+                     "--consumer-enabled", "false", "--log-level", "warn"},
                     [&](const ServiceContext& context) -> absl::StatusOr<ServiceParts> {
                       EXPECT_NE(context.store, nullptr);
                       EXPECT_NE(context.clock, nullptr);
@@ -122,8 +125,8 @@ TEST_F(ServiceRunnerTest, ServesUntilSigtermThenStopsCleanly) {
                     });
   });
 
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
   auto health = grpc::health::v1::Health::NewStub(channel);
   const bool serving = testing::WaitFor([&] {
     grpc::ClientContext context;
