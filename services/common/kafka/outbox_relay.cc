@@ -81,6 +81,28 @@ absl::StatusOr<RelayState> DecodeState(const std::string& text) {
   return state;
 }
 
+// Producer tuning among the extra settings, which the reset probe (a consumer) does not take;
+// connection settings (security, timeouts) apply to both.
+bool IsProducerOnly(const std::string& name) {
+  static const std::set<std::string> kNames = {"enable.idempotence",
+                                               "acks",
+                                               "request.required.acks",
+                                               "linger.ms",
+                                               "queue.buffering.max.ms",
+                                               "message.timeout.ms",
+                                               "delivery.timeout.ms",
+                                               "batch.size",
+                                               "batch.num.messages",
+                                               "compression.type",
+                                               "compression.codec",
+                                               "retries",
+                                               "message.send.max.retries",
+                                               "partitioner",
+                                               "queue.buffering.max.messages",
+                                               "queue.buffering.max.kbytes"};
+  return kNames.contains(name);
+}
+
 // The outcome of one message of the chunk in flight.
 struct Delivery {
   bool done = false;
@@ -119,6 +141,7 @@ struct OutboxRelay::Impl {
   std::atomic<bool> fatal{false};
   Clock::time_point next_reset_check;
   Clock::time_point probe_round_started;
+  bool confirming_reset = false;  // the current probe round double-checks a reset verdict
   Clock::time_point next_bootstrap_check;
   milliseconds backoff = kMinBackoff;
   // The chunk in flight; delivery reports of an older generation are ignored.
@@ -139,6 +162,7 @@ struct OutboxRelay::Impl {
   bool BootstrapChanged();
   void CheckForReset();
   bool CreateClients(const std::string& servers);
+  std::unique_ptr<ResetProbe> NewProbe(const std::string& servers);
   void StartOver(const std::string& why);
   void PublishChunk(const std::vector<LogEntry>& entries);
   void AbortChunk();
@@ -228,9 +252,26 @@ bool OutboxRelay::Impl::BootstrapChanged() {
 
 void OutboxRelay::Impl::DropProducer() {
   probe.reset();
+  confirming_reset = false;
   producer.reset();
   verified = false;
   fatal = false;
+}
+
+std::unique_ptr<ResetProbe> OutboxRelay::Impl::NewProbe(const std::string& servers) {
+  std::map<std::string, std::string> probe_properties = {{"bootstrap.servers", servers}};
+  for (const auto& [name, value] : settings.extra) {
+    if (IsProducerOnly(name) || name == "bootstrap.servers") continue;
+    probe_properties[name] = value;
+  }
+  absl::StatusOr<std::unique_ptr<ResetProbe>> new_probe =
+      ResetProbe::Create(std::move(probe_properties), topic);
+  if (!new_probe.ok()) {
+    log->error("relay cannot create its reset probe topic={}: {}", topic,
+               new_probe.status().ToString());
+    return nullptr;
+  }
+  return *std::move(new_probe);
 }
 
 bool OutboxRelay::Impl::CreateClients(const std::string& servers) {
@@ -256,35 +297,10 @@ bool OutboxRelay::Impl::CreateClients(const std::string& servers) {
     log->error("relay cannot create its producer topic={}: {}", topic, client.status().ToString());
     return false;
   }
-  std::map<std::string, std::string> probe_properties = {{"bootstrap.servers", servers}};
-  for (const auto& [name, value] : settings.extra) {
-    // Connection settings (security, timeouts) apply to the probe, a consumer; producer tuning
-    // does not.
-    static const std::set<std::string> kProducerOnly = {"enable.idempotence",
-                                                        "acks",
-                                                        "linger.ms",
-                                                        "queue.buffering.max.ms",
-                                                        "message.timeout.ms",
-                                                        "delivery.timeout.ms",
-                                                        "batch.size",
-                                                        "batch.num.messages",
-                                                        "compression.type",
-                                                        "compression.codec",
-                                                        "retries",
-                                                        "message.send.max.retries",
-                                                        "partitioner"};
-    if (kProducerOnly.contains(name) || name == "bootstrap.servers") continue;
-    probe_properties[name] = value;
-  }
-  absl::StatusOr<std::unique_ptr<ResetProbe>> new_probe =
-      ResetProbe::Create(std::move(probe_properties), topic);
-  if (!new_probe.ok()) {
-    log->error("relay cannot create its reset probe topic={}: {}", topic,
-               new_probe.status().ToString());
-    return false;
-  }
+  std::unique_ptr<ResetProbe> new_probe = NewProbe(servers);
+  if (!new_probe) return false;
   producer = *std::move(client);
-  probe = *std::move(new_probe);
+  probe = std::move(new_probe);
   return true;
 }
 
@@ -348,10 +364,29 @@ void OutboxRelay::Impl::CheckForReset() {
     case ResetProbe::Verdict::kPending:
       return;
     case ResetProbe::Verdict::kIntact:
+      if (confirming_reset) log->info("relay broker intact after all topic={}", topic);
+      confirming_reset = false;
       break;
-    case ResetProbe::Verdict::kReset:
+    case ResetProbe::Verdict::kReset: {
+      // A probe that saw a reset may still hold events of that round; use a fresh one, and
+      // have it confirm the verdict before the whole log is sent again.
+      std::unique_ptr<ResetProbe> fresh = NewProbe(bootstrap);
+      if (!fresh) {
+        DropProducer();
+        return;
+      }
+      probe = std::move(fresh);
+      if (!confirming_reset) {
+        log->debug("relay checks a possible broker reset again topic={} {}", topic, detail);
+        confirming_reset = true;
+        probe->StartRound(state.marks);
+        probe_round_started = Clock::now();
+        return;
+      }
+      confirming_reset = false;
       StartOver(detail);
       break;
+    }
   }
   verified = true;
   next_reset_check = Clock::now() + kResetCheckInterval;

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -231,6 +232,7 @@ absl::StatusOr<std::vector<MockKafka::Message>> MockKafka::ReadTopic(
                                                       {"group.id", "mock-kafka-reader"},
                                                       {"client.id", "mock-kafka-reader"},
                                                       {"enable.auto.commit", "false"},
+                                                      {"enable.partition.eof", "true"},
                                                       {"fetch.wait.max.ms", "10"}});
   std::unique_ptr<rd_kafka_topic_t, TopicDeleter> handle(
       rd_kafka_topic_new(consumer.get(), topic.c_str(), nullptr));
@@ -247,35 +249,29 @@ absl::StatusOr<std::vector<MockKafka::Message>> MockKafka::ReadTopic(
   }
   const int partition_count = metadata->topics[0].partition_cnt;
 
-  std::map<int32_t, int64_t> remaining_end;  // partition -> high watermark still to reach
+  // Read every partition from its start until its end-of-partition event. (No watermark
+  // queries: librdkafka 2.0.2's can block forever when a broker goes away mid-request.)
+  std::set<int32_t> remaining;
   PartitionListPtr assignment(rd_kafka_topic_partition_list_new(partition_count));
   for (int32_t p = 0; p < partition_count; ++p) {
-    int64_t low = 0;
-    int64_t high = 0;
-    if (absl::Status s = FromKafka(rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(),
-                                                                    p, &low, &high, kTimeoutMs),
-                                   "end of " + topic);
-        !s.ok()) {
-      return s;
-    }
-    if (high > low) {
-      remaining_end[p] = high;
-      rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset = low;
-    }
+    remaining.insert(p);
+    rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  }
+  if (absl::Status s = FromKafka(rd_kafka_assign(consumer.get(), assignment.get()), "assign");
+      !s.ok()) {
+    return s;
   }
   std::map<int32_t, std::vector<Message>> by_partition;
-  if (assignment->cnt > 0) {
-    if (absl::Status s = FromKafka(rd_kafka_assign(consumer.get(), assignment.get()), "assign");
-        !s.ok()) {
-      return s;
-    }
-  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
-  while (!remaining_end.empty() && std::chrono::steady_clock::now() < deadline) {
+  while (!remaining.empty() && std::chrono::steady_clock::now() < deadline) {
     MessagePtr message(rd_kafka_consumer_poll(consumer.get(), 100));
-    if (!message || message->err) continue;
-    auto it = remaining_end.find(message->partition);
-    if (it == remaining_end.end() || message->offset >= it->second) continue;
+    if (!message) continue;
+    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      remaining.erase(message->partition);
+      continue;
+    }
+    if (message->err) continue;
     Message m;
     m.partition = message->partition;
     m.offset = message->offset;
@@ -284,9 +280,8 @@ absl::StatusOr<std::vector<MockKafka::Message>> MockKafka::ReadTopic(
       m.value.assign(static_cast<const char*>(message->payload), message->len);
     }
     by_partition[m.partition].push_back(std::move(m));
-    if (message->offset + 1 >= it->second) remaining_end.erase(it);
   }
-  if (!remaining_end.empty()) {
+  if (!remaining.empty()) {
     return absl::DeadlineExceededError("could not read all of " + topic + " from the mock broker");
   }
   rd_kafka_consumer_close(consumer.get());

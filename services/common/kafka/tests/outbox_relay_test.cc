@@ -166,5 +166,40 @@ TEST(OutboxRelayTest, RepublishesTheWholeLogToANewEmptyBroker) {
   for (const auto& id : tickets) EXPECT_EQ(view.versions.at(id), OneTo(5)) << id;
 }
 
+// The dev broker dies while the relay is idle (the check of partition ends is then often in
+// flight) and comes back later on other ports: the relay notices, republishes, and stops
+// promptly even while no broker is reachable.
+TEST(OutboxRelayTest, RecoversFromABrokerThatDiedWhileItWasIdle) {
+  TempDir dir;
+  const std::string bootstrap_file = dir.Sub("bootstrap");
+  auto first = std::make_unique<MockKafka>();
+  first->WriteBootstrapFile(bootstrap_file);
+  auto store = OpenStore(dir.Sub("db"));
+  const std::vector<std::string> tickets = {"t-1", "t-2", "t-3"};
+  AppendRounds(*store, tickets, 3);
+  OutboxRelay relay(*store, KafkaSettings{.bootstrap_file = bootstrap_file}, kTopic);
+  ASSERT_TRUE(relay.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return relay.published_sequence() == 9; }, seconds(10)));
+
+  first.reset();  // gone, and the file still names it
+  EXPECT_FALSE(
+      WaitFor([&] { return relay.republish_count() > 0; }, std::chrono::milliseconds(1500)))
+      << "an unreachable broker is no evidence of a reset";
+
+  auto second = std::make_unique<MockKafka>();
+  second->WriteBootstrapFile(bootstrap_file);
+  ASSERT_TRUE(
+      WaitFor([&] { return relay.republish_count() == 1 && relay.published_sequence() == 9; },
+              seconds(15)));
+  const TopicView view = ReadTopic(*second);
+  EXPECT_EQ(view.event_ids.size(), 9u);
+
+  second.reset();
+  AppendRounds(*store, tickets, 1);  // in flight when the stop comes
+  const auto stop_started = std::chrono::steady_clock::now();
+  relay.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_started, seconds(3));
+}
+
 }  // namespace
 }  // namespace fieldline
