@@ -1,7 +1,6 @@
 #include "services/common/kafka/outbox_relay.h"
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "spdlog/spdlog.h"
 #include "services/common/core/errors.h"
 #include "services/common/kafka/outbox_relay.h"
 #include "services/common/store/event_store.h"
@@ -110,8 +109,7 @@ TEST(EventConsumerTest, RestartResumesFromStoredOffsets) {
   TempDir dir;
   MockKafka kafka;
   auto store = OpenStore(dir.Sub("db"));
-  spdlog::set_level(spdlog::level::debug);
-  const KafkaSettings settings{.bootstrap_servers = kafka.bootstrap(), .extra = {{"debug", "cgrp"}}};
+  const KafkaSettings settings{.bootstrap_servers = kafka.bootstrap()};
   for (int version = 1; version <= 5; ++version) {
     Publish(kafka, TicketEvent("t-1", version));
     Publish(kafka, TicketEvent("t-2", version));
