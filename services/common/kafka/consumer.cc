@@ -108,11 +108,7 @@ struct EventConsumer::Impl {
   const EventHandler handler;
   const std::shared_ptr<spdlog::logger> log = KafkaLogger();
 
-  std::thread thread;
-  std::mutex stop_mu;
-  std::condition_variable stop_cv;
-  bool stop_requested = false;  // guarded by stop_mu
-  std::atomic<bool> stopping{false};
+  StoppableThread worker;
 
   std::atomic<uint64_t> applied{0};
   std::atomic<uint64_t> skipped{0};
@@ -131,10 +127,8 @@ struct EventConsumer::Impl {
   Clock::time_point next_bootstrap_check;
   std::map<std::pair<std::string, int32_t>, PartitionState> partitions;
 
-  bool SleepFor(milliseconds d) {
-    std::unique_lock<std::mutex> lock(stop_mu);
-    return !stop_cv.wait_for(lock, d, [&] { return stop_requested; });
-  }
+  bool SleepFor(milliseconds d) { return worker.SleepFor(d); }
+  bool stopping() const { return worker.stopping(); }
 
   void Run();
   bool Connect();
@@ -446,7 +440,7 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
 }
 
 void EventConsumer::Impl::Run() {
-  while (!stopping) {
+  while (!stopping()) {
     if (!consumer) {
       if (!Connect()) SleepFor(milliseconds(200));
       continue;
@@ -478,7 +472,7 @@ EventConsumer::EventConsumer(EventStore& store, KafkaSettings settings, std::str
 EventConsumer::~EventConsumer() { Stop(); }
 
 absl::Status EventConsumer::Start() {
-  if (impl_->thread.joinable()) return absl::FailedPreconditionError("The consumer is running.");
+  if (impl_->worker.running()) return absl::FailedPreconditionError("The consumer is running.");
   if (impl_->settings.bootstrap_servers.empty() && impl_->settings.bootstrap_file.empty()) {
     return absl::InvalidArgumentError(
         "Kafka needs either bootstrap servers or a bootstrap file to read them from.");
@@ -486,24 +480,12 @@ absl::Status EventConsumer::Start() {
   if (impl_->group.empty()) return absl::InvalidArgumentError("The consumer needs a group id.");
   if (impl_->topics.empty()) return absl::InvalidArgumentError("The consumer needs topics.");
   if (!impl_->handler) return absl::InvalidArgumentError("The consumer needs a handler.");
-  {
-    std::lock_guard<std::mutex> lock(impl_->stop_mu);
-    impl_->stop_requested = false;
-  }
-  impl_->stopping = false;
-  impl_->thread = std::thread([impl = impl_.get()] { impl->Run(); });
+  impl_->worker.Start([impl = impl_.get()] { impl->Run(); });
   return absl::OkStatus();
 }
 
 void EventConsumer::Stop() {
-  if (!impl_->thread.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(impl_->stop_mu);
-    impl_->stop_requested = true;
-  }
-  impl_->stopping = true;
-  impl_->stop_cv.notify_all();
-  impl_->thread.join();
+  impl_->worker.Stop();
 }
 
 uint64_t EventConsumer::applied() const { return impl_->applied; }

@@ -7,7 +7,13 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,5 +76,44 @@ std::optional<std::string> ReadBootstrapFile(const std::string& path);
 // Writes `contents` to `path` through a temporary file and a rename, so a reader never sees
 // a half-written file.
 absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
+
+// The one background thread of a relay or consumer, with a stop request that also wakes it
+// from its sleeps. Start/Stop from the owner; stopping() and SleepFor() from the thread.
+class StoppableThread {
+ public:
+  ~StoppableThread() { Stop(); }
+  bool running() const { return thread_.joinable(); }
+  void Start(std::function<void()> body) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_requested_ = false;
+    }
+    stopping_ = false;
+    thread_ = std::thread(std::move(body));
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_requested_ = true;
+    }
+    stopping_ = true;
+    cv_.notify_all();
+    thread_.join();
+  }
+  bool stopping() const { return stopping_; }
+  // Sleeps up to `d`; returns false if Stop was called.
+  bool SleepFor(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return !cv_.wait_for(lock, d, [&] { return stop_requested_; });
+  }
+
+ private:
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_requested_ = false;  // guarded by mu_
+  std::atomic<bool> stopping_{false};
+};
 
 }  // namespace fieldline::kafka_internal

@@ -121,11 +121,7 @@ struct OutboxRelay::Impl {
   const std::string topic;
   const std::shared_ptr<spdlog::logger> log = KafkaLogger();
 
-  std::thread thread;
-  std::mutex stop_mu;
-  std::condition_variable stop_cv;
-  bool stop_requested = false;  // guarded by stop_mu
-  std::atomic<bool> stopping{false};
+  StoppableThread worker;
 
   std::atomic<uint64_t> published{0};
   std::atomic<uint64_t> republishes{0};
@@ -148,11 +144,8 @@ struct OutboxRelay::Impl {
   size_t pending = 0;
   uint32_t generation = 0;
 
-  // Sleeps up to `d`; returns false if Stop was called.
-  bool SleepFor(milliseconds d) {
-    std::unique_lock<std::mutex> lock(stop_mu);
-    return !stop_cv.wait_for(lock, d, [&] { return stop_requested; });
-  }
+  bool SleepFor(milliseconds d) { return worker.SleepFor(d); }
+  bool stopping() const { return worker.stopping(); }
 
   void Run();
   bool LoadState();
@@ -423,7 +416,7 @@ void OutboxRelay::Impl::PublishChunk(const std::vector<LogEntry>& entries) {
           producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || stopping) break;
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || stopping()) break;
       rd_kafka_poll(producer.get(), 10);
     }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -436,7 +429,7 @@ void OutboxRelay::Impl::PublishChunk(const std::vector<LogEntry>& entries) {
   while (pending > 0) {
     rd_kafka_poll(producer.get(), 50);
     if (pending == 0) break;
-    if (stopping || fatal || BootstrapChanged()) {
+    if (stopping() || fatal || BootstrapChanged()) {
       AbortChunk();
       aborted = true;
       break;
@@ -464,7 +457,7 @@ void OutboxRelay::Impl::PublishChunk(const std::vector<LogEntry>& entries) {
     backoff = kMinBackoff;
   } else if (aborted) {
     // A new producer (new broker, or after a fatal error) sends the rest at once.
-    if (!stopping) {
+    if (!stopping()) {
       log->info("relay resends from sequence={} with a new producer topic={}",
                 entries[first_failed].sequence, topic);
     }
@@ -480,9 +473,9 @@ void OutboxRelay::Impl::PublishChunk(const std::vector<LogEntry>& entries) {
 }
 
 void OutboxRelay::Impl::Run() {
-  while (!stopping && !LoadState()) Backoff();
+  while (!stopping() && !LoadState()) Backoff();
   backoff = kMinBackoff;
-  while (!stopping) {
+  while (!stopping()) {
     if (!EnsureProducer()) {
       SleepFor(kMinBackoff);
       continue;
@@ -520,30 +513,18 @@ OutboxRelay::OutboxRelay(EventStore& store, KafkaSettings settings, std::string 
 OutboxRelay::~OutboxRelay() { Stop(); }
 
 absl::Status OutboxRelay::Start() {
-  if (impl_->thread.joinable()) return absl::FailedPreconditionError("The relay is running.");
+  if (impl_->worker.running()) return absl::FailedPreconditionError("The relay is running.");
   if (impl_->settings.bootstrap_servers.empty() && impl_->settings.bootstrap_file.empty()) {
     return absl::InvalidArgumentError(
         "Kafka needs either bootstrap servers or a bootstrap file to read them from.");
   }
   if (impl_->topic.empty()) return absl::InvalidArgumentError("The relay needs a topic.");
-  {
-    std::lock_guard<std::mutex> lock(impl_->stop_mu);
-    impl_->stop_requested = false;
-  }
-  impl_->stopping = false;
-  impl_->thread = std::thread([impl = impl_.get()] { impl->Run(); });
+  impl_->worker.Start([impl = impl_.get()] { impl->Run(); });
   return absl::OkStatus();
 }
 
 void OutboxRelay::Stop() {
-  if (!impl_->thread.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(impl_->stop_mu);
-    impl_->stop_requested = true;
-  }
-  impl_->stopping = true;
-  impl_->stop_cv.notify_all();
-  impl_->thread.join();
+  impl_->worker.Stop();
 }
 
 uint64_t OutboxRelay::published_sequence() const { return impl_->published; }
