@@ -15,7 +15,7 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
   auto app = std::make_shared<InventoryApp>(*context.store, *context.clock);
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(std::make_unique<InventoryGrpcService>(*app, *context.verifier));
-  parts.consumed_topics = {fieldline::TopicOf("scheduling")};
+  parts.consumed_topics = {fieldline::TopicOf("scheduling"), fieldline::TopicOf("intake")};
   parts.handler = [app](const fieldline::EventEnvelope& event, fieldline::Batch& batch) {
     return app->Apply(event, batch);
   };

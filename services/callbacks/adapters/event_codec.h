@@ -21,4 +21,9 @@ absl::StatusOr<CallbackEvent> DecodeEnvelope(const common::v1::EventEnvelope& en
 v1::Callback EncodeCallback(const CallbackState& state);
 CallbackState DecodeCallback(const v1::Callback& callback);
 
+// Outcome and survey translation, shared with the gRPC adapter (the enums share their numbers).
+v1::AttemptOutcome EncodeOutcome(AttemptOutcome outcome);
+AttemptOutcome DecodeOutcome(v1::AttemptOutcome outcome);
+Survey DecodeSurvey(const v1::Survey& survey);
+
 }  // namespace fieldline::callbacks

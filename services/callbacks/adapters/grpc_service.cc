@@ -1,6 +1,10 @@
 #include "services/callbacks/adapters/grpc_service.h"
 
+#include <string>
+
 #include "services/callbacks/adapters/event_codec.h"
+#include "services/common/core/errors.h"
+#include "services/common/store/event_store.h"
 
 namespace fieldline::callbacks {
 namespace {
@@ -9,6 +13,33 @@ v1::Callback ToProto(const CallbackView& view) {
   v1::Callback out = EncodeCallback(view.callback);
   out.set_overdue(view.overdue);
   return out;
+}
+
+absl::StatusOr<CommandMeta> MetaOf(const std::string& request_id, const Actor& actor,
+                                   const Clock& clock) {
+  if (request_id.empty()) {
+    return InvalidArgument("request_id",
+                           "Every change needs a request id, so that a retry does not repeat it.");
+  }
+  CommandMeta meta;
+  meta.request_id = request_id;
+  meta.actor = actor;
+  meta.now = clock.Now();
+  meta.correlation_id = request_id;  // a command from a person starts its own correlation
+  return meta;
+}
+
+absl::Status Respond(absl::StatusOr<common::v1::CommandAck> result,
+                     common::v1::CommandAck* response) {
+  if (!result.ok()) return result.status();
+  *response = *std::move(result);
+  return absl::OkStatus();
+}
+
+void ToProto(const Ratio& ratio, v1::Ratio* out) {
+  out->set_numerator(ratio.numerator);
+  out->set_denominator(ratio.denominator);
+  if (std::optional<double> percent = ratio.Percent()) out->set_percent(*percent);
 }
 
 }  // namespace
@@ -44,6 +75,134 @@ grpc::Status CallbacksGrpcService::ListCallbacks(grpc::ServerContext* context,
                      *response->add_callbacks() = ToProto(view);
                    }
                    response->set_next_page_token(page->next_page_token);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status CallbacksGrpcService::AssignCallback(grpc::ServerContext* context,
+                                                  const v1::AssignCallbackRequest* request,
+                                                  common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<CommandMeta> meta =
+                       MetaOf(request->request_id(), actor, app_.clock());
+                   if (!meta.ok()) return meta.status();
+                   // A care agent may take a callback on, not hand it to someone else.
+                   if (actor.role == "care" && request->agent_id() != actor.user_id) {
+                     return PermissionDenied(
+                         "A care agent can assign a callback only to themselves; ask a manager "
+                         "to assign it to someone else.");
+                   }
+                   const callbacks::AssignCallback command{
+                       .callback_id = request->callback_id(),
+                       .agent_id = request->agent_id(),
+                       .expected_version = request->expected_version(),
+                   };
+                   return Respond(app_.Assign(*meta, command), response);
+                 });
+}
+
+grpc::Status CallbacksGrpcService::RecordCallbackAttempt(
+    grpc::ServerContext* context, const v1::RecordCallbackAttemptRequest* request,
+    common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<CommandMeta> meta =
+                       MetaOf(request->request_id(), actor, app_.clock());
+                   if (!meta.ok()) return meta.status();
+                   callbacks::RecordCallbackAttempt command{
+                       .callback_id = request->callback_id(),
+                       .outcome = DecodeOutcome(request->outcome()),
+                       .note = request->note(),
+                       .expected_version = request->expected_version(),
+                   };
+                   if (request->has_survey()) command.survey = DecodeSurvey(request->survey());
+                   return Respond(app_.RecordAttempt(*meta, command), response);
+                 });
+}
+
+grpc::Status CallbacksGrpcService::ListDueCallbacks(grpc::ServerContext* context,
+                                                    const v1::ListDueCallbacksRequest* request,
+                                                    v1::ListDueCallbacksResponse* response) {
+  return Guarded(context, verifier_, {"care", "dispatcher", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   const std::string agent_id =
+                       request->agent_id().empty() ? actor.user_id : request->agent_id();
+                   absl::StatusOr<std::vector<CallbackView>> views =
+                       app_.ListDueCallbacks(agent_id);
+                   if (!views.ok()) return views.status();
+                   for (const CallbackView& view : *views) *response->add_callbacks() = ToProto(view);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status CallbacksGrpcService::GetKpis(grpc::ServerContext* context,
+                                           const v1::GetKpisRequest* request, v1::Kpis* response) {
+  return Guarded(
+      context, verifier_, {"manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+        KpiQuery query;
+        switch (request->period()) {
+          case v1::PERIOD_KIND_MONTH:
+            query.period = PeriodKind::kMonth;
+            break;
+          case v1::PERIOD_KIND_QUARTER:
+            query.period = PeriodKind::kQuarter;
+            break;
+          case v1::PERIOD_KIND_YEAR:
+            query.period = PeriodKind::kYear;
+            break;
+          default:
+            return InvalidArgument("period",
+                                   "Say whether the period is a month, a quarter or a year.");
+        }
+        query.year = request->year();
+        query.number = request->number();
+        query.agent_id = request->agent_id();
+        query.team = {request->team_agent_ids().begin(), request->team_agent_ids().end()};
+        query.technician_id = request->technician_id();
+        if (request->has_profit_completion()) query.profit_completion = request->profit_completion();
+        if (request->has_maintenance_completion()) {
+          query.maintenance_completion = request->maintenance_completion();
+        }
+        if (request->has_complaint_completion()) {
+          query.complaint_completion = request->complaint_completion();
+        }
+        if (request->has_care_completion()) query.care_completion = request->care_completion();
+        absl::StatusOr<KpiReport> report = app_.GetKpis(query);
+        if (!report.ok()) return report.status();
+        fieldline::ToProto(report->period.start, response->mutable_period_start());
+        fieldline::ToProto(report->period.end, response->mutable_period_end());
+        ToProto(report->callback_success.rate, response->mutable_callback_success());
+        if (report->callback_completion) {
+          response->set_callback_completion(*report->callback_completion);
+        }
+        response->set_callbacks_excluded(report->callback_success.excluded);
+        response->set_callbacks_open(report->callback_success.open);
+        ToProto(report->field_service.first_time_fix, response->mutable_first_time_fix());
+        ToProto(report->field_service.repeat_visits, response->mutable_repeat_visits());
+        if (report->field_service.mean_time_to_repair) {
+          response->set_mean_time_to_repair_hours(
+              absl::ToDoubleHours(*report->field_service.mean_time_to_repair));
+        }
+        if (report->composite) {
+          response->set_composite(report->composite->value);
+          for (const std::string& w : report->composite->warnings) response->add_warnings(w);
+        }
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status CallbacksGrpcService::GetMonthlyReport(grpc::ServerContext* context,
+                                                    const v1::GetMonthlyReportRequest* request,
+                                                    v1::MonthlyReport* response) {
+  return Guarded(context, verifier_, {"manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<callbacks::MonthlyReport> report =
+                       app_.GetMonthlyReport(request->year(), request->month());
+                   if (!report.ok()) return report.status();
+                   response->set_month(absl::FormatCivilTime(report->month));
+                   response->set_json(ToJson(*report));
+                   response->set_csv(ToCsv(*report));
                    return absl::OkStatus();
                  });
 }

@@ -21,6 +21,20 @@ class CallbacksGrpcService final : public v1::CallbacksService::Service {
   grpc::Status ListCallbacks(grpc::ServerContext* context,
                              const v1::ListCallbacksRequest* request,
                              v1::ListCallbacksResponse* response) override;
+  grpc::Status AssignCallback(grpc::ServerContext* context,
+                              const v1::AssignCallbackRequest* request,
+                              common::v1::CommandAck* response) override;
+  grpc::Status RecordCallbackAttempt(grpc::ServerContext* context,
+                                     const v1::RecordCallbackAttemptRequest* request,
+                                     common::v1::CommandAck* response) override;
+  grpc::Status ListDueCallbacks(grpc::ServerContext* context,
+                                const v1::ListDueCallbacksRequest* request,
+                                v1::ListDueCallbacksResponse* response) override;
+  grpc::Status GetKpis(grpc::ServerContext* context, const v1::GetKpisRequest* request,
+                       v1::Kpis* response) override;
+  grpc::Status GetMonthlyReport(grpc::ServerContext* context,
+                                const v1::GetMonthlyReportRequest* request,
+                                v1::MonthlyReport* response) override;
 
  private:
   CallbacksApp& app_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,9 @@ constexpr char kProjectionPrefix[] = "p/callback/";
 constexpr char kTicketPrefix[] = "x/ticket/";
 constexpr char kByTicketPrefix[] = "x/callback_by_ticket/";
 constexpr char kByJobPrefix[] = "x/callback_by_job/";
+constexpr char kDueByAgentPrefix[] = "x/due_by_agent/";
+constexpr char kTicketFactPrefix[] = "x/ticket_fact/";
+constexpr char kCustomerTierPrefix[] = "x/customer_tier/";
 constexpr char kSystemUser[] = "system:callbacks";
 constexpr char kSystemRole[] = "system";
 
@@ -36,6 +40,35 @@ std::string ByTicketPrefix(std::string_view ticket_id) {
 }
 std::string ByJobPrefix(std::string_view job_id) {
   return absl::StrCat(kByJobPrefix, std::string(job_id), "/");
+}
+
+std::string DueByAgentPrefix(std::string_view agent_id) {
+  return absl::StrCat(kDueByAgentPrefix, std::string(agent_id), "/");
+}
+std::string TicketFactKey(std::string_view ticket_id) {
+  return absl::StrCat(kTicketFactPrefix, std::string(ticket_id));
+}
+
+common::v1::CommandAck Ack(const std::string& id, int64_t version) {
+  common::v1::CommandAck ack;
+  ack.set_aggregate_id(id);
+  ack.set_version(version);
+  return ack;
+}
+
+int PriorityRank(Priority p) { return static_cast<int>(p); }
+
+CallbackResult ResultOf(const CallbackState& state) {
+  switch (state.status) {
+    case CallbackStatus::kReached:
+      return CallbackResult::kValid;
+    case CallbackStatus::kFailed:
+      return CallbackResult::kNotValid;
+    case CallbackStatus::kExcluded:
+      return CallbackResult::kExcluded;
+    default:
+      return CallbackResult::kOpen;
+  }
 }
 
 AggregateKey CallbackKey(std::string_view callback_id) {
@@ -81,8 +114,9 @@ v1::Callback ProjectionOf(const CallbackState& state, const common::v1::Customer
 
 }  // namespace
 
-CallbacksApp::CallbacksApp(EventStore& store, const Clock& clock, CallbackPolicy policy)
-    : store_(store), clock_(clock), policy_(policy) {}
+CallbacksApp::CallbacksApp(EventStore& store, const Clock& clock, CallbackPolicy policy,
+                           KpiPolicy kpi_policy)
+    : store_(store), clock_(clock), policy_(std::move(policy)), kpi_policy_(kpi_policy) {}
 
 // ---------------------------------------------------------------------------------------------
 // queries
@@ -157,6 +191,10 @@ absl::Status CallbacksApp::Apply(const EventEnvelope& event, Batch& batch) {
   switch (event.payload_case()) {
     case common::v1::EventEnvelope::kIntake:
       if (event.intake().has_ticket_opened()) return OnTicketOpened(event, batch);
+      if (event.intake().has_ticket_resolved_remotely()) {
+        return OnTicketResolvedRemotely(event, batch);
+      }
+      if (event.intake().has_customer_registered()) return OnCustomerRegistered(event, batch);
       return absl::OkStatus();
     case common::v1::EventEnvelope::kScheduling:
       if (event.scheduling().has_job_completed()) return OnJobCompleted(event, batch);
@@ -220,6 +258,11 @@ absl::Status CallbacksApp::OnTicketOpened(const EventEnvelope& source, Batch& ba
   customer.set_name(opened.customer().name());
   customer.set_phone(opened.customer().phone());
   batch.Put(TicketKey(ticket_id), customer.SerializeAsString());
+  v1::TicketFact fact;
+  fact.set_customer_id(opened.customer().customer_id());
+  fact.set_category(opened.category());
+  if (source.has_server_time()) *fact.mutable_opened_at() = source.server_time();
+  batch.Put(TicketFactKey(ticket_id), fact.SerializeAsString());
 
   for (const std::string& id : *callbacks) {
     absl::StatusOr<std::optional<std::string>> bytes = store_.Get(ProjectionKey(id));
@@ -248,8 +291,50 @@ absl::Status CallbacksApp::OnTicketOpened(const EventEnvelope& source, Batch& ba
 
 absl::Status CallbacksApp::OnJobCompleted(const EventEnvelope& source, Batch& batch) {
   const scheduling::v1::JobCompleted& completed = source.scheduling().job_completed();
-  const std::string& ticket_id = completed.ticket_id();
-  const AggregateKey key = CallbackKey(CallbackIdForJob(completed.job_id()));
+  return ScheduleFrom(
+      source,
+      ScheduleCallbackForCompletedJob{
+          .job_id = completed.job_id(),
+          .ticket_id = completed.ticket_id(),
+          .technician_id = completed.technician_id(),
+          // The job was completed when scheduling recorded it, not when this service hears of it.
+          .completed_at =
+              source.has_server_time() ? FromProto(source.server_time()) : absl::InfinitePast(),
+          .reason = CallbackReason::kJobCompleted,
+      },
+      batch);
+}
+
+absl::Status CallbacksApp::OnTicketResolvedRemotely(const EventEnvelope& source, Batch& batch) {
+  const intake::v1::TicketResolvedRemotely& resolved = source.intake().ticket_resolved_remotely();
+  return ScheduleFrom(
+      source,
+      ScheduleCallbackForCompletedJob{
+          .ticket_id = resolved.ticket_id(),
+          .completed_at =
+              source.has_server_time() ? FromProto(source.server_time()) : absl::InfinitePast(),
+          .reason = CallbackReason::kRemoteFix,
+      },
+      batch);
+}
+
+absl::Status CallbacksApp::OnCustomerRegistered(const EventEnvelope& source, Batch& batch) {
+  const intake::v1::CustomerRegistered& registered = source.intake().customer_registered();
+  if (registered.customer_id().empty()) {
+    return InvalidArgument("customer_id", absl::StrCat("Event ", source.event_id(),
+                                                       " registers a customer without an id."));
+  }
+  batch.Put(absl::StrCat(kCustomerTierPrefix, registered.customer_id()),
+            absl::StrCat(static_cast<int>(registered.tier())));
+  return absl::OkStatus();
+}
+
+absl::Status CallbacksApp::ScheduleFrom(const EventEnvelope& source,
+                                        ScheduleCallbackForCompletedJob command, Batch& batch) {
+  const std::string ticket_id = command.ticket_id;
+  const AggregateKey key = CallbackKey(command.reason == CallbackReason::kRemoteFix
+                                           ? CallbackIdForRemoteFix(ticket_id)
+                                           : CallbackIdForJob(command.job_id));
   std::vector<AggregateKey> locks{key};
   if (!ticket_id.empty()) locks.push_back(TicketLock(ticket_id));
   batch.Lock(std::move(locks));
@@ -257,29 +342,21 @@ absl::Status CallbacksApp::OnJobCompleted(const EventEnvelope& source, Batch& ba
   absl::StatusOr<CallbackState> state = LoadCallback(key);
   if (!state.ok()) return state.status();
 
-  std::optional<common::v1::CustomerInfo> customer;
-  if (!ticket_id.empty()) {
-    absl::StatusOr<std::optional<std::string>> bytes = store_.Get(TicketKey(ticket_id));
-    if (!bytes.ok()) return bytes.status();
-    if (bytes->has_value()) {
-      customer.emplace();
-      if (!customer->ParseFromString(**bytes)) {
-        return absl::DataLossError(
-            absl::StrCat("The stored customer of ticket ", ticket_id, " cannot be read."));
-      }
+  absl::StatusOr<std::optional<common::v1::CustomerInfo>> customer = ReadCustomer(ticket_id);
+  if (!customer.ok()) return customer.status();
+  if (customer->has_value()) {
+    command.customer_name = (*customer)->name();
+    command.customer_phone = (*customer)->phone();
+    if (!(*customer)->customer_id().empty()) {
+      absl::StatusOr<std::optional<std::string>> tier =
+          store_.Get(absl::StrCat(kCustomerTierPrefix, (*customer)->customer_id()));
+      if (!tier.ok()) return tier.status();
+      command.key_account =
+          tier->has_value() &&
+          **tier == absl::StrCat(static_cast<int>(intake::v1::CUSTOMER_TIER_KEY_ACCOUNT));
     }
   }
 
-  const ScheduleCallbackForCompletedJob command{
-      .job_id = completed.job_id(),
-      .ticket_id = ticket_id,
-      .customer_name = customer ? customer->name() : "",
-      .customer_phone = customer ? customer->phone() : "",
-      .technician_id = completed.technician_id(),
-      // The job was completed when scheduling recorded it, not when this service hears of it.
-      .completed_at =
-          source.has_server_time() ? FromProto(source.server_time()) : absl::InfinitePast(),
-  };
   const absl::Time now = clock_.Now();
   absl::StatusOr<std::vector<CallbackEvent>> events = Decide(*state, command, now, policy_);
   if (events.status().code() == absl::StatusCode::kAlreadyExists) {
@@ -303,15 +380,236 @@ absl::Status CallbacksApp::OnJobCompleted(const EventEnvelope& source, Batch& ba
     return appended;
   }
   batch.Put(ProjectionKey(next.callback_id),
-            ProjectionOf(next, customer ? &*customer : nullptr).SerializeAsString());
-  batch.Put(absl::StrCat(ByJobPrefix(next.job_id), next.callback_id), next.callback_id);
+            ProjectionOf(next, customer->has_value() ? &**customer : nullptr).SerializeAsString());
+  if (!next.job_id.empty()) {
+    batch.Put(absl::StrCat(ByJobPrefix(next.job_id), next.callback_id), next.callback_id);
+  }
   if (!next.ticket_id.empty()) {
     batch.Put(absl::StrCat(ByTicketPrefix(next.ticket_id), next.callback_id), next.callback_id);
   }
-  Log()->info("callback scheduled callback={} job={} ticket={} due_at={} correlation={}",
-              next.callback_id, next.job_id, next.ticket_id,
-              absl::FormatTime(next.due_at, absl::UTCTimeZone()), meta.correlation_id);
+  Log()->info(
+      "callback scheduled callback={} job={} ticket={} reason={} due_at={} correlation={}",
+      next.callback_id, next.job_id, next.ticket_id, next.reason,
+      absl::FormatTime(next.due_at, absl::UTCTimeZone()), meta.correlation_id);
   return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// commands
+
+absl::StatusOr<std::optional<common::v1::CustomerInfo>> CallbacksApp::ReadCustomer(
+    std::string_view ticket_id) const {
+  if (ticket_id.empty()) return std::optional<common::v1::CustomerInfo>();
+  absl::StatusOr<std::optional<std::string>> bytes = store_.Get(TicketKey(ticket_id));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::optional<common::v1::CustomerInfo>();
+  common::v1::CustomerInfo customer;
+  if (!customer.ParseFromString(**bytes)) {
+    return absl::DataLossError(absl::StrCat("The stored customer of ticket ",
+                                            std::string(ticket_id), " cannot be read."));
+  }
+  return std::optional<common::v1::CustomerInfo>(std::move(customer));
+}
+
+template <typename DecideFn>
+absl::StatusOr<common::v1::CommandAck> CallbacksApp::RunCommand(const CommandMeta& meta,
+                                                                std::string_view callback_id,
+                                                                const DecideFn& decide) {
+  if (callback_id.empty()) {
+    return InvalidArgument("callback_id", "Say which callback you mean.");
+  }
+  const AggregateKey key = CallbackKey(callback_id);
+  return store_.Execute(
+      meta.request_id, {key}, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+        absl::StatusOr<CallbackState> before = LoadCallback(key);
+        if (!before.ok()) return before.status();
+        absl::StatusOr<std::vector<CallbackEvent>> events = decide(*before);
+        if (!events.ok()) return events.status();
+
+        CallbackState next = *before;
+        std::vector<EventEnvelope> envelopes;
+        for (const CallbackEvent& event : *events) {
+          EventEnvelope envelope = NewEnvelope(meta);
+          *envelope.mutable_callbacks() = EncodeEvent(event);
+          envelopes.push_back(std::move(envelope));
+          next = Evolve(std::move(next), event);
+        }
+        if (absl::Status appended = batch.Append(key, before->version, std::move(envelopes));
+            !appended.ok()) {
+          return appended;
+        }
+        absl::StatusOr<std::optional<common::v1::CustomerInfo>> customer =
+            ReadCustomer(next.ticket_id);
+        if (!customer.ok()) return customer.status();
+        batch.Put(ProjectionKey(next.callback_id),
+                  ProjectionOf(next, customer->has_value() ? &**customer : nullptr)
+                      .SerializeAsString());
+        const bool was_listed = before->status == CallbackStatus::kDue && !before->agent_id.empty();
+        const bool is_listed = next.status == CallbackStatus::kDue && !next.agent_id.empty();
+        if (was_listed && (!is_listed || before->agent_id != next.agent_id)) {
+          batch.Delete(absl::StrCat(DueByAgentPrefix(before->agent_id), next.callback_id));
+        }
+        if (is_listed) {
+          batch.Put(absl::StrCat(DueByAgentPrefix(next.agent_id), next.callback_id),
+                    next.callback_id);
+        }
+        Log()->info("callback changed callback={} version={} agent={} request={} correlation={}",
+                    next.callback_id, next.version, next.agent_id, meta.request_id,
+                    meta.correlation_id);
+        return Ack(next.callback_id, next.version);
+      });
+}
+
+absl::StatusOr<common::v1::CommandAck> CallbacksApp::Assign(const CommandMeta& meta,
+                                                            const AssignCallback& command) {
+  return RunCommand(meta, command.callback_id, [&](const CallbackState& state) {
+    return Decide(state, command, meta.now);
+  });
+}
+
+absl::StatusOr<common::v1::CommandAck> CallbacksApp::RecordAttempt(
+    const CommandMeta& meta, const RecordCallbackAttempt& command) {
+  return RunCommand(meta, command.callback_id, [&](const CallbackState& state) {
+    return Decide(state, command, meta.actor, meta.now, policy_);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// due list and KPIs
+
+absl::StatusOr<std::vector<CallbackView>> CallbacksApp::ListDueCallbacks(
+    std::string_view agent_id) const {
+  if (agent_id.empty()) {
+    return InvalidArgument("agent_id", "Say whose due callbacks to list.");
+  }
+  std::vector<std::string> ids;
+  absl::Status scanned = store_.Scan(DueByAgentPrefix(agent_id), "",
+                                     [&ids](std::string_view, std::string_view value) {
+                                       ids.emplace_back(value);
+                                       return true;
+                                     });
+  if (!scanned.ok()) return scanned;
+  const absl::Time now = clock_.Now();
+  std::vector<CallbackView> views;
+  for (const std::string& id : ids) {
+    absl::StatusOr<std::optional<CallbackState>> state = ReadProjection(id);
+    if (!state.ok()) return state.status();
+    if (!state->has_value()) continue;
+    views.push_back(CallbackView{.callback = **state, .overdue = IsOverdue(**state, now)});
+  }
+  std::sort(views.begin(), views.end(), [](const CallbackView& a, const CallbackView& b) {
+    if (a.overdue != b.overdue) return a.overdue;
+    if (a.callback.priority != b.callback.priority) {
+      return PriorityRank(a.callback.priority) > PriorityRank(b.callback.priority);
+    }
+    if (a.callback.due_at != b.callback.due_at) return a.callback.due_at < b.callback.due_at;
+    return a.callback.callback_id < b.callback.callback_id;
+  });
+  return views;
+}
+
+absl::StatusOr<KpiReport> CallbacksApp::GetKpis(const KpiQuery& query) const {
+  absl::StatusOr<Period> period =
+      MakePeriod(query.period, query.year, query.number, policy_.local_zone);
+  if (!period.ok()) return period.status();
+
+  std::vector<CallbackFact> callbacks;
+  std::vector<JobFact> jobs;
+  absl::Status failed = absl::OkStatus();
+  absl::Status scanned = store_.Scan(
+      kProjectionPrefix, "", [&](std::string_view key, std::string_view value) {
+        v1::Callback projection;
+        if (!projection.ParseFromString(std::string(value))) {
+          failed = absl::DataLossError(
+              absl::StrCat("The stored callback ", std::string(key), " cannot be read."));
+          return false;
+        }
+        const CallbackState state = DecodeCallback(projection);
+        // Per agent: the assigned agent, else whoever made the last call.
+        const std::string agent = !state.agent_id.empty() || state.attempts.empty()
+                                      ? state.agent_id
+                                      : state.attempts.back().agent_id;
+        callbacks.push_back(CallbackFact{.callback_id = state.callback_id,
+                                         .agent_id = agent,
+                                         .owed_from = state.completed_at,
+                                         .result = ResultOf(state)});
+        if (state.reason == kReasonJobCompleted ||
+            state.reason == ReasonName(CallbackReason::kKeyAccountVisit)) {
+          jobs.push_back(JobFact{.job_id = state.job_id,
+                                 .ticket_id = state.ticket_id,
+                                 .technician_id = state.technician_id,
+                                 .completed_at = state.completed_at});
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  for (JobFact& job : jobs) {
+    if (job.ticket_id.empty()) continue;
+    absl::StatusOr<std::optional<std::string>> bytes = store_.Get(TicketFactKey(job.ticket_id));
+    if (!bytes.ok()) return bytes.status();
+    if (!bytes->has_value()) continue;
+    v1::TicketFact fact;
+    if (!fact.ParseFromString(**bytes)) {
+      return absl::DataLossError(
+          absl::StrCat("The stored facts of ticket ", job.ticket_id, " cannot be read."));
+    }
+    job.customer_id = fact.customer_id();
+    job.category = fact.category();
+    if (fact.has_opened_at()) job.opened_at = FromProto(fact.opened_at());
+  }
+
+  std::set<std::string> agents(query.team.begin(), query.team.end());
+  if (!query.agent_id.empty()) agents.insert(query.agent_id);
+
+  KpiReport report;
+  report.period = *period;
+  report.callback_success = ComputeCallbackSuccess(callbacks, *period, agents);
+  if (std::optional<double> rate = report.callback_success.rate.Percent(); rate.has_value()) {
+    report.callback_completion = Completion(*rate, kpi_policy_.targets.callback_success);
+  }
+  report.field_service =
+      ComputeFieldServiceKpis(jobs, *period, query.technician_id, kpi_policy_.repeat_window);
+  if (query.profit_completion && query.maintenance_completion && query.complaint_completion &&
+      query.care_completion) {
+    report.composite = ComputeComposite(
+        CompositeInputs{.profit = *query.profit_completion,
+                        .callback = report.callback_completion.value_or(0),
+                        .maintenance = *query.maintenance_completion,
+                        .complaint = *query.complaint_completion,
+                        .care = *query.care_completion},
+        kpi_policy_.weights);
+    if (!report.callback_completion.has_value()) {
+      report.composite->warnings.push_back(
+          "No callbacks were owed in this period and scope; the callback completion counts as 0 "
+          "in the composite.");
+    }
+  }
+  return report;
+}
+
+absl::StatusOr<MonthlyReport> CallbacksApp::GetMonthlyReport(int year, int month) const {
+  if (year == 0 && month == 0) {
+    const absl::CivilMonth previous = ReportMonthFor(clock_.Now(), policy_.local_zone);
+    year = static_cast<int>(previous.year());
+    month = previous.month();
+  }
+  absl::StatusOr<KpiReport> kpis =
+      GetKpis(KpiQuery{.period = PeriodKind::kMonth, .year = year, .number = month});
+  if (!kpis.ok()) return kpis.status();
+  MonthlyReport report;
+  report.month = absl::CivilMonth(year, month);
+  report.callback_success = kpis->callback_success.rate;
+  report.callback_completion = kpis->callback_completion;
+  report.callbacks_excluded = kpis->callback_success.excluded;
+  report.callbacks_open = kpis->callback_success.open;
+  report.first_time_fix = kpis->field_service.first_time_fix;
+  report.repeat_visits = kpis->field_service.repeat_visits;
+  if (kpis->field_service.mean_time_to_repair) {
+    report.mean_time_to_repair_hours =
+        absl::ToDoubleHours(*kpis->field_service.mean_time_to_repair);
+  }
+  return report;
 }
 
 }  // namespace fieldline::callbacks

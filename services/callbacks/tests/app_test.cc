@@ -11,6 +11,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "fieldline/common/v1/envelope.pb.h"
+#include "fieldline/intake/v1/events.pb.h"
 #include "gtest/gtest.h"
 #include "services/callbacks/app/callbacks_app.h"
 #include "services/callbacks/domain/callback.h"
@@ -77,6 +78,14 @@ EventEnvelope JobCompletedEvent(const std::string& job_id, const std::string& ti
   part->set_quantity(1);
   completed->set_resolution("replaced the drain pump");
   return e;
+}
+
+CommandMeta MetaAtFor(const std::string& request_id) {
+  CommandMeta meta;
+  meta.request_id = "req-" + request_id;
+  meta.actor = Actor{"mgr", "manager"};
+  meta.now = Utc(2024, 5, 6, 10, 0);
+  return meta;
 }
 
 class CallbacksAppTest : public ::testing::Test {
@@ -485,6 +494,357 @@ TEST_F(CallbacksAppTest, CallbacksAndTheTicketModelSurviveAReopen) {
   EXPECT_EQ(Get("j-2").callback.customer_name, "Zhang San");
   ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1")).ok());
   EXPECT_EQ(Stream("j-1").size(), 1u);
+}
+
+// --- other due rules wired to intake's events ---
+
+EventEnvelope IntakeEventAt(const std::string& aggregate_type, const std::string& id,
+                            absl::Time at) {
+  static UuidV7Generator ids;
+  EventEnvelope e;
+  e.set_event_id(ids.NewId(at));
+  e.set_aggregate_type(aggregate_type);
+  e.set_aggregate_id(id);
+  e.set_aggregate_version(2);
+  ToProto(at, e.mutable_server_time());
+  return e;
+}
+
+TEST_F(CallbacksAppTest, ATicketResolvedRemotelyIsCalledBackTheNextDay) {
+  ASSERT_TRUE(Deliver(TicketOpenedEvent("t-1", "Li Wei", "13800000000")).ok());
+  EventEnvelope resolved = IntakeEventAt("Ticket", "t-1", Utc(2024, 12, 31, 10, 0));
+  resolved.mutable_intake()->mutable_ticket_resolved_remotely()->set_ticket_id("t-1");
+  ASSERT_TRUE(Deliver(resolved).ok());
+  ASSERT_TRUE(Deliver(resolved).ok());  // a repeat changes nothing
+
+  auto view = app_->GetCallback(CallbackIdForRemoteFix("t-1"));
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(view->callback.reason, "remote_fix");
+  EXPECT_EQ(view->callback.due_at, Utc(2025, 1, 1, 10, 0));
+  EXPECT_EQ(view->callback.customer_name, "Li Wei");
+  EXPECT_EQ(view->callback.job_id, "");
+  auto stream = store_->ReadStream({"Callback", CallbackIdForRemoteFix("t-1")});
+  ASSERT_TRUE(stream.ok());
+  EXPECT_EQ(stream->size(), 1u);
+}
+
+TEST_F(CallbacksAppTest, AKeyAccountsJobIsHighPriorityWithTheKeyAccountDelay) {
+  Open(CallbackPolicy{.delay_after_key_account_visit = absl::Hours(24)});
+  EventEnvelope registered = IntakeEventAt("Customer", "cust-t-1", Utc(2024, 4, 1));
+  registered.mutable_intake()->mutable_customer_registered()->set_customer_id("cust-t-1");
+  registered.mutable_intake()->mutable_customer_registered()->set_tier(
+      intake::v1::CUSTOMER_TIER_KEY_ACCOUNT);
+  ASSERT_TRUE(Deliver(registered).ok());
+  ASSERT_TRUE(Deliver(TicketOpenedEvent("t-1", "Big Co", "0532-1")).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-2", "t-2", Utc(2024, 5, 6, 9, 0))).ok());
+
+  const CallbackView key = Get("j-1");
+  EXPECT_EQ(key.callback.reason, "key_account_visit");
+  EXPECT_EQ(key.callback.priority, Priority::kHigh);
+  EXPECT_EQ(key.callback.due_at, Utc(2024, 5, 7, 9, 0));
+  const CallbackView normal = Get("j-2");
+  EXPECT_EQ(normal.callback.priority, Priority::kNormal);
+
+  // On the due list a key account comes before an earlier-due normal callback (j-3 due
+  // 05-07 08:00, j-1 05-07 09:00; neither overdue).
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-3", "t-3", Utc(2024, 5, 5, 8, 0))).ok());
+  for (const std::string job : {"j-1", "j-3"}) {
+    ASSERT_TRUE(app_->Assign(MetaAtFor(job), {.callback_id = CallbackIdForJob(job),
+                                              .agent_id = "agent-1"})
+                    .ok());
+  }
+  auto due = app_->ListDueCallbacks("agent-1");
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].callback.job_id, "j-1");
+  EXPECT_EQ((*due)[1].callback.job_id, "j-3");
+}
+
+// --- commands: assignment and attempts ---
+
+absl::Time Local(int y, int mo, int d, int h, int mi = 0) {
+  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), absl::FixedTimeZone(8 * 3600));
+}
+
+CommandMeta MetaAt(const std::string& request_id, absl::Time now,
+                   const std::string& user = "agent-1", const std::string& role = "care") {
+  CommandMeta meta;
+  meta.request_id = request_id;
+  meta.actor = Actor{user, role};
+  meta.now = now;
+  meta.correlation_id = request_id;
+  return meta;
+}
+
+const Survey kHappy{.attitude = 5, .quality = 5, .fixed = 5, .punctuality = 5,
+                    .respect_for_property = 5, .no_extra_fee = 5};
+
+std::vector<std::string> DueIds(CallbacksApp& app, const std::string& agent) {
+  auto due = app.ListDueCallbacks(agent);
+  EXPECT_TRUE(due.ok()) << due.status();
+  std::vector<std::string> ids;
+  if (due.ok()) {
+    for (const auto& v : *due) ids.push_back(v.callback.callback_id);
+  }
+  return ids;
+}
+
+TEST_F(CallbacksAppTest, AssigningPutsTheCallbackOnTheAgentsDueList) {
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1")).ok());
+  const std::string id = CallbackIdForJob("j-1");
+  auto ack = app_->Assign(MetaAt("req-a1", clock_.Now(), "mgr", "manager"),
+                          AssignCallback{.callback_id = id, .agent_id = "agent-1",
+                                         .expected_version = 1});
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->aggregate_id(), id);
+  EXPECT_EQ(ack->version(), 2);
+  EXPECT_EQ(Get("j-1").callback.agent_id, "agent-1");
+  EXPECT_EQ(DueIds(*app_, "agent-1"), std::vector<std::string>{id});
+  const auto stream = Stream("j-1");
+  ASSERT_EQ(stream.size(), 2u);
+  EXPECT_EQ(stream[1].request_id(), "req-a1");
+  EXPECT_EQ(stream[1].actor().user_id(), "mgr");
+  EXPECT_EQ(stream[1].callbacks().callback_assigned().agent_id(), "agent-1");
+}
+
+TEST_F(CallbacksAppTest, TheSameAssignRequestTwiceHasOneEffect) {
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1")).ok());
+  const AssignCallback command{.callback_id = CallbackIdForJob("j-1"), .agent_id = "agent-1"};
+  auto first = app_->Assign(MetaAt("req-a1", clock_.Now()), command);
+  auto second = app_->Assign(MetaAt("req-a1", clock_.Now()), command);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->version(), first->version());
+  EXPECT_EQ(Stream("j-1").size(), 2u);
+}
+
+TEST_F(CallbacksAppTest, ReassigningMovesTheCallbackBetweenDueLists) {
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1")).ok());
+  const std::string id = CallbackIdForJob("j-1");
+  ASSERT_TRUE(app_->Assign(MetaAt("r1", clock_.Now()), {.callback_id = id, .agent_id = "a-1"}).ok());
+  ASSERT_TRUE(app_->Assign(MetaAt("r2", clock_.Now()), {.callback_id = id, .agent_id = "a-2"}).ok());
+  EXPECT_TRUE(DueIds(*app_, "a-1").empty());
+  EXPECT_EQ(DueIds(*app_, "a-2"), std::vector<std::string>{id});
+}
+
+TEST_F(CallbacksAppTest, BadAssignInputIsRefusedAndWritesNothing) {
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1")).ok());
+  auto log_before = store_->ReadLog(0, 100);
+  ASSERT_TRUE(log_before.ok());
+  auto empty_agent =
+      app_->Assign(MetaAt("r1", clock_.Now()), {.callback_id = CallbackIdForJob("j-1")});
+  EXPECT_EQ(empty_agent.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(empty_agent.status()), "agent_id");
+  auto stale = app_->Assign(MetaAt("r2", clock_.Now()), {.callback_id = CallbackIdForJob("j-1"),
+                                                         .agent_id = "a",
+                                                         .expected_version = 5});
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  auto unknown = app_->Assign(MetaAt("r3", clock_.Now()), {.callback_id = "nope", .agent_id = "a"});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Stream("j-1").size(), 1u);
+  auto log_after = store_->ReadLog(0, 100);
+  ASSERT_TRUE(log_after.ok());
+  EXPECT_EQ(log_after->size(), log_before->size());
+  EXPECT_TRUE(DueIds(*app_, "a").empty());
+  // A refused request id is not recorded: the corrected retry with the same id works.
+  auto retried = app_->Assign(MetaAt("r1", clock_.Now()),
+                              {.callback_id = CallbackIdForJob("j-1"), .agent_id = "a"});
+  EXPECT_TRUE(retried.ok()) << retried.status();
+}
+
+TEST_F(CallbacksAppTest, ADissatisfiedSurveyClosesTheCallbackAndPublishesTheEvent) {
+  ASSERT_TRUE(Deliver(TicketOpenedEvent("t-1", "Li Wei", "13800000000")).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1")).ok());
+  const std::string id = CallbackIdForJob("j-1");
+  ASSERT_TRUE(app_->Assign(MetaAt("r1", clock_.Now()), {.callback_id = id, .agent_id = "agent-1"})
+                  .ok());
+  Survey survey = kHappy;
+  survey.attitude = 1;
+  auto ack = app_->RecordAttempt(MetaAt("r2", Local(2024, 5, 7, 10)),
+                                 {.callback_id = id, .outcome = AttemptOutcome::kReached,
+                                  .survey = survey, .expected_version = 2});
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->version(), 5);
+
+  const CallbackView view = Get("j-1");
+  EXPECT_EQ(view.callback.status, CallbackStatus::kReached);
+  EXPECT_TRUE(view.callback.dissatisfied);
+  EXPECT_EQ(view.callback.survey, survey);
+  ASSERT_EQ(view.callback.attempts.size(), 1u);
+  EXPECT_EQ(view.callback.attempts[0].slot, TimeSlot::kMorning);
+  EXPECT_EQ(view.callback.customer_name, "Li Wei");
+  EXPECT_TRUE(DueIds(*app_, "agent-1").empty());
+
+  auto log = store_->ReadLog(0, 100);
+  ASSERT_TRUE(log.ok());
+  ASSERT_FALSE(log->empty());
+  const auto& last = log->back().event;
+  ASSERT_TRUE(last.callbacks().has_callback_dissatisfied());
+  EXPECT_EQ(last.callbacks().callback_dissatisfied().ticket_id(), "t-1");
+  EXPECT_EQ(last.callbacks().callback_dissatisfied().low_questions(0), "attitude");
+}
+
+TEST_F(CallbacksAppTest, ThreeFailedCallsInThreeSlotsFailTheCallbackWithAFallbackText) {
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1")).ok());
+  const std::string id = CallbackIdForJob("j-1");
+  const std::vector<std::pair<absl::Time, AttemptOutcome>> calls = {
+      {Local(2024, 5, 7, 9), AttemptOutcome::kPoweredOff},
+      {Local(2024, 5, 7, 15), AttemptOutcome::kNoAnswer},
+      {Local(2024, 5, 8, 19), AttemptOutcome::kLineSuspended}};
+  for (size_t i = 0; i < calls.size(); ++i) {
+    auto ack = app_->RecordAttempt(MetaAt(absl::StrCat("call-", i), calls[i].first),
+                                   {.callback_id = id, .outcome = calls[i].second});
+    ASSERT_TRUE(ack.ok()) << ack.status();
+  }
+  const CallbackView view = Get("j-1");
+  EXPECT_EQ(view.callback.status, CallbackStatus::kFailed);
+  EXPECT_EQ(view.callback.failure_reason, "attempts_exhausted");
+  EXPECT_EQ(view.callback.fallback_text, CallbackPolicy{}.fallback_text);
+  EXPECT_FALSE(view.callback.failure_record.empty());
+  EXPECT_EQ(view.callback.attempts.size(), 3u);
+  EXPECT_FALSE(view.overdue);  // closed callbacks are never overdue
+}
+
+TEST_F(CallbacksAppTest, TheSameAttemptRequestTwiceRecordsOneCall) {
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1")).ok());
+  const RecordCallbackAttempt command{.callback_id = CallbackIdForJob("j-1"),
+                                      .outcome = AttemptOutcome::kNoAnswer};
+  ASSERT_TRUE(app_->RecordAttempt(MetaAt("r1", Local(2024, 5, 7, 9)), command).ok());
+  ASSERT_TRUE(app_->RecordAttempt(MetaAt("r1", Local(2024, 5, 7, 9)), command).ok());
+  EXPECT_EQ(Get("j-1").callback.attempts.size(), 1u);
+  EXPECT_EQ(Stream("j-1").size(), 2u);
+}
+
+TEST_F(CallbacksAppTest, ABadAttemptIsRefusedAndWritesNothing) {
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1")).ok());
+  auto no_survey = app_->RecordAttempt(
+      MetaAt("r1", clock_.Now()),
+      {.callback_id = CallbackIdForJob("j-1"), .outcome = AttemptOutcome::kReached});
+  EXPECT_EQ(no_survey.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(no_survey.status()), "survey");
+  Survey bad = kHappy;
+  bad.quality = 9;
+  auto bad_answer = app_->RecordAttempt(
+      MetaAt("r2", clock_.Now()),
+      {.callback_id = CallbackIdForJob("j-1"), .outcome = AttemptOutcome::kReached, .survey = bad});
+  EXPECT_EQ(FieldOf(bad_answer.status()), "survey.quality");
+  auto no_id = app_->RecordAttempt(MetaAt("r3", clock_.Now()),
+                                   {.outcome = AttemptOutcome::kNoAnswer});
+  EXPECT_EQ(FieldOf(no_id.status()), "callback_id");
+  EXPECT_EQ(Stream("j-1").size(), 1u);
+  EXPECT_EQ(Get("j-1").callback.version, 1);
+}
+
+TEST_F(CallbacksAppTest, TheDueListPutsOverdueFirstThenEarliestDue) {
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-late", "t-1", Utc(2024, 5, 1, 9, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-soon", "t-1", Utc(2024, 5, 5, 9, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-later", "t-1", Utc(2024, 5, 6, 9, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-other", "t-1", Utc(2024, 5, 1, 9, 0))).ok());
+  int n = 0;
+  for (const std::string job : {"j-later", "j-soon", "j-late"}) {
+    ASSERT_TRUE(app_->Assign(MetaAt(absl::StrCat("r", ++n), clock_.Now()),
+                             {.callback_id = CallbackIdForJob(job), .agent_id = "agent-1"})
+                    .ok());
+  }
+  ASSERT_TRUE(app_->Assign(MetaAt("r-other", clock_.Now()),
+                           {.callback_id = CallbackIdForJob("j-other"), .agent_id = "agent-2"})
+                  .ok());
+  auto due = app_->ListDueCallbacks("agent-1");
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 3u);
+  EXPECT_EQ((*due)[0].callback.job_id, "j-late");
+  EXPECT_TRUE((*due)[0].overdue);  // due 05-03, now 05-06
+  EXPECT_EQ((*due)[1].callback.job_id, "j-soon");
+  EXPECT_FALSE((*due)[1].overdue);
+  EXPECT_EQ((*due)[2].callback.job_id, "j-later");
+  EXPECT_EQ(app_->ListDueCallbacks("").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CallbacksAppTest, KpisAreRecomputedFromTheStoredCallbacks) {
+  // Tickets opened in May (server time), jobs completed in May, one in June.
+  ASSERT_TRUE(Deliver(TicketOpenedEvent("t-1", "A", "1", Utc(2024, 5, 1, 0, 0))).ok());
+  ASSERT_TRUE(Deliver(TicketOpenedEvent("t-2", "B", "2", Utc(2024, 5, 2, 0, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 1, 6, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-2", "t-2", Utc(2024, 5, 2, 10, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-3", "t-3", Utc(2024, 5, 3, 10, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-4", "t-4", Utc(2024, 5, 4, 10, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-5", "t-5", Utc(2024, 6, 4, 10, 0))).ok());
+  auto call = [&](const std::string& job, AttemptOutcome outcome, std::optional<Survey> s) {
+    auto ack = app_->RecordAttempt(MetaAt("call-" + job, Local(2024, 5, 7, 9)),
+                                   {.callback_id = CallbackIdForJob(job), .outcome = outcome,
+                                    .survey = s});
+    ASSERT_TRUE(ack.ok()) << ack.status();
+  };
+  call("j-1", AttemptOutcome::kReached, kHappy);
+  call("j-2", AttemptOutcome::kRefused, std::nullopt);
+  call("j-3", AttemptOutcome::kWrongNumber, std::nullopt);
+  // j-4 stays open; j-5 is in June.
+
+  auto report = app_->GetKpis({.period = PeriodKind::kMonth, .year = 2024, .number = 5});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->callback_success.rate, (Ratio{1, 3}));
+  EXPECT_EQ(report->callback_success.excluded, 1);
+  EXPECT_EQ(report->callback_success.open, 1);
+  ASSERT_TRUE(report->callback_completion.has_value());
+  EXPECT_NEAR(*report->callback_completion, 100.0 / 3 / 96 * 100, 1e-9);
+  EXPECT_EQ(report->field_service.first_time_fix, (Ratio{4, 4}));
+  // j-1: 6 h, j-2: 10 h from the ticket's opening; t-3 and t-4 were never seen.
+  ASSERT_TRUE(report->field_service.mean_time_to_repair.has_value());
+  EXPECT_EQ(*report->field_service.mean_time_to_repair, absl::Hours(8));
+  EXPECT_FALSE(report->composite.has_value());
+
+  auto bad = app_->GetKpis({.period = PeriodKind::kMonth, .year = 2024, .number = 13});
+  EXPECT_EQ(FieldOf(bad.status()), "number");
+}
+
+TEST_F(CallbacksAppTest, KpisGiveTheCompositeWhenTheOtherCompletionsAreKnown) {
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 1, 6, 0))).ok());
+  // Not assigned: the call by agent-1 attributes the callback to agent-1.
+  ASSERT_TRUE(app_->RecordAttempt(MetaAt("c1", Local(2024, 5, 7, 9)),
+                                  {.callback_id = CallbackIdForJob("j-1"),
+                                   .outcome = AttemptOutcome::kReached, .survey = kHappy})
+                  .ok());
+  KpiQuery query{.period = PeriodKind::kQuarter,
+                 .year = 2024,
+                 .number = 2,
+                 .agent_id = "agent-1",
+                 .profit_completion = 90,
+                 .maintenance_completion = 100,
+                 .complaint_completion = 90,
+                 .care_completion = 90};
+  auto report = app_->GetKpis(query);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->callback_success.rate, (Ratio{1, 1}));
+  ASSERT_TRUE(report->composite.has_value());
+  const double callback = 100.0 / 96 * 100;
+  EXPECT_NEAR(report->composite->value,
+              90 * 0.15 + (callback * 0.15 + 30 + 13.5 + 27) * 0.85, 1e-9);
+  EXPECT_EQ(report->composite->warnings.size(), 1u);  // the literal inner weights sum to 90 %
+
+  query.agent_id = "agent-9";  // no callbacks this quarter
+  auto other = app_->GetKpis(query);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->callback_success.rate, (Ratio{0, 0}));
+  ASSERT_TRUE(other->composite.has_value());
+  EXPECT_NEAR(other->composite->value, 90 * 0.15 + (0 + 30 + 13.5 + 27) * 0.85, 1e-9);
+  ASSERT_EQ(other->composite->warnings.size(), 2u);
+  EXPECT_NE(other->composite->warnings[1].find("counts as 0"), std::string::npos);
+}
+
+TEST_F(CallbacksAppTest, TheMonthlyReportDefaultsToTheMonthBefore) {
+  clock_.Advance(absl::Hours(24 * 26));  // 2024-06-01 10:00 UTC
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 20, 9, 0))).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-2", "t-2", Utc(2024, 6, 1, 9, 0))).ok());
+  auto report = app_->GetMonthlyReport(0, 0);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->month, absl::CivilMonth(2024, 5));
+  EXPECT_EQ(report->callback_success, (Ratio{0, 1}));
+  EXPECT_EQ(report->callbacks_open, 1);
+  auto june = app_->GetMonthlyReport(2024, 6);
+  ASSERT_TRUE(june.ok()) << june.status();
+  EXPECT_EQ(june->callback_success, (Ratio{0, 1}));
+  EXPECT_EQ(FieldOf(app_->GetMonthlyReport(2024, 13).status()), "number");
 }
 
 }  // namespace

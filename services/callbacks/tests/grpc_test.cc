@@ -262,5 +262,219 @@ TEST_F(CallbacksGrpcTest, ListCallbacksFiltersByJobAndPages) {
   EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
 }
 
+// --- commands ---
+
+v1::AssignCallbackRequest AssignRequest(const std::string& request_id, const std::string& job,
+                                        const std::string& agent) {
+  v1::AssignCallbackRequest request;
+  request.set_request_id(request_id);
+  request.set_callback_id(CallbackIdForJob(job));
+  request.set_agent_id(agent);
+  return request;
+}
+
+TEST_F(CallbacksGrpcTest, AManagerAssignsAndTheAgentSeesItDue) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  auto context = As("manager");
+  common::v1::CommandAck ack;
+  grpc::Status status =
+      stub_->AssignCallback(context.get(), AssignRequest("r1", "j-1", "user-care"), &ack);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ack.version(), 2);
+
+  // The care agent lists their own due callbacks (agent id defaults to the caller).
+  auto list_context = As("care");
+  v1::ListDueCallbacksResponse due;
+  ASSERT_TRUE(stub_->ListDueCallbacks(list_context.get(), {}, &due).ok());
+  ASSERT_EQ(due.callbacks_size(), 1);
+  EXPECT_EQ(due.callbacks(0).agent_id(), "user-care");
+  EXPECT_EQ(due.callbacks(0).priority(), common::v1::PRIORITY_NORMAL);
+  EXPECT_EQ(due.callbacks(0).reason(), "job_completed");
+}
+
+TEST_F(CallbacksGrpcTest, ACareAgentMayTakeACallbackButNotGiveItToSomeoneElse) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  auto other = As("care");
+  common::v1::CommandAck ack;
+  EXPECT_EQ(stub_->AssignCallback(other.get(), AssignRequest("r1", "j-1", "someone"), &ack)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto self = As("care");
+  EXPECT_TRUE(stub_->AssignCallback(self.get(), AssignRequest("r2", "j-1", "user-care"), &ack).ok());
+}
+
+TEST_F(CallbacksGrpcTest, TechniciansAndDispatchersMayNotChangeCallbacks) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  for (const std::string role : {"technician", "dispatcher", "intake", "warehouse"}) {
+    auto context = As(role);
+    common::v1::CommandAck ack;
+    EXPECT_EQ(stub_->AssignCallback(context.get(), AssignRequest("r", "j-1", "x"), &ack)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+    auto attempt_context = As(role);
+    v1::RecordCallbackAttemptRequest attempt;
+    attempt.set_request_id("r");
+    attempt.set_callback_id(CallbackIdForJob("j-1"));
+    attempt.set_outcome(v1::ATTEMPT_OUTCOME_NO_ANSWER);
+    EXPECT_EQ(stub_->RecordCallbackAttempt(attempt_context.get(), attempt, &ack).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+  }
+  auto no_token = As("");
+  common::v1::CommandAck ack;
+  EXPECT_EQ(stub_->AssignCallback(no_token.get(), AssignRequest("r", "j-1", "x"), &ack).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(CallbacksGrpcTest, ACommandWithoutARequestIdIsInvalidAndNamesTheField) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  auto context = As("manager");
+  common::v1::CommandAck ack;
+  grpc::Status status =
+      stub_->AssignCallback(context.get(), AssignRequest("", "j-1", "user-care"), &ack);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*context), "request_id");
+}
+
+TEST_F(CallbacksGrpcTest, AStaleExpectedVersionIsAborted) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  auto context = As("manager");
+  auto request = AssignRequest("r1", "j-1", "user-care");
+  request.set_expected_version(3);
+  common::v1::CommandAck ack;
+  EXPECT_EQ(stub_->AssignCallback(context.get(), request, &ack).error_code(),
+            grpc::StatusCode::ABORTED);
+}
+
+TEST_F(CallbacksGrpcTest, RecordingAReachedCallWithASurvey) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  v1::RecordCallbackAttemptRequest request;
+  request.set_request_id("r1");
+  request.set_callback_id(CallbackIdForJob("j-1"));
+  request.set_outcome(v1::ATTEMPT_OUTCOME_REACHED);
+  request.set_expected_version(1);
+  v1::Survey* survey = request.mutable_survey();
+  survey->set_attitude(5);
+  survey->set_quality(4);
+  survey->set_fixed(5);
+  survey->set_punctuality(2);
+  survey->set_respect_for_property(5);
+  survey->set_no_extra_fee(5);
+  auto context = As("care");
+  common::v1::CommandAck ack;
+  grpc::Status status = stub_->RecordCallbackAttempt(context.get(), request, &ack);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ack.version(), 4);  // attempt, reached, dissatisfied
+
+  auto get_context = As("care");
+  v1::GetCallbackRequest get;
+  get.set_callback_id(CallbackIdForJob("j-1"));
+  v1::Callback callback;
+  ASSERT_TRUE(stub_->GetCallback(get_context.get(), get, &callback).ok());
+  EXPECT_EQ(callback.state(), v1::CALLBACK_STATE_REACHED);
+  EXPECT_TRUE(callback.dissatisfied());
+  EXPECT_EQ(callback.survey().punctuality(), 2);
+  ASSERT_EQ(callback.attempts_size(), 1);
+  EXPECT_EQ(callback.attempts(0).agent_id(), "user-care");
+  EXPECT_EQ(callback.attempts(0).outcome(), v1::ATTEMPT_OUTCOME_REACHED);
+  EXPECT_EQ(callback.final_outcome(), v1::ATTEMPT_OUTCOME_REACHED);
+}
+
+TEST_F(CallbacksGrpcTest, ABadSurveyAnswerIsInvalidAndNamesTheQuestion) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  v1::RecordCallbackAttemptRequest request;
+  request.set_request_id("r1");
+  request.set_callback_id(CallbackIdForJob("j-1"));
+  request.set_outcome(v1::ATTEMPT_OUTCOME_REACHED);
+  request.mutable_survey()->set_attitude(7);
+  auto context = As("care");
+  common::v1::CommandAck ack;
+  grpc::Status status = stub_->RecordCallbackAttempt(context.get(), request, &ack);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*context), "survey.attitude");
+
+  auto no_outcome_context = As("care");
+  request.clear_survey();
+  request.set_outcome(v1::ATTEMPT_OUTCOME_UNSPECIFIED);
+  EXPECT_EQ(stub_->RecordCallbackAttempt(no_outcome_context.get(), request, &ack).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*no_outcome_context), "outcome");
+}
+
+TEST_F(CallbacksGrpcTest, GetKpisIsForManagers) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  v1::GetKpisRequest request;
+  request.set_period(v1::PERIOD_KIND_MONTH);
+  request.set_year(2024);
+  request.set_number(5);
+  for (const std::string role : {"care", "dispatcher", "technician"}) {
+    auto context = As(role);
+    v1::Kpis kpis;
+    EXPECT_EQ(stub_->GetKpis(context.get(), request, &kpis).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+  }
+  request.set_profit_completion(90);
+  request.set_maintenance_completion(100);
+  request.set_complaint_completion(90);
+  request.set_care_completion(90);
+  auto context = As("manager");
+  v1::Kpis kpis;
+  grpc::Status status = stub_->GetKpis(context.get(), request, &kpis);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(kpis.callback_success().numerator(), 0);
+  EXPECT_EQ(kpis.callback_success().denominator(), 1);
+  EXPECT_EQ(kpis.callbacks_open(), 1);
+  ASSERT_TRUE(kpis.has_callback_completion());
+  EXPECT_DOUBLE_EQ(kpis.callback_completion(), 0);
+  EXPECT_EQ(kpis.first_time_fix().denominator(), 1);
+  EXPECT_TRUE(kpis.has_composite());
+  EXPECT_FALSE(kpis.warnings().empty());
+  EXPECT_EQ(FromProto(kpis.period_start()),
+            absl::FromCivil(absl::CivilDay(2024, 5, 1), absl::FixedTimeZone(8 * 3600)));
+}
+
+TEST_F(CallbacksGrpcTest, GetKpisWithABadPeriodNamesTheField) {
+  v1::GetKpisRequest request;
+  request.set_year(2024);
+  auto context = As("manager");
+  v1::Kpis kpis;
+  EXPECT_EQ(stub_->GetKpis(context.get(), request, &kpis).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*context), "period");
+  request.set_period(v1::PERIOD_KIND_QUARTER);
+  request.set_number(5);
+  auto quarter_context = As("manager");
+  EXPECT_EQ(stub_->GetKpis(quarter_context.get(), request, &kpis).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*quarter_context), "number");
+}
+
+TEST_F(CallbacksGrpcTest, TheMonthlyReportComesAsJsonAndCsvForManagers) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 5, 6, 9, 0)));
+  v1::GetMonthlyReportRequest request;
+  request.set_year(2024);
+  request.set_month(5);
+  auto care = As("care");
+  v1::MonthlyReport report;
+  EXPECT_EQ(stub_->GetMonthlyReport(care.get(), request, &report).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto context = As("manager");
+  grpc::Status status = stub_->GetMonthlyReport(context.get(), request, &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(report.month(), "2024-05");
+  EXPECT_NE(report.json().find("\"callback_success\":{\"numerator\":0,\"denominator\":1"),
+            std::string::npos)
+      << report.json();
+  EXPECT_NE(report.csv().find("2024-05,callback_success,0,1,0.00,"), std::string::npos)
+      << report.csv();
+  request.set_month(13);
+  auto bad = As("manager");
+  EXPECT_EQ(stub_->GetMonthlyReport(bad.get(), request, &report).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*bad), "number");
+}
+
 }  // namespace
 }  // namespace fieldline::callbacks

@@ -1,5 +1,8 @@
 #include "services/intake/adapters/event_codec.h"
 
+#include <optional>
+#include <string>
+#include <utility>
 #include <variant>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +22,10 @@ struct EncodeVisitor {
     p->set_priority(PriorityToProto(e.priority));
     p->set_channel(e.channel);
     PartLinesToProto(e.parts_needed, p->mutable_parts_needed());
+    p->set_asset_id(e.asset_id);
+    p->set_fault_cause(e.fault_cause);
+    if (e.entitlement.has_value()) EntitlementToProto(*e.entitlement, p->mutable_entitlement());
+    p->set_service_promise(e.service_promise);
   }
   void operator()(const TicketScheduled& e) {
     v1::TicketScheduled* p = out.mutable_ticket_scheduled();
@@ -38,9 +45,345 @@ struct EncodeVisitor {
     PartLinesToProto(e.parts_used, p->mutable_parts_used());
     p->set_resolution(e.resolution);
   }
+  void operator()(const TicketResolvedRemotely& e) {
+    auto* p = out.mutable_ticket_resolved_remotely();
+    p->set_ticket_id(e.ticket_id);
+    p->set_resolution(e.resolution);
+  }
+  void operator()(const TicketClosed& e) {
+    auto* p = out.mutable_ticket_closed();
+    p->set_ticket_id(e.ticket_id);
+    p->set_outcome(e.outcome);
+  }
+  void operator()(const TicketCancelled& e) {
+    auto* p = out.mutable_ticket_cancelled();
+    p->set_ticket_id(e.ticket_id);
+    p->set_reason(e.reason);
+  }
+  void operator()(const TicketReopened& e) {
+    auto* p = out.mutable_ticket_reopened();
+    p->set_ticket_id(e.ticket_id);
+    p->set_reason(e.reason);
+  }
+  void operator()(const TicketReceivedAtServiceCentre& e) {
+    auto* p = out.mutable_ticket_received_at_service_centre();
+    p->set_ticket_id(e.ticket_id);
+    p->set_service_centre_id(e.service_centre_id);
+    if (e.promised_ready_by != absl::InfinitePast()) ToProto(e.promised_ready_by, p->mutable_promised_ready_by());
+  }
+  void operator()(const TicketSentToFactory& e) {
+    auto* p = out.mutable_ticket_sent_to_factory();
+    p->set_ticket_id(e.ticket_id);
+    p->set_factory(e.factory);
+    if (e.promised_back_by != absl::InfinitePast()) ToProto(e.promised_back_by, p->mutable_promised_back_by());
+  }
+  void operator()(const TicketBackFromFactory& e) {
+    auto* p = out.mutable_ticket_back_from_factory();
+    p->set_ticket_id(e.ticket_id);
+    p->set_note(e.note);
+  }
+  void operator()(const TicketReturnedToCustomer& e) {
+    auto* p = out.mutable_ticket_returned_to_customer();
+    p->set_ticket_id(e.ticket_id);
+    p->set_resolution(e.resolution);
+  }
+};
+
+struct AssetEncoder {
+  v1::IntakeEvent& out;
+  void operator()(const AssetRegistered& e) {
+    auto* p = out.mutable_asset_registered();
+    p->set_asset_id(e.asset_id);
+    p->set_customer_id(e.customer_id);
+    p->set_model(e.model);
+    p->set_serial(e.serial);
+    p->set_category(e.category);
+    if (e.purchased_on != absl::InfinitePast()) ToProto(e.purchased_on, p->mutable_purchased_on());
+    if (e.installed_on != absl::InfinitePast()) ToProto(e.installed_on, p->mutable_installed_on());
+    if (e.warranty_end != absl::InfinitePast()) ToProto(e.warranty_end, p->mutable_warranty_end());
+    if (e.contract.has_value()) ContractToProto(*e.contract, p->mutable_contract());
+  }
+  void operator()(const AssetOwnershipTransferred& e) {
+    auto* p = out.mutable_asset_ownership_transferred();
+    p->set_asset_id(e.asset_id);
+    p->set_from_customer_id(e.from_customer_id);
+    p->set_to_customer_id(e.to_customer_id);
+    p->set_reason(e.reason);
+  }
+};
+
+std::optional<GeoPoint> GeoFromProto(bool has, const common::v1::GeoPoint& p) {
+  if (!has) return std::nullopt;
+  return GeoPoint{p.lat(), p.lng()};
+}
+
+}  // namespace
+
+absl::Time OptionalTimeFromProto(bool has, const google::protobuf::Timestamp& ts) {
+  return has ? FromProto(ts) : absl::InfinitePast();
+}
+
+CustomerTier CustomerTierFromProto(v1::CustomerTier proto) {
+  return static_cast<CustomerTier>(proto);
+}
+v1::CustomerTier CustomerTierToProto(CustomerTier tier) {
+  return static_cast<v1::CustomerTier>(tier);
+}
+
+void EntitlementToProto(const Entitlement& e, v1::Entitlement* out) {
+  out->set_coverage(static_cast<v1::Coverage>(e.coverage));
+  out->set_in_warranty(e.in_warranty);
+  out->set_fault_cause(e.fault_cause);
+  out->set_explanation(e.explanation);
+  if (e.warranty_end != absl::InfinitePast()) ToProto(e.warranty_end, out->mutable_warranty_end());
+}
+
+Entitlement EntitlementFromProto(const v1::Entitlement& proto) {
+  Entitlement e;
+  e.coverage = static_cast<Coverage>(proto.coverage());
+  e.in_warranty = proto.in_warranty();
+  e.fault_cause = proto.fault_cause();
+  e.explanation = proto.explanation();
+  e.warranty_end = OptionalTimeFromProto(proto.has_warranty_end(), proto.warranty_end());
+  return e;
+}
+
+void ContractToProto(const Contract& c, v1::Contract* out) {
+  out->set_contract_id(c.contract_id);
+  out->set_name(c.name);
+  if (c.ends_at != absl::InfinitePast()) ToProto(c.ends_at, out->mutable_ends_at());
+  out->mutable_promises()->set_response_hours(c.promises.response_hours);
+  out->mutable_promises()->set_on_site_hours(c.promises.on_site_hours);
+  out->mutable_promises()->set_resolution_hours(c.promises.resolution_hours);
+}
+
+Contract ContractFromProto(const v1::Contract& proto) {
+  Contract c;
+  c.contract_id = proto.contract_id();
+  c.name = proto.name();
+  c.ends_at = OptionalTimeFromProto(proto.has_ends_at(), proto.ends_at());
+  c.promises.response_hours = proto.promises().response_hours();
+  c.promises.on_site_hours = proto.promises().on_site_hours();
+  c.promises.resolution_hours = proto.promises().resolution_hours();
+  return c;
+}
+
+v1::IntakeEvent EncodeCustomerEvent(const CustomerEvent& event) {
+  v1::IntakeEvent out;
+  const CustomerRegistered& e = std::get<CustomerRegistered>(event);
+  auto* p = out.mutable_customer_registered();
+  p->set_customer_id(e.customer_id);
+  p->set_name(e.name);
+  for (const std::string& phone : e.phones) p->add_phones(phone);
+  p->set_address(e.address);
+  if (e.location.has_value()) {
+    p->mutable_location()->set_lat(e.location->lat);
+    p->mutable_location()->set_lng(e.location->lng);
+  }
+  p->set_tier(CustomerTierToProto(e.tier));
+  p->set_consent_to_messages(e.consent_to_messages);
+  p->set_preferred_technician_id(e.preferred_technician_id);
+  return out;
+}
+
+absl::StatusOr<CustomerEvent> DecodeCustomerEvent(const v1::IntakeEvent& proto) {
+  if (proto.kind_case() != v1::IntakeEvent::kCustomerRegistered) {
+    return absl::DataLossError(absl::StrCat("A stored customer event has kind ",
+                                            static_cast<int>(proto.kind_case()),
+                                            ", which is not a customer event."));
+  }
+  const auto& p = proto.customer_registered();
+  CustomerRegistered e;
+  e.customer_id = p.customer_id();
+  e.name = p.name();
+  e.phones.assign(p.phones().begin(), p.phones().end());
+  e.address = p.address();
+  e.location = GeoFromProto(p.has_location(), p.location());
+  e.tier = CustomerTierFromProto(p.tier());
+  e.consent_to_messages = p.consent_to_messages();
+  e.preferred_technician_id = p.preferred_technician_id();
+  return CustomerEvent{std::move(e)};
+}
+
+v1::IntakeEvent EncodeAssetEvent(const AssetEvent& event) {
+  v1::IntakeEvent out;
+  std::visit(AssetEncoder{out}, event);
+  return out;
+}
+
+absl::StatusOr<AssetEvent> DecodeAssetEvent(const v1::IntakeEvent& proto) {
+  switch (proto.kind_case()) {
+    case v1::IntakeEvent::kAssetRegistered: {
+      const auto& p = proto.asset_registered();
+      AssetRegistered e;
+      e.asset_id = p.asset_id();
+      e.customer_id = p.customer_id();
+      e.model = p.model();
+      e.serial = p.serial();
+      e.category = p.category();
+      e.purchased_on = OptionalTimeFromProto(p.has_purchased_on(), p.purchased_on());
+      e.installed_on = OptionalTimeFromProto(p.has_installed_on(), p.installed_on());
+      e.warranty_end = OptionalTimeFromProto(p.has_warranty_end(), p.warranty_end());
+      if (p.has_contract()) e.contract = ContractFromProto(p.contract());
+      return AssetEvent{std::move(e)};
+    }
+    case v1::IntakeEvent::kAssetOwnershipTransferred: {
+      const auto& p = proto.asset_ownership_transferred();
+      return AssetEvent{AssetOwnershipTransferred{p.asset_id(), p.from_customer_id(),
+                                                  p.to_customer_id(), p.reason()}};
+    }
+    default:
+      return absl::DataLossError(absl::StrCat("A stored asset event has kind ",
+                                              static_cast<int>(proto.kind_case()),
+                                              ", which is not an asset event."));
+  }
+}
+
+namespace {
+
+struct ComplaintEncoder {
+  v1::IntakeEvent& out;
+  void operator()(const ComplaintRegistered& e) {
+    auto* p = out.mutable_complaint_registered();
+    p->set_complaint_id(e.complaint_id);
+    p->set_kind(e.kind);
+    p->set_channel(e.channel);
+    p->set_customer_id(e.customer_id);
+    p->set_ticket_id(e.ticket_id);
+    p->set_technician_id(e.technician_id);
+    for (const std::string& sku : e.part_skus) p->add_part_skus(sku);
+    p->set_category(e.category);
+    p->set_description(e.description);
+    if (e.first_response_due != absl::InfinitePast()) {
+      ToProto(e.first_response_due, p->mutable_first_response_due());
+    }
+  }
+  void operator()(const ComplaintNoteAdded& e) {
+    auto* p = out.mutable_complaint_note_added();
+    p->set_complaint_id(e.complaint_id);
+    p->set_step(e.step);
+    p->set_text(e.text);
+    p->set_first_response(e.first_response);
+  }
+  void operator()(const ComplaintClosed& e) {
+    auto* p = out.mutable_complaint_closed();
+    p->set_complaint_id(e.complaint_id);
+    p->set_basis(e.basis);
+    p->set_reason(e.reason);
+  }
+  void operator()(const ComplaintReopened& e) {
+    auto* p = out.mutable_complaint_reopened();
+    p->set_complaint_id(e.complaint_id);
+    p->set_reason(e.reason);
+  }
 };
 
 }  // namespace
+
+v1::IntakeEvent EncodeComplaintEvent(const ComplaintEvent& event) {
+  v1::IntakeEvent out;
+  std::visit(ComplaintEncoder{out}, event);
+  return out;
+}
+
+absl::StatusOr<ComplaintEvent> DecodeComplaintEvent(const v1::IntakeEvent& proto) {
+  switch (proto.kind_case()) {
+    case v1::IntakeEvent::kComplaintRegistered: {
+      const auto& p = proto.complaint_registered();
+      ComplaintRegistered e;
+      e.complaint_id = p.complaint_id();
+      e.kind = p.kind();
+      e.channel = p.channel();
+      e.customer_id = p.customer_id();
+      e.ticket_id = p.ticket_id();
+      e.technician_id = p.technician_id();
+      e.part_skus.assign(p.part_skus().begin(), p.part_skus().end());
+      e.category = p.category();
+      e.description = p.description();
+      e.first_response_due =
+          OptionalTimeFromProto(p.has_first_response_due(), p.first_response_due());
+      return ComplaintEvent{std::move(e)};
+    }
+    case v1::IntakeEvent::kComplaintNoteAdded: {
+      const auto& p = proto.complaint_note_added();
+      return ComplaintEvent{
+          ComplaintNoteAdded{p.complaint_id(), p.step(), p.text(), p.first_response()}};
+    }
+    case v1::IntakeEvent::kComplaintClosed: {
+      const auto& p = proto.complaint_closed();
+      return ComplaintEvent{ComplaintClosed{p.complaint_id(), p.basis(), p.reason()}};
+    }
+    case v1::IntakeEvent::kComplaintReopened: {
+      const auto& p = proto.complaint_reopened();
+      return ComplaintEvent{ComplaintReopened{p.complaint_id(), p.reason()}};
+    }
+    default:
+      return absl::DataLossError(absl::StrCat("A stored complaint event has kind ",
+                                              static_cast<int>(proto.kind_case()),
+                                              ", which is not a complaint event."));
+  }
+}
+
+void ComplaintStateToProto(const ComplaintState& state, int64_t version, v1::Complaint* out) {
+  out->set_complaint_id(state.complaint_id);
+  out->set_kind(state.kind);
+  out->set_channel(state.channel);
+  out->set_customer_id(state.customer_id);
+  out->set_ticket_id(state.ticket_id);
+  out->set_technician_id(state.technician_id);
+  out->clear_part_skus();
+  for (const std::string& sku : state.part_skus) out->add_part_skus(sku);
+  out->set_category(state.category);
+  out->set_description(state.description);
+  if (state.first_response_due != absl::InfinitePast()) {
+    ToProto(state.first_response_due, out->mutable_first_response_due());
+  }
+  out->set_closed(state.closed);
+  out->set_close_basis(state.close_basis);
+  out->set_close_reason(state.close_reason);
+  out->set_reopen_count(state.reopen_count);
+  out->set_version(version);
+}
+
+std::string IntakeEventName(const v1::IntakeEvent& proto) {
+  const google::protobuf::FieldDescriptor* field =
+      v1::IntakeEvent::descriptor()->FindFieldByNumber(static_cast<int>(proto.kind_case()));
+  return field == nullptr ? "Unknown" : field->message_type()->name();
+}
+
+std::string IntakeEventWhy(const v1::IntakeEvent& proto) {
+  switch (proto.kind_case()) {
+    case v1::IntakeEvent::kTicketCompleted:
+      return proto.ticket_completed().resolution();
+    case v1::IntakeEvent::kTicketResolvedRemotely:
+      return proto.ticket_resolved_remotely().resolution();
+    case v1::IntakeEvent::kTicketClosed:
+      return proto.ticket_closed().outcome();
+    case v1::IntakeEvent::kTicketCancelled:
+      return proto.ticket_cancelled().reason();
+    case v1::IntakeEvent::kTicketReopened:
+      return proto.ticket_reopened().reason();
+    case v1::IntakeEvent::kTicketBackFromFactory:
+      return proto.ticket_back_from_factory().note();
+    case v1::IntakeEvent::kTicketReturnedToCustomer:
+      return proto.ticket_returned_to_customer().resolution();
+    case v1::IntakeEvent::kAssetOwnershipTransferred:
+      return proto.asset_ownership_transferred().reason();
+    case v1::IntakeEvent::kTicketOpened:
+      return proto.ticket_opened().symptom();
+    case v1::IntakeEvent::kComplaintRegistered:
+      return proto.complaint_registered().description();
+    case v1::IntakeEvent::kComplaintNoteAdded:
+      return proto.complaint_note_added().text();
+    case v1::IntakeEvent::kComplaintClosed:
+      return absl::StrCat(proto.complaint_closed().basis(), ": ",
+                          proto.complaint_closed().reason());
+    case v1::IntakeEvent::kComplaintReopened:
+      return proto.complaint_reopened().reason();
+    default:
+      return "";
+  }
+}
 
 TicketCustomer CustomerFromProto(const common::v1::CustomerInfo& proto) {
   TicketCustomer c;
@@ -101,6 +444,9 @@ v1::TicketState TicketStatusToProto(TicketStatus status) {
       return v1::TICKET_STATE_IN_PROGRESS;
     case TicketStatus::kCompleted:
       return v1::TICKET_STATE_COMPLETED;
+    default:
+      // Issue 3 states share their numbers with the proto enum.
+      return static_cast<v1::TicketState>(status);
   }
   return v1::TICKET_STATE_UNSPECIFIED;
 }
@@ -115,6 +461,14 @@ TicketStatus TicketStatusFromProto(v1::TicketState proto) {
       return TicketStatus::kInProgress;
     case v1::TICKET_STATE_COMPLETED:
       return TicketStatus::kCompleted;
+    case v1::TICKET_STATE_RESOLVED_REMOTELY:
+    case v1::TICKET_STATE_CLOSED:
+    case v1::TICKET_STATE_CANCELLED:
+    case v1::TICKET_STATE_AT_SERVICE_CENTRE:
+    case v1::TICKET_STATE_AT_FACTORY:
+    case v1::TICKET_STATE_BACK_FROM_FACTORY:
+    case v1::TICKET_STATE_RETURNED_TO_CUSTOMER:
+      return static_cast<TicketStatus>(proto);
     default:
       return TicketStatus::kNone;
   }
@@ -130,13 +484,18 @@ absl::StatusOr<TicketEvent> DecodeTicketEvent(const v1::IntakeEvent& proto) {
   switch (proto.kind_case()) {
     case v1::IntakeEvent::kTicketOpened: {
       const v1::TicketOpened& p = proto.ticket_opened();
-      return TicketOpened{p.ticket_id(),
-                          CustomerFromProto(p.customer()),
-                          p.category(),
-                          p.symptom(),
-                          PriorityFromProto(p.priority()),
-                          p.channel(),
-                          PartLinesFromProto(p.parts_needed())};
+      TicketOpened e{p.ticket_id(),
+                     CustomerFromProto(p.customer()),
+                     p.category(),
+                     p.symptom(),
+                     PriorityFromProto(p.priority()),
+                     p.channel(),
+                     PartLinesFromProto(p.parts_needed())};
+      e.asset_id = p.asset_id();
+      e.fault_cause = p.fault_cause();
+      if (p.has_entitlement()) e.entitlement = EntitlementFromProto(p.entitlement());
+      e.service_promise = p.service_promise();
+      return e;
     }
     case v1::IntakeEvent::kTicketScheduled: {
       const v1::TicketScheduled& p = proto.ticket_scheduled();
@@ -150,6 +509,42 @@ absl::StatusOr<TicketEvent> DecodeTicketEvent(const v1::IntakeEvent& proto) {
       const v1::TicketCompleted& p = proto.ticket_completed();
       return TicketCompleted{p.ticket_id(), p.job_id(), PartLinesFromProto(p.parts_used()),
                              p.resolution()};
+    }
+    case v1::IntakeEvent::kTicketResolvedRemotely: {
+      const auto& p = proto.ticket_resolved_remotely();
+      return TicketResolvedRemotely{p.ticket_id(), p.resolution()};
+    }
+    case v1::IntakeEvent::kTicketClosed: {
+      const auto& p = proto.ticket_closed();
+      return TicketClosed{p.ticket_id(), p.outcome()};
+    }
+    case v1::IntakeEvent::kTicketCancelled: {
+      const auto& p = proto.ticket_cancelled();
+      return TicketCancelled{p.ticket_id(), p.reason()};
+    }
+    case v1::IntakeEvent::kTicketReopened: {
+      const auto& p = proto.ticket_reopened();
+      return TicketReopened{p.ticket_id(), p.reason()};
+    }
+    case v1::IntakeEvent::kTicketReceivedAtServiceCentre: {
+      const auto& p = proto.ticket_received_at_service_centre();
+      return TicketReceivedAtServiceCentre{
+          p.ticket_id(), p.service_centre_id(),
+          OptionalTimeFromProto(p.has_promised_ready_by(), p.promised_ready_by())};
+    }
+    case v1::IntakeEvent::kTicketSentToFactory: {
+      const auto& p = proto.ticket_sent_to_factory();
+      return TicketSentToFactory{
+          p.ticket_id(), p.factory(),
+          OptionalTimeFromProto(p.has_promised_back_by(), p.promised_back_by())};
+    }
+    case v1::IntakeEvent::kTicketBackFromFactory: {
+      const auto& p = proto.ticket_back_from_factory();
+      return TicketBackFromFactory{p.ticket_id(), p.note()};
+    }
+    case v1::IntakeEvent::kTicketReturnedToCustomer: {
+      const auto& p = proto.ticket_returned_to_customer();
+      return TicketReturnedToCustomer{p.ticket_id(), p.resolution()};
     }
     default:
       return absl::DataLossError(absl::StrCat(
@@ -176,6 +571,22 @@ v1::Ticket TicketViewToProto(const TicketView& view) {
   t.set_version(view.version);
   if (view.opened_at != absl::InfinitePast()) ToProto(view.opened_at, t.mutable_opened_at());
   if (view.updated_at != absl::InfinitePast()) ToProto(view.updated_at, t.mutable_updated_at());
+  t.set_asset_id(s.asset_id);
+  t.set_fault_cause(s.fault_cause);
+  if (s.entitlement.has_value()) EntitlementToProto(*s.entitlement, t.mutable_entitlement());
+  t.set_service_promise(s.service_promise);
+  t.set_close_outcome(s.close_outcome);
+  t.set_cancel_reason(s.cancel_reason);
+  t.set_last_reopen_reason(s.last_reopen_reason);
+  t.set_reopen_count(s.reopen_count);
+  t.set_service_centre_id(s.service_centre_id);
+  t.set_factory(s.factory);
+  if (s.promised_ready_by != absl::InfinitePast()) {
+    ToProto(s.promised_ready_by, t.mutable_promised_ready_by());
+  }
+  if (s.promised_back_by != absl::InfinitePast()) {
+    ToProto(s.promised_back_by, t.mutable_promised_back_by());
+  }
   return t;
 }
 
@@ -197,7 +608,85 @@ TicketView TicketViewFromProto(const v1::Ticket& proto) {
   view.version = proto.version();
   if (proto.has_opened_at()) view.opened_at = FromProto(proto.opened_at());
   if (proto.has_updated_at()) view.updated_at = FromProto(proto.updated_at());
+  s.asset_id = proto.asset_id();
+  s.fault_cause = proto.fault_cause();
+  if (proto.has_entitlement()) s.entitlement = EntitlementFromProto(proto.entitlement());
+  s.service_promise = proto.service_promise();
+  s.close_outcome = proto.close_outcome();
+  s.cancel_reason = proto.cancel_reason();
+  s.last_reopen_reason = proto.last_reopen_reason();
+  s.reopen_count = proto.reopen_count();
+  s.service_centre_id = proto.service_centre_id();
+  s.factory = proto.factory();
+  s.promised_ready_by =
+      OptionalTimeFromProto(proto.has_promised_ready_by(), proto.promised_ready_by());
+  s.promised_back_by =
+      OptionalTimeFromProto(proto.has_promised_back_by(), proto.promised_back_by());
   return view;
+}
+
+v1::Customer CustomerStateToProto(const CustomerState& state, int64_t version,
+                                  absl::Time registered_at) {
+  v1::Customer c;
+  c.set_customer_id(state.customer_id);
+  c.set_name(state.name);
+  for (const std::string& phone : state.phones) c.add_phones(phone);
+  c.set_address(state.address);
+  if (state.location.has_value()) {
+    c.mutable_location()->set_lat(state.location->lat);
+    c.mutable_location()->set_lng(state.location->lng);
+  }
+  c.set_tier(CustomerTierToProto(state.tier));
+  c.set_consent_to_messages(state.consent_to_messages);
+  c.set_preferred_technician_id(state.preferred_technician_id);
+  c.set_version(version);
+  if (registered_at != absl::InfinitePast()) ToProto(registered_at, c.mutable_registered_at());
+  return c;
+}
+
+CustomerState CustomerStateFromProto(const v1::Customer& proto) {
+  CustomerState s;
+  s.customer_id = proto.customer_id();
+  s.name = proto.name();
+  s.phones.assign(proto.phones().begin(), proto.phones().end());
+  s.address = proto.address();
+  s.location = GeoFromProto(proto.has_location(), proto.location());
+  s.tier = CustomerTierFromProto(proto.tier());
+  s.consent_to_messages = proto.consent_to_messages();
+  s.preferred_technician_id = proto.preferred_technician_id();
+  return s;
+}
+
+v1::Asset AssetStateToProto(const AssetState& state, int64_t version) {
+  v1::Asset a;
+  a.set_asset_id(state.asset_id);
+  a.set_customer_id(state.customer_id);
+  a.set_model(state.model);
+  a.set_serial(state.serial);
+  a.set_category(state.category);
+  if (state.purchased_on != absl::InfinitePast()) ToProto(state.purchased_on, a.mutable_purchased_on());
+  if (state.installed_on != absl::InfinitePast()) ToProto(state.installed_on, a.mutable_installed_on());
+  if (state.warranty_end != absl::InfinitePast()) ToProto(state.warranty_end, a.mutable_warranty_end());
+  if (state.contract.has_value()) ContractToProto(*state.contract, a.mutable_contract());
+  for (const std::string& id : state.previous_customer_ids) a.add_previous_customer_ids(id);
+  a.set_version(version);
+  return a;
+}
+
+AssetState AssetStateFromProto(const v1::Asset& proto) {
+  AssetState s;
+  s.asset_id = proto.asset_id();
+  s.customer_id = proto.customer_id();
+  s.model = proto.model();
+  s.serial = proto.serial();
+  s.category = proto.category();
+  s.purchased_on = OptionalTimeFromProto(proto.has_purchased_on(), proto.purchased_on());
+  s.installed_on = OptionalTimeFromProto(proto.has_installed_on(), proto.installed_on());
+  s.warranty_end = OptionalTimeFromProto(proto.has_warranty_end(), proto.warranty_end());
+  if (proto.has_contract()) s.contract = ContractFromProto(proto.contract());
+  s.previous_customer_ids.assign(proto.previous_customer_ids().begin(),
+                                 proto.previous_customer_ids().end());
+  return s;
 }
 
 }  // namespace fieldline::intake

@@ -24,6 +24,17 @@ absl::StatusOr<CommandMeta> MetaOf(const std::string& request_id, const Actor& a
   return meta;
 }
 
+const google::protobuf::Timestamp* DeviceTime(bool has, const google::protobuf::Timestamp& ts) {
+  return has ? &ts : nullptr;
+}
+
+absl::Status Respond(absl::StatusOr<common::v1::CommandAck> ack,
+                     common::v1::CommandAck* response) {
+  if (!ack.ok()) return ack.status();
+  *response = *std::move(ack);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 IntakeGrpcService::IntakeGrpcService(IntakeApp& app, const TokenVerifier& verifier,
@@ -46,6 +57,9 @@ grpc::Status IntakeGrpcService::OpenTicket(grpc::ServerContext* context,
                    command.priority = PriorityFromProto(request->priority());
                    command.channel = request->channel();
                    command.parts_needed = PartLinesFromProto(request->parts_needed());
+                   command.asset_id = request->asset_id();
+                   command.fault_cause = request->fault_cause();
+                   command.service_promise = request->service_promise();
                    absl::StatusOr<common::v1::CommandAck> ack = app_.OpenTicket(*meta, command);
                    if (!ack.ok()) return ack.status();
                    *response = *std::move(ack);
@@ -78,10 +92,366 @@ grpc::Status IntakeGrpcService::ListTickets(grpc::ServerContext* context,
                    }
                    query.page_size = request->page_size();
                    query.page_token = request->page_token();
+                   query.customer_id = request->customer_id();
+                   query.phone = request->phone();
+                   query.technician_id = request->technician_id();
+                   query.category = request->category();
+                   if (request->has_opened_from()) {
+                     query.opened_from = FromProto(request->opened_from());
+                   }
+                   if (request->has_opened_before()) {
+                     query.opened_before = FromProto(request->opened_before());
+                   }
                    absl::StatusOr<TicketPage> page = app_.ListTickets(query);
                    if (!page.ok()) return page.status();
                    for (v1::Ticket& t : page->tickets) *response->add_tickets() = std::move(t);
                    response->set_next_page_token(page->next_page_token);
+                   return absl::OkStatus();
+                 });
+}
+
+}  // namespace fieldline::intake
+
+namespace fieldline::intake {
+
+// ------------------------------------------------------------------------ customers and assets
+
+grpc::Status IntakeGrpcService::RegisterCustomer(grpc::ServerContext* context,
+                                                 const v1::RegisterCustomerRequest* request,
+                                                 common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<CommandMeta> meta =
+                       MetaOf(request->request_id(), actor, clock_,
+                              DeviceTime(request->has_device_time(), request->device_time()));
+                   if (!meta.ok()) return meta.status();
+                   intake::RegisterCustomer command;
+                   command.name = request->name();
+                   command.phones.assign(request->phones().begin(), request->phones().end());
+                   command.address = request->address();
+                   if (request->has_location()) {
+                     command.location = GeoPoint{request->location().lat(),
+                                                 request->location().lng()};
+                   }
+                   command.tier = CustomerTierFromProto(request->tier());
+                   command.consent_to_messages = request->consent_to_messages();
+                   command.preferred_technician_id = request->preferred_technician_id();
+                   return Respond(app_.RegisterCustomer(*meta, command), response);
+                 });
+}
+
+grpc::Status IntakeGrpcService::GetCustomer(grpc::ServerContext* context,
+                                            const v1::GetCustomerRequest* request,
+                                            v1::Customer* response) {
+  return Guarded(context, verifier_,
+                 {"intake", "dispatcher", "technician", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   absl::StatusOr<v1::Customer> customer = app_.GetCustomer(request->customer_id());
+                   if (!customer.ok()) return customer.status();
+                   *response = *std::move(customer);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status IntakeGrpcService::FindCustomerByPhone(grpc::ServerContext* context,
+                                                    const v1::FindCustomerByPhoneRequest* request,
+                                                    v1::Customer* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   absl::StatusOr<v1::Customer> customer =
+                       app_.FindCustomerByPhone(request->phone());
+                   if (!customer.ok()) return customer.status();
+                   *response = *std::move(customer);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status IntakeGrpcService::GetCustomerHistory(grpc::ServerContext* context,
+                                                   const v1::GetCustomerRequest* request,
+                                                   v1::CustomerHistory* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   absl::StatusOr<CustomerHistory> history =
+                       app_.GetCustomerHistory(request->customer_id());
+                   if (!history.ok()) return history.status();
+                   *response->mutable_customer() = std::move(history->customer);
+                   for (v1::Asset& a : history->assets) *response->add_assets() = std::move(a);
+                   for (v1::Ticket& t : history->tickets) *response->add_tickets() = std::move(t);
+                   for (v1::Complaint& c : history->complaints) {
+                     *response->add_complaints() = std::move(c);
+                   }
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status IntakeGrpcService::RegisterAsset(grpc::ServerContext* context,
+                                              const v1::RegisterAssetRequest* request,
+                                              common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<CommandMeta> meta =
+                       MetaOf(request->request_id(), actor, clock_,
+                              DeviceTime(request->has_device_time(), request->device_time()));
+                   if (!meta.ok()) return meta.status();
+                   intake::RegisterAsset command;
+                   command.customer_id = request->customer_id();
+                   command.model = request->model();
+                   command.serial = request->serial();
+                   command.category = request->category();
+                   command.purchased_on = OptionalTimeFromProto(request->has_purchased_on(),
+                                                                request->purchased_on());
+                   command.installed_on = OptionalTimeFromProto(request->has_installed_on(),
+                                                                request->installed_on());
+                   command.warranty_end = OptionalTimeFromProto(request->has_warranty_end(),
+                                                                request->warranty_end());
+                   if (request->has_contract()) {
+                     command.contract = ContractFromProto(request->contract());
+                   }
+                   return Respond(app_.RegisterAsset(*meta, command), response);
+                 });
+}
+
+grpc::Status IntakeGrpcService::GetAsset(grpc::ServerContext* context,
+                                         const v1::GetAssetRequest* request,
+                                         v1::Asset* response) {
+  return Guarded(context, verifier_,
+                 {"intake", "dispatcher", "technician", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   absl::StatusOr<v1::Asset> asset = app_.GetAsset(request->asset_id());
+                   if (!asset.ok()) return asset.status();
+                   *response = *std::move(asset);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status IntakeGrpcService::TransferAsset(grpc::ServerContext* context,
+                                              const v1::TransferAssetRequest* request,
+                                              common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<CommandMeta> meta =
+                       MetaOf(request->request_id(), actor, clock_,
+                              DeviceTime(request->has_device_time(), request->device_time()));
+                   if (!meta.ok()) return meta.status();
+                   intake::TransferAsset command{request->asset_id(), request->to_customer_id(),
+                                                 request->reason()};
+                   return Respond(
+                       app_.TransferAsset(*meta, request->expected_version(), command), response);
+                 });
+}
+
+// ----------------------------------------------------------------------- the ticket lifecycle
+
+template <typename MakeCommand>
+grpc::Status IntakeGrpcService::Change(grpc::ServerContext* context,
+                                       const v1::ChangeTicketRequest* request,
+                                       std::initializer_list<std::string_view> roles,
+                                       MakeCommand make, common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, roles, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta =
+        MetaOf(request->request_id(), actor, clock_,
+               DeviceTime(request->has_device_time(), request->device_time()));
+    if (!meta.ok()) return meta.status();
+    return Respond(app_.ChangeTicket(*meta, request->expected_version(), make(*request)),
+                   response);
+  });
+}
+
+grpc::Status IntakeGrpcService::ResolveTicketRemotely(grpc::ServerContext* context,
+                                                      const v1::ChangeTicketRequest* request,
+                                                      common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"intake", "dispatcher", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return ResolveRemotely{r.ticket_id(), r.resolution()};
+      },
+      response);
+}
+
+grpc::Status IntakeGrpcService::CloseTicket(grpc::ServerContext* context,
+                                            const v1::ChangeTicketRequest* request,
+                                            common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"care", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return intake::CloseTicket{r.ticket_id(), r.reason()};
+      },
+      response);
+}
+
+grpc::Status IntakeGrpcService::CancelTicket(grpc::ServerContext* context,
+                                             const v1::ChangeTicketRequest* request,
+                                             common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"intake", "dispatcher", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return intake::CancelTicket{r.ticket_id(), r.reason()};
+      },
+      response);
+}
+
+grpc::Status IntakeGrpcService::ReopenTicket(grpc::ServerContext* context,
+                                             const v1::ChangeTicketRequest* request,
+                                             common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"intake", "dispatcher", "care", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return intake::ReopenTicket{r.ticket_id(), r.reason()};
+      },
+      response);
+}
+
+grpc::Status IntakeGrpcService::ReceiveAtServiceCentre(grpc::ServerContext* context,
+                                                       const v1::ChangeTicketRequest* request,
+                                                       common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"intake", "dispatcher", "warehouse", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return intake::ReceiveAtServiceCentre{r.ticket_id(), r.location_id()};
+      },
+      response);
+}
+
+grpc::Status IntakeGrpcService::SendToFactory(grpc::ServerContext* context,
+                                              const v1::ChangeTicketRequest* request,
+                                              common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"intake", "dispatcher", "warehouse", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return intake::SendToFactory{r.ticket_id(), r.location_id()};
+      },
+      response);
+}
+
+grpc::Status IntakeGrpcService::ReceiveFromFactory(grpc::ServerContext* context,
+                                                   const v1::ChangeTicketRequest* request,
+                                                   common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"intake", "dispatcher", "warehouse", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return intake::ReceiveFromFactory{r.ticket_id(), r.reason()};
+      },
+      response);
+}
+
+grpc::Status IntakeGrpcService::ReturnToCustomer(grpc::ServerContext* context,
+                                                 const v1::ChangeTicketRequest* request,
+                                                 common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"intake", "dispatcher", "warehouse", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return intake::ReturnToCustomer{r.ticket_id(), r.resolution()};
+      },
+      response);
+}
+
+// --------------------------------------------------------------------------------- complaints
+
+grpc::Status IntakeGrpcService::RegisterComplaint(grpc::ServerContext* context,
+                                                  const v1::RegisterComplaintRequest* request,
+                                                  common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<CommandMeta> meta =
+                       MetaOf(request->request_id(), actor, clock_,
+                              DeviceTime(request->has_device_time(), request->device_time()));
+                   if (!meta.ok()) return meta.status();
+                   intake::RegisterComplaint command;
+                   command.kind = request->kind();
+                   command.channel = request->channel();
+                   command.customer_id = request->customer_id();
+                   command.ticket_id = request->ticket_id();
+                   command.technician_id = request->technician_id();
+                   command.part_skus.assign(request->part_skus().begin(),
+                                            request->part_skus().end());
+                   command.category = request->category();
+                   command.description = request->description();
+                   return Respond(app_.RegisterComplaint(*meta, command), response);
+                 });
+}
+
+grpc::Status IntakeGrpcService::ChangeComplaint(grpc::ServerContext* context,
+                                                const v1::ComplaintChangeRequest* request,
+                                                ComplaintCommand command,
+                                                common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<CommandMeta> meta =
+                       MetaOf(request->request_id(), actor, clock_,
+                              DeviceTime(request->has_device_time(), request->device_time()));
+                   if (!meta.ok()) return meta.status();
+                   return Respond(
+                       app_.ChangeComplaint(*meta, request->expected_version(), command),
+                       response);
+                 });
+}
+
+grpc::Status IntakeGrpcService::AddComplaintNote(grpc::ServerContext* context,
+                                                 const v1::ComplaintChangeRequest* request,
+                                                 common::v1::CommandAck* response) {
+  return ChangeComplaint(
+      context, request,
+      intake::AddComplaintNote{request->complaint_id(), request->step(), request->text()},
+      response);
+}
+
+grpc::Status IntakeGrpcService::CloseComplaint(grpc::ServerContext* context,
+                                               const v1::ComplaintChangeRequest* request,
+                                               common::v1::CommandAck* response) {
+  return ChangeComplaint(
+      context, request,
+      intake::CloseComplaint{request->complaint_id(), request->basis(), request->text(), ""},
+      response);
+}
+
+grpc::Status IntakeGrpcService::ReopenComplaint(grpc::ServerContext* context,
+                                                const v1::ComplaintChangeRequest* request,
+                                                common::v1::CommandAck* response) {
+  return ChangeComplaint(context, request,
+                         intake::ReopenComplaint{request->complaint_id(), request->text()},
+                         response);
+}
+
+grpc::Status IntakeGrpcService::GetComplaint(grpc::ServerContext* context,
+                                             const v1::GetComplaintRequest* request,
+                                             v1::Complaint* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   absl::StatusOr<v1::Complaint> complaint =
+                       app_.GetComplaint(request->complaint_id());
+                   if (!complaint.ok()) return complaint.status();
+                   *response = *std::move(complaint);
+                   return absl::OkStatus();
+                 });
+}
+
+// ------------------------------------------------------------------------------------ history
+
+grpc::Status IntakeGrpcService::GetTimeline(grpc::ServerContext* context,
+                                            const v1::GetTimelineRequest* request,
+                                            v1::Timeline* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   absl::StatusOr<v1::Timeline> timeline =
+                       app_.GetTimeline(request->aggregate_type(), request->aggregate_id());
+                   if (!timeline.ok()) return timeline.status();
+                   *response = *std::move(timeline);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status IntakeGrpcService::GetTicketAsOf(grpc::ServerContext* context,
+                                              const v1::GetTicketAsOfRequest* request,
+                                              v1::Ticket* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   if (!request->has_as_of()) {
+                     return InvalidArgument("as_of", "As of when? The time is missing.");
+                   }
+                   absl::StatusOr<v1::Ticket> ticket =
+                       app_.GetTicketAsOf(request->ticket_id(), FromProto(request->as_of()));
+                   if (!ticket.ok()) return ticket.status();
+                   *response = *std::move(ticket);
                    return absl::OkStatus();
                  });
 }

@@ -9,6 +9,7 @@
 #include "services/common/core/errors.h"
 #include "services/common/core/strings.h"
 #include "services/intake/adapters/event_codec.h"
+#include "services/intake/domain/rules.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -42,18 +43,52 @@ std::string_view StateSlug(TicketStatus status) {
       return "in_progress";
     case TicketStatus::kCompleted:
       return "completed";
+    case TicketStatus::kResolvedRemotely:
+      return "resolved_remotely";
+    case TicketStatus::kClosed:
+      return "closed";
+    case TicketStatus::kCancelled:
+      return "cancelled";
+    case TicketStatus::kAtServiceCentre:
+      return "at_service_centre";
+    case TicketStatus::kAtFactory:
+      return "at_factory";
+    case TicketStatus::kBackFromFactory:
+      return "back_from_factory";
+    case TicketStatus::kReturnedToCustomer:
+      return "returned_to_customer";
   }
   return "unknown";
 }
 
-std::string_view EventName(const TicketEvent& event) {
-  struct Namer {
-    std::string_view operator()(const TicketOpened&) { return "TicketOpened"; }
-    std::string_view operator()(const TicketScheduled&) { return "TicketScheduled"; }
-    std::string_view operator()(const TicketWorkStarted&) { return "TicketWorkStarted"; }
-    std::string_view operator()(const TicketCompleted&) { return "TicketCompleted"; }
-  };
-  return std::visit(Namer{}, event);
+std::string EventName(const TicketEvent& event) {
+  return IntakeEventName(EncodeTicketEvent(event));
+}
+
+template <typename Message>
+absl::StatusOr<Message> ParseStored(std::string_view key, std::string_view bytes,
+                                    std::string_view what) {
+  Message message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("The stored ", AsAbsl(what), " at ", AsAbsl(key),
+                                            " cannot be read."));
+  }
+  return message;
+}
+
+absl::Status CheckExpectedVersion(std::string_view what, std::string_view id, int64_t expected,
+                                  int64_t actual) {
+  if (expected < 0) {
+    return InvalidArgument("expected_version",
+                           absl::StrCat("Expected version ", expected,
+                                        " is not a version; give the version you read, or 0."));
+  }
+  if (expected > 0 && actual != expected) {
+    return VersionConflict(absl::StrCat(AsAbsl(what), " ", AsAbsl(id), " is at version ", actual,
+                                        ", not ", expected,
+                                        ": it changed since you read it; reload and try again."));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Ticket> ParseTicket(std::string_view key, std::string_view bytes) {
@@ -75,8 +110,40 @@ std::string TicketStateIndexPrefix(TicketStatus status) {
   return absl::StrCat("x/ticket_by_state/", AsAbsl(StateSlug(status)), "/");
 }
 
-IntakeApp::IntakeApp(EventStore& store, const Clock& clock, IdGenerator& ids)
-    : store_(store), clock_(clock), ids_(ids) {}
+std::string CustomerProjectionKey(std::string_view customer_id) {
+  return absl::StrCat("p/customer/", AsAbsl(customer_id));
+}
+
+std::string AssetProjectionKey(std::string_view asset_id) {
+  return absl::StrCat("p/asset/", AsAbsl(asset_id));
+}
+
+std::string CustomerPhoneIndexKey(std::string_view phone_digits) {
+  return absl::StrCat("x/customer_by_phone/", AsAbsl(phone_digits));
+}
+
+namespace {
+
+std::string TicketCustomerIndexPrefix(std::string_view customer_id) {
+  return absl::StrCat("x/ticket_by_customer/", AsAbsl(customer_id), "/");
+}
+
+std::string ComplaintCustomerIndexPrefix(std::string_view customer_id) {
+  return absl::StrCat("x/complaint_by_customer/", AsAbsl(customer_id), "/");
+}
+
+std::string ComplaintProjectionKey(std::string_view complaint_id) {
+  return absl::StrCat("p/complaint/", AsAbsl(complaint_id));
+}
+
+std::string AssetCustomerIndexPrefix(std::string_view customer_id) {
+  return absl::StrCat("x/asset_by_customer/", AsAbsl(customer_id), "/");
+}
+
+}  // namespace
+
+IntakeApp::IntakeApp(EventStore& store, const Clock& clock, IdGenerator& ids, IntakePolicy policy)
+    : store_(store), clock_(clock), ids_(ids), policy_(std::move(policy)) {}
 
 // ------------------------------------------------------------------------------------ commands
 
@@ -91,6 +158,40 @@ absl::StatusOr<common::v1::CommandAck> IntakeApp::OpenTicket(const CommandMeta& 
       meta.request_id, {key}, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
         intake::OpenTicket open = command;
         open.ticket_id = ticket_id;
+        open.entitlement_policy = policy_.entitlement;
+        // A known customer fills what the agent left out; an unknown id is kept as typed (the
+        // inline customer info works as before).
+        if (!open.customer.customer_id.empty()) {
+          absl::StatusOr<CustomerState> known = LoadCustomer(open.customer.customer_id);
+          if (!known.ok()) return known.status();
+          if (known->registered()) {
+            if (Trimmed(open.customer.name).empty()) open.customer.name = known->name;
+            if (Trimmed(open.customer.phone).empty() && !known->phones.empty()) {
+              open.customer.phone = known->phones.front();
+            }
+            if (Trimmed(open.customer.address).empty()) open.customer.address = known->address;
+            if (!open.customer.location.has_value()) open.customer.location = known->location;
+          }
+        }
+        if (!Trimmed(open.asset_id).empty()) {
+          absl::StatusOr<std::pair<AssetState, int64_t>> asset = LoadAsset(Trimmed(open.asset_id));
+          if (!asset.ok()) return asset.status();
+          if (asset->first.registered()) {
+            open.asset = AssetFacts{asset->first.asset_id, asset->first.customer_id,
+                                    asset->first.warranty_end};
+            // Fill the customer from the asset's owner when the agent named only the asset.
+            if (open.customer.customer_id.empty()) {
+              absl::StatusOr<CustomerState> owner = LoadCustomer(asset->first.customer_id);
+              if (!owner.ok()) return owner.status();
+              if (Trimmed(open.customer.name).empty()) open.customer.name = owner->name;
+              if (Trimmed(open.customer.phone).empty() && !owner->phones.empty()) {
+                open.customer.phone = owner->phones.front();
+              }
+              if (Trimmed(open.customer.address).empty()) open.customer.address = owner->address;
+              if (!open.customer.location.has_value()) open.customer.location = owner->location;
+            }
+          }
+        }
         absl::StatusOr<std::vector<TicketEvent>> events = Decide(TicketState{}, open, meta.now);
         if (!events.ok()) return events.status();
         absl::StatusOr<TicketView> view = Record(batch, key, TicketView{}, *events, meta, "");
@@ -112,6 +213,284 @@ absl::StatusOr<common::v1::CommandAck> IntakeApp::OpenTicket(const CommandMeta& 
   return ack;
 }
 
+absl::StatusOr<common::v1::CommandAck> IntakeApp::ChangeTicket(const CommandMeta& meta,
+                                                               int64_t expected_version,
+                                                               TicketCommand command) {
+  if (auto* receive = std::get_if<ReceiveAtServiceCentre>(&command)) {
+    receive->store_repair_promise = policy_.store_repair_promise;
+  } else if (auto* send = std::get_if<SendToFactory>(&command)) {
+    send->factory_return_promise = policy_.factory_return_promise;
+  }
+  const std::string ticket_id =
+      std::visit([](const auto& c) { return Trimmed(c.ticket_id); }, command);
+  if (ticket_id.empty()) {
+    return InvalidArgument("ticket_id", "Which ticket? The ticket id is empty.");
+  }
+  std::visit([&](auto& c) { c.ticket_id = ticket_id; }, command);
+  const AggregateKey key{kTicketAggregate, ticket_id};
+  absl::StatusOr<common::v1::CommandAck> ack = store_.Execute(
+      meta.request_id, {key}, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+        absl::StatusOr<TicketView> view = LoadTicket(key);
+        if (!view.ok()) return view.status();
+        if (view->state.status != TicketStatus::kNone) {
+          if (absl::Status s = CheckExpectedVersion("Ticket", ticket_id, expected_version,
+                                                    view->version);
+              !s.ok()) {
+            return s;
+          }
+        }
+        absl::StatusOr<std::vector<TicketEvent>> events = Decide(view->state, command, meta.now);
+        if (!events.ok()) return events.status();
+        absl::StatusOr<TicketView> after = Record(batch, key, *std::move(view), *events, meta, "");
+        if (!after.ok()) return after.status();
+        common::v1::CommandAck result;
+        result.set_aggregate_id(ticket_id);
+        result.set_version(after->version);
+        return result;
+      });
+  if (ack.ok()) {
+    Log().info("ticket changed ticket={} version={} request_id={} actor={}", ticket_id,
+               ack->version(), meta.request_id, meta.actor.user_id);
+  } else {
+    Log().debug("ticket change refused ticket={} request_id={} code={} error=\"{}\"", ticket_id,
+                meta.request_id, absl::StatusCodeToString(ack.status().code()),
+                std::string(ack.status().message()));
+  }
+  return ack;
+}
+
+absl::StatusOr<common::v1::CommandAck> IntakeApp::RegisterComplaint(
+    const CommandMeta& meta, const intake::RegisterComplaint& command) {
+  const std::string complaint_id = ids_.NewId(meta.now);
+  const AggregateKey key{kComplaintAggregate, complaint_id};
+  return store_.Execute(
+      meta.request_id, {key}, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+        intake::RegisterComplaint c = command;
+        c.complaint_id = complaint_id;
+        c.first_response_within = policy_.complaint_first_response;
+        absl::StatusOr<std::vector<ComplaintEvent>> events = Decide(ComplaintState{}, c, meta.now);
+        if (!events.ok()) return events.status();
+        ComplaintState state;
+        std::vector<v1::IntakeEvent> payloads;
+        for (const ComplaintEvent& e : *events) {
+          payloads.push_back(EncodeComplaintEvent(e));
+          state = Evolve(std::move(state), e);
+        }
+        if (absl::Status s = AppendIntake(batch, key, 0, payloads, meta, ""); !s.ok()) return s;
+        v1::Complaint projection;
+        ComplaintStateToProto(state, 1, &projection);
+        ToProto(meta.now, projection.mutable_registered_at());
+        batch.Put(ComplaintProjectionKey(complaint_id), projection.SerializeAsString());
+        if (!state.customer_id.empty()) {
+          batch.Put(absl::StrCat(ComplaintCustomerIndexPrefix(state.customer_id), complaint_id),
+                    "");
+        }
+        common::v1::CommandAck ack;
+        ack.set_aggregate_id(complaint_id);
+        ack.set_version(1);
+        return ack;
+      });
+}
+
+absl::StatusOr<common::v1::CommandAck> IntakeApp::ChangeComplaint(const CommandMeta& meta,
+                                                                  int64_t expected_version,
+                                                                  ComplaintCommand command) {
+  if (auto* close = std::get_if<intake::CloseComplaint>(&command)) {
+    close->actor_role = meta.actor.role;
+  }
+  const std::string complaint_id =
+      std::visit([](const auto& c) { return Trimmed(c.complaint_id); }, command);
+  if (complaint_id.empty()) {
+    return InvalidArgument("complaint_id", "Which complaint? The complaint id is empty.");
+  }
+  std::visit([&](auto& c) { c.complaint_id = complaint_id; }, command);
+  const AggregateKey key{kComplaintAggregate, complaint_id};
+  return store_.Execute(
+      meta.request_id, {key}, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+        absl::StatusOr<std::vector<EventEnvelope>> stream = ReadIntakeStream(key);
+        if (!stream.ok()) return stream.status();
+        ComplaintState state;
+        for (const EventEnvelope& envelope : *stream) {
+          absl::StatusOr<ComplaintEvent> event = DecodeComplaintEvent(envelope.intake());
+          if (!event.ok()) return event.status();
+          state = Evolve(std::move(state), *event);
+        }
+        int64_t version = static_cast<int64_t>(stream->size());
+        if (state.registered()) {
+          if (absl::Status s =
+                  CheckExpectedVersion("Complaint", complaint_id, expected_version, version);
+              !s.ok()) {
+            return s;
+          }
+        }
+        absl::StatusOr<std::vector<ComplaintEvent>> events = Decide(state, command, meta.now);
+        if (!events.ok()) return events.status();
+        absl::StatusOr<v1::Complaint> projection = GetComplaint(complaint_id);
+        if (!projection.ok()) return projection.status();
+        std::vector<v1::IntakeEvent> payloads;
+        for (const ComplaintEvent& e : *events) {
+          payloads.push_back(EncodeComplaintEvent(e));
+          state = Evolve(std::move(state), e);
+          if (const auto* note = std::get_if<ComplaintNoteAdded>(&e)) {
+            v1::ComplaintNote* n = projection->add_notes();
+            n->set_step(note->step);
+            n->set_text(note->text);
+            n->set_user_id(meta.actor.user_id);
+            ToProto(meta.now, n->mutable_at());
+            if (note->first_response) ToProto(meta.now, projection->mutable_first_responded_at());
+          }
+        }
+        if (absl::Status s = AppendIntake(batch, key, version, payloads, meta, ""); !s.ok()) {
+          return s;
+        }
+        version += static_cast<int64_t>(payloads.size());
+        ComplaintStateToProto(state, version, &*projection);
+        batch.Put(ComplaintProjectionKey(complaint_id), projection->SerializeAsString());
+        common::v1::CommandAck ack;
+        ack.set_aggregate_id(complaint_id);
+        ack.set_version(version);
+        return ack;
+      });
+}
+
+absl::StatusOr<v1::Complaint> IntakeApp::GetComplaint(std::string_view complaint_id) const {
+  if (complaint_id.empty()) {
+    return InvalidArgument("complaint_id", "Which complaint? The complaint id is empty.");
+  }
+  const std::string key = ComplaintProjectionKey(complaint_id);
+  absl::StatusOr<std::optional<std::string>> bytes = store_.Get(key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) {
+    return NotFound("complaint_id",
+                    absl::StrCat("There is no complaint ", AsAbsl(complaint_id), "."));
+  }
+  return ParseStored<v1::Complaint>(key, **bytes, "complaint");
+}
+
+absl::StatusOr<common::v1::CommandAck> IntakeApp::RegisterCustomer(
+    const CommandMeta& meta, const intake::RegisterCustomer& command) {
+  const std::string customer_id = ids_.NewId(meta.now);
+  const AggregateKey key{kCustomerAggregate, customer_id};
+  // Each phone is locked as its own key, so two agents registering the same number at once
+  // are serialised and the second one sees the first's index entry.
+  std::vector<AggregateKey> locks{key};
+  for (const std::string& phone : command.phones) {
+    const std::string digits = PhoneDigits(phone);
+    if (!digits.empty()) locks.push_back({"CustomerPhone", digits});
+  }
+  return store_.Execute(
+      meta.request_id, locks, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+        PhoneOwners owners;
+        for (const std::string& phone : command.phones) {
+          const std::string digits = PhoneDigits(phone);
+          if (digits.empty()) continue;
+          absl::StatusOr<std::optional<std::string>> owner =
+              store_.Get(CustomerPhoneIndexKey(digits));
+          if (!owner.ok()) return owner.status();
+          if (owner->has_value()) owners[digits] = **owner;
+        }
+        intake::RegisterCustomer register_command = command;
+        register_command.customer_id = customer_id;
+        absl::StatusOr<std::vector<CustomerEvent>> events =
+            Decide(CustomerState{}, register_command, owners, meta.now);
+        if (!events.ok()) return events.status();
+        std::vector<v1::IntakeEvent> payloads;
+        CustomerState state;
+        for (const CustomerEvent& e : *events) {
+          payloads.push_back(EncodeCustomerEvent(e));
+          state = Evolve(std::move(state), e);
+        }
+        if (absl::Status s = AppendIntake(batch, key, 0, payloads, meta, ""); !s.ok()) return s;
+        const int64_t version = static_cast<int64_t>(payloads.size());
+        batch.Put(CustomerProjectionKey(customer_id),
+                  CustomerStateToProto(state, version, meta.now).SerializeAsString());
+        for (const std::string& phone : state.phones) {
+          batch.Put(CustomerPhoneIndexKey(PhoneDigits(phone)), customer_id);
+        }
+        common::v1::CommandAck ack;
+        ack.set_aggregate_id(customer_id);
+        ack.set_version(version);
+        return ack;
+      });
+}
+
+absl::StatusOr<common::v1::CommandAck> IntakeApp::RegisterAsset(
+    const CommandMeta& meta, const intake::RegisterAsset& command) {
+  const std::string asset_id = ids_.NewId(meta.now);
+  const AggregateKey key{kAssetAggregate, asset_id};
+  return store_.Execute(
+      meta.request_id, {key}, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+        absl::StatusOr<CustomerState> owner = LoadCustomer(Trimmed(command.customer_id));
+        if (!owner.ok()) return owner.status();
+        intake::RegisterAsset register_command = command;
+        register_command.asset_id = asset_id;
+        register_command.customer_id = Trimmed(command.customer_id);
+        register_command.warranty_years = policy_.entitlement.warranty_years;
+        absl::StatusOr<std::vector<AssetEvent>> events =
+            Decide(AssetState{}, register_command, *owner, meta.now);
+        if (!events.ok()) return events.status();
+        std::vector<v1::IntakeEvent> payloads;
+        AssetState state;
+        for (const AssetEvent& e : *events) {
+          payloads.push_back(EncodeAssetEvent(e));
+          state = Evolve(std::move(state), e);
+        }
+        if (absl::Status s = AppendIntake(batch, key, 0, payloads, meta, ""); !s.ok()) return s;
+        const int64_t version = static_cast<int64_t>(payloads.size());
+        batch.Put(AssetProjectionKey(asset_id),
+                  AssetStateToProto(state, version).SerializeAsString());
+        batch.Put(absl::StrCat(AssetCustomerIndexPrefix(state.customer_id), asset_id), "");
+        common::v1::CommandAck ack;
+        ack.set_aggregate_id(asset_id);
+        ack.set_version(version);
+        return ack;
+      });
+}
+
+absl::StatusOr<common::v1::CommandAck> IntakeApp::TransferAsset(
+    const CommandMeta& meta, int64_t expected_version, const intake::TransferAsset& command) {
+  const std::string asset_id = Trimmed(command.asset_id);
+  if (asset_id.empty()) return InvalidArgument("asset_id", "Which asset? The asset id is empty.");
+  const AggregateKey key{kAssetAggregate, asset_id};
+  return store_.Execute(
+      meta.request_id, {key}, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+        absl::StatusOr<std::pair<AssetState, int64_t>> asset = LoadAsset(asset_id);
+        if (!asset.ok()) return asset.status();
+        auto& [state, version] = *asset;
+        if (state.registered()) {
+          if (absl::Status s = CheckExpectedVersion("Asset", asset_id, expected_version, version);
+              !s.ok()) {
+            return s;
+          }
+        }
+        absl::StatusOr<CustomerState> new_owner = LoadCustomer(Trimmed(command.to_customer_id));
+        if (!new_owner.ok()) return new_owner.status();
+        intake::TransferAsset transfer = command;
+        transfer.asset_id = asset_id;
+        absl::StatusOr<std::vector<AssetEvent>> events =
+            Decide(state, transfer, *new_owner, meta.now);
+        if (!events.ok()) return events.status();
+        const std::string from = state.customer_id;
+        std::vector<v1::IntakeEvent> payloads;
+        for (const AssetEvent& e : *events) {
+          payloads.push_back(EncodeAssetEvent(e));
+          state = Evolve(std::move(state), e);
+        }
+        if (absl::Status s = AppendIntake(batch, key, version, payloads, meta, ""); !s.ok()) {
+          return s;
+        }
+        version += static_cast<int64_t>(payloads.size());
+        batch.Put(AssetProjectionKey(asset_id),
+                  AssetStateToProto(state, version).SerializeAsString());
+        batch.Delete(absl::StrCat(AssetCustomerIndexPrefix(from), asset_id));
+        batch.Put(absl::StrCat(AssetCustomerIndexPrefix(state.customer_id), asset_id), "");
+        common::v1::CommandAck ack;
+        ack.set_aggregate_id(asset_id);
+        ack.set_version(version);
+        return ack;
+      });
+}
+
 // ------------------------------------------------------------------------------------- queries
 
 absl::StatusOr<v1::Ticket> IntakeApp::GetTicket(std::string_view ticket_id) const {
@@ -127,7 +506,158 @@ absl::StatusOr<v1::Ticket> IntakeApp::GetTicket(std::string_view ticket_id) cons
   return ParseTicket(key, **bytes);
 }
 
+absl::StatusOr<v1::Customer> IntakeApp::GetCustomer(std::string_view customer_id) const {
+  if (customer_id.empty()) {
+    return InvalidArgument("customer_id", "Which customer? The customer id is empty.");
+  }
+  const std::string key = CustomerProjectionKey(customer_id);
+  absl::StatusOr<std::optional<std::string>> bytes = store_.Get(key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) {
+    return NotFound("customer_id",
+                    absl::StrCat("There is no customer ", AsAbsl(customer_id), "."));
+  }
+  return ParseStored<v1::Customer>(key, **bytes, "customer");
+}
+
+absl::StatusOr<v1::Customer> IntakeApp::FindCustomerByPhone(std::string_view phone) const {
+  if (absl::Status s = ValidatePhone("phone", Trimmed(phone)); !s.ok()) return s;
+  absl::StatusOr<std::optional<std::string>> id = store_.Get(CustomerPhoneIndexKey(PhoneDigits(phone)));
+  if (!id.ok()) return id.status();
+  if (!id->has_value()) {
+    return NotFound("phone", absl::StrCat("No customer has the phone number ", AsAbsl(phone), "."));
+  }
+  return GetCustomer(**id);
+}
+
+absl::StatusOr<v1::Asset> IntakeApp::GetAsset(std::string_view asset_id) const {
+  if (asset_id.empty()) return InvalidArgument("asset_id", "Which asset? The asset id is empty.");
+  const std::string key = AssetProjectionKey(asset_id);
+  absl::StatusOr<std::optional<std::string>> bytes = store_.Get(key);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) {
+    return NotFound("asset_id", absl::StrCat("There is no asset ", AsAbsl(asset_id), "."));
+  }
+  return ParseStored<v1::Asset>(key, **bytes, "asset");
+}
+
+absl::StatusOr<CustomerHistory> IntakeApp::GetCustomerHistory(
+    std::string_view customer_id) const {
+  CustomerHistory history;
+  absl::StatusOr<v1::Customer> customer = GetCustomer(customer_id);
+  if (!customer.ok()) return customer.status();
+  history.customer = *std::move(customer);
+  absl::Status failure;
+  const std::string asset_prefix = AssetCustomerIndexPrefix(customer_id);
+  absl::Status scanned = store_.Scan(asset_prefix, "", [&](std::string_view key, std::string_view) {
+    absl::StatusOr<v1::Asset> asset = GetAsset(key.substr(asset_prefix.size()));
+    if (!asset.ok()) {
+      failure = asset.status();
+      return false;
+    }
+    history.assets.push_back(*std::move(asset));
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+  if (!failure.ok()) return failure;
+  const std::string ticket_prefix = TicketCustomerIndexPrefix(customer_id);
+  scanned = store_.Scan(ticket_prefix, "", [&](std::string_view key, std::string_view) {
+    absl::StatusOr<v1::Ticket> ticket = GetTicket(key.substr(ticket_prefix.size()));
+    if (!ticket.ok()) {
+      failure = ticket.status();
+      return false;
+    }
+    history.tickets.push_back(*std::move(ticket));
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+  if (!failure.ok()) return failure;
+  const std::string complaint_prefix = ComplaintCustomerIndexPrefix(customer_id);
+  scanned = store_.Scan(complaint_prefix, "", [&](std::string_view key, std::string_view) {
+    absl::StatusOr<v1::Complaint> complaint = GetComplaint(key.substr(complaint_prefix.size()));
+    if (!complaint.ok()) {
+      failure = complaint.status();
+      return false;
+    }
+    history.complaints.push_back(*std::move(complaint));
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+  if (!failure.ok()) return failure;
+  return history;
+}
+
+absl::StatusOr<v1::Timeline> IntakeApp::GetTimeline(std::string_view aggregate_type,
+                                                    std::string_view aggregate_id) const {
+  if (aggregate_type != kTicketAggregate && aggregate_type != kCustomerAggregate &&
+      aggregate_type != kAssetAggregate && aggregate_type != kComplaintAggregate) {
+    return InvalidArgument("aggregate_type",
+                           absl::StrCat("Timelines are kept for Ticket, Customer, Asset and "
+                                        "Complaint, not ",
+                                        AsAbsl(aggregate_type), "."));
+  }
+  if (aggregate_id.empty()) {
+    return InvalidArgument("aggregate_id", "Whose timeline? The id is empty.");
+  }
+  absl::StatusOr<std::vector<EventEnvelope>> stream =
+      ReadIntakeStream({std::string(aggregate_type), std::string(aggregate_id)});
+  if (!stream.ok()) return stream.status();
+  if (stream->empty()) {
+    return NotFound("aggregate_id", absl::StrCat("There is no ", AsAbsl(aggregate_type), " ",
+                                                 AsAbsl(aggregate_id), "."));
+  }
+  v1::Timeline timeline;
+  for (const EventEnvelope& envelope : *stream) {
+    v1::TimelineEntry* entry = timeline.add_entries();
+    entry->set_version(envelope.aggregate_version());
+    entry->set_what(IntakeEventName(envelope.intake()));
+    entry->set_user_id(envelope.actor().user_id());
+    entry->set_role(envelope.actor().role());
+    *entry->mutable_server_time() = envelope.server_time();
+    if (envelope.has_device_time()) *entry->mutable_device_time() = envelope.device_time();
+    entry->set_why(IntakeEventWhy(envelope.intake()));
+    entry->set_request_id(envelope.request_id());
+    entry->set_causation_id(envelope.causation_id());
+    *entry->mutable_event() = envelope.intake();
+  }
+  return timeline;
+}
+
+absl::StatusOr<v1::Ticket> IntakeApp::GetTicketAsOf(std::string_view ticket_id,
+                                                    absl::Time as_of) const {
+  if (ticket_id.empty()) {
+    return InvalidArgument("ticket_id", "Which ticket? The ticket id is empty.");
+  }
+  absl::StatusOr<std::vector<EventEnvelope>> stream =
+      ReadIntakeStream({kTicketAggregate, std::string(ticket_id)});
+  if (!stream.ok()) return stream.status();
+  if (stream->empty()) {
+    return NotFound("ticket_id", absl::StrCat("There is no ticket ", AsAbsl(ticket_id), "."));
+  }
+  TicketView view;
+  for (const EventEnvelope& envelope : *stream) {
+    const absl::Time at = FromProto(envelope.server_time());
+    if (at > as_of) break;
+    absl::StatusOr<TicketEvent> event = DecodeTicketEvent(envelope.intake());
+    if (!event.ok()) return event.status();
+    view = Project(std::move(view), *event, envelope.aggregate_version(), at);
+  }
+  if (view.version == 0) {
+    return NotFound("as_of", absl::StrCat("Ticket ", AsAbsl(ticket_id),
+                                          " was not opened yet at ",
+                                          absl::FormatTime(as_of, absl::UTCTimeZone()), "."));
+  }
+  return TicketViewToProto(view);
+}
+
 absl::StatusOr<TicketPage> IntakeApp::ListTickets(const TicketListQuery& query) const {
+  if (!query.phone.empty() && PhoneDigits(query.phone).empty()) {
+    return InvalidArgument("phone", absl::StrCat("Phone ", query.phone, " has no digits."));
+  }
+  if (query.opened_from >= query.opened_before) {
+    return InvalidArgument("opened_before",
+                           "The end of the date range must be after its start.");
+  }
   if (query.page_size < 0) {
     return InvalidArgument("page_size", absl::StrCat("A page cannot hold ", query.page_size,
                                                      " tickets; ask for 1 to ", kMaxPageSize,
@@ -141,6 +671,7 @@ absl::StatusOr<TicketPage> IntakeApp::ListTickets(const TicketListQuery& query) 
   bool more = false;
   absl::Status failure;
   auto take = [&](v1::Ticket ticket) {
+    if (!Matches(query, ticket)) return true;
     if (page.tickets.size() == limit) {
       more = true;
       return false;
@@ -272,17 +803,13 @@ absl::StatusOr<TicketView> IntakeApp::Record(Batch& batch, const AggregateKey& k
                                              const std::vector<TicketEvent>& events,
                                              const CommandMeta& meta,
                                              std::string_view source_event_id) {
-  std::vector<EventEnvelope> envelopes;
-  envelopes.reserve(events.size());
-  for (size_t i = 0; i < events.size(); ++i) {
-    EventEnvelope envelope = NewEnvelope(meta);
-    *envelope.mutable_intake() = EncodeTicketEvent(events[i]);
-    if (!source_event_id.empty()) {
-      envelope.set_event_id(DeriveId(source_event_id, absl::StrCat("intake/", i + 1)));
-    }
-    envelopes.push_back(std::move(envelope));
+  std::vector<v1::IntakeEvent> payloads;
+  payloads.reserve(events.size());
+  for (const TicketEvent& e : events) payloads.push_back(EncodeTicketEvent(e));
+  if (absl::Status s = AppendIntake(batch, key, view.version, payloads, meta, source_event_id);
+      !s.ok()) {
+    return s;
   }
-  if (absl::Status s = batch.Append(key, view.version, std::move(envelopes)); !s.ok()) return s;
 
   const TicketStatus before = view.state.status;
   for (const TicketEvent& e : events) {
@@ -295,7 +822,84 @@ absl::StatusOr<TicketView> IntakeApp::Record(Batch& batch, const AggregateKey& k
     }
     batch.Put(absl::StrCat(TicketStateIndexPrefix(view.state.status), key.id), "");
   }
+  if (before == TicketStatus::kNone && !view.state.customer.customer_id.empty()) {
+    batch.Put(absl::StrCat(TicketCustomerIndexPrefix(view.state.customer.customer_id), key.id),
+              "");
+  }
   return view;
+}
+
+absl::Status IntakeApp::AppendIntake(Batch& batch, const AggregateKey& key,
+                                     int64_t expected_version,
+                                     const std::vector<v1::IntakeEvent>& payloads,
+                                     const CommandMeta& meta, std::string_view source_event_id) {
+  std::vector<EventEnvelope> envelopes;
+  envelopes.reserve(payloads.size());
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    EventEnvelope envelope = NewEnvelope(meta);
+    *envelope.mutable_intake() = payloads[i];
+    if (!source_event_id.empty()) {
+      envelope.set_event_id(DeriveId(source_event_id, absl::StrCat("intake/", i + 1)));
+    }
+    envelopes.push_back(std::move(envelope));
+  }
+  return batch.Append(key, expected_version, std::move(envelopes));
+}
+
+absl::StatusOr<std::vector<EventEnvelope>> IntakeApp::ReadIntakeStream(
+    const AggregateKey& key) const {
+  absl::StatusOr<std::vector<EventEnvelope>> stream = store_.ReadStream(key);
+  if (!stream.ok()) return stream.status();
+  for (const EventEnvelope& envelope : *stream) {
+    if (envelope.payload_case() != EventEnvelope::kIntake) {
+      return absl::DataLossError(absl::StrCat("Event ", envelope.event_id(), " of ",
+                                              key.ToString(), " is not an intake event."));
+    }
+  }
+  return stream;
+}
+
+absl::StatusOr<std::pair<AssetState, int64_t>> IntakeApp::LoadAsset(
+    std::string_view asset_id) const {
+  absl::StatusOr<std::vector<EventEnvelope>> stream =
+      ReadIntakeStream({kAssetAggregate, std::string(asset_id)});
+  if (!stream.ok()) return stream.status();
+  AssetState state;
+  int64_t version = 0;
+  for (const EventEnvelope& envelope : *stream) {
+    absl::StatusOr<AssetEvent> event = DecodeAssetEvent(envelope.intake());
+    if (!event.ok()) return event.status();
+    state = Evolve(std::move(state), *event);
+    version = envelope.aggregate_version();
+  }
+  return std::make_pair(std::move(state), version);
+}
+
+absl::StatusOr<CustomerState> IntakeApp::LoadCustomer(std::string_view customer_id) const {
+  if (customer_id.empty()) return CustomerState{};
+  absl::StatusOr<v1::Customer> customer = GetCustomer(customer_id);
+  if (absl::IsNotFound(customer.status())) return CustomerState{};
+  if (!customer.ok()) return customer.status();
+  return CustomerStateFromProto(*customer);
+}
+
+bool IntakeApp::Matches(const TicketListQuery& query, const v1::Ticket& ticket) {
+  if (!query.customer_id.empty() && ticket.customer().customer_id() != query.customer_id) {
+    return false;
+  }
+  if (!query.phone.empty() &&
+      PhoneDigits(ticket.customer().phone()) != PhoneDigits(query.phone)) {
+    return false;
+  }
+  if (!query.technician_id.empty() && ticket.technician_id() != query.technician_id) {
+    return false;
+  }
+  if (!query.category.empty() && ticket.category() != query.category) return false;
+  if (query.opened_from != absl::InfinitePast() || query.opened_before != absl::InfiniteFuture()) {
+    const absl::Time opened = FromProto(ticket.opened_at());
+    if (opened < query.opened_from || opened >= query.opened_before) return false;
+  }
+  return true;
 }
 
 }  // namespace fieldline::intake

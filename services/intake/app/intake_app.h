@@ -1,13 +1,18 @@
 #pragma once
 
 // The intake application: opens tickets (commands from intake agents), moves them along as
-// scheduling reports what happens to their jobs (reactions to scheduling's events), and answers
-// queries from the ticket projection.
+// scheduling reports what happens to their jobs (reactions to scheduling's events) and as people
+// command the rest of the lifecycle (remote fix, close, cancel, reopen, depot path); registers
+// customers and their assets; answers queries from the projections and, for timelines and
+// "as it was at", from the event streams.
 //
 // Storage, all in the service's EventStore:
 //   e/Ticket/<id>/...                 the ticket's event stream (source of truth)
 //   p/ticket/<id>                     fieldline.intake.v1.Ticket, the projection queries read
 //   x/ticket_by_state/<state>/<id>    empty; lists tickets of one state in id order
+//   x/ticket_by_customer/<cust>/<id>  empty; a customer's tickets (history)
+//   e/Customer/<id>/..., p/customer/<id> (v1::Customer), x/customer_by_phone/<digits> → id
+//   e/Asset/<id>/..., p/asset/<id> (v1::Asset), x/asset_by_customer/<cust>/<asset> (empty)
 // Every event is written in the same batch as the projection and index entries it changes.
 //
 // Threading: thread-safe; commands run concurrently under the store's per-aggregate locks.
@@ -16,6 +21,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -26,12 +32,26 @@
 #include "services/common/core/ids.h"
 #include "services/common/core/types.h"
 #include "services/common/store/event_store.h"
+#include "services/intake/domain/complaint.h"
+#include "services/intake/domain/customer.h"
+#include "services/intake/domain/entitlement.h"
 #include "services/intake/domain/ticket.h"
 #include "services/intake/domain/ticket_view.h"
 
 namespace fieldline::intake {
 
 inline constexpr char kTicketAggregate[] = "Ticket";
+inline constexpr char kCustomerAggregate[] = "Customer";
+inline constexpr char kAssetAggregate[] = "Asset";
+inline constexpr char kComplaintAggregate[] = "Complaint";
+
+// Policy values (DOMAIN.md: every default a company must be able to change).
+struct IntakePolicy {
+  EntitlementPolicy entitlement;
+  absl::Duration store_repair_promise = absl::Hours(72);          // service centre: 1-3 days
+  absl::Duration factory_return_promise = absl::Hours(24 * 30);   // factory: about 30 days
+  absl::Duration complaint_first_response = absl::Hours(48);
+};
 inline constexpr int32_t kDefaultPageSize = 50;
 inline constexpr int32_t kMaxPageSize = 500;
 
@@ -39,6 +59,20 @@ struct TicketListQuery {
   TicketStatus status = TicketStatus::kNone;  // kNone: every state
   int32_t page_size = 0;                      // 0: kDefaultPageSize; capped at kMaxPageSize
   std::string page_token;                     // the last ticket id of the previous page
+  // Filters (empty / infinite: none); every given filter must match.
+  std::string customer_id;
+  std::string phone;  // compared by digits
+  std::string technician_id;
+  std::string category;
+  absl::Time opened_from = absl::InfinitePast();     // inclusive
+  absl::Time opened_before = absl::InfiniteFuture(); // exclusive
+};
+
+struct CustomerHistory {
+  v1::Customer customer;
+  std::vector<v1::Asset> assets;    // owned now, in asset id order
+  std::vector<v1::Ticket> tickets;  // in ticket id order (= the order opened)
+  std::vector<v1::Complaint> complaints;  // in complaint id order
 };
 
 struct TicketPage {
@@ -48,7 +82,7 @@ struct TicketPage {
 
 class IntakeApp {
  public:
-  IntakeApp(EventStore& store, const Clock& clock, IdGenerator& ids);
+  IntakeApp(EventStore& store, const Clock& clock, IdGenerator& ids, IntakePolicy policy = {});
 
   // --- commands ---
 
@@ -57,7 +91,43 @@ class IntakeApp {
   absl::StatusOr<common::v1::CommandAck> OpenTicket(const CommandMeta& meta,
                                                     const intake::OpenTicket& command);
 
+  // The people-driven lifecycle commands. `expected_version` > 0: ABORTED unless the ticket is
+  // at that version; 0: no check; < 0: INVALID_ARGUMENT. Depot promises come from the policy.
+  absl::StatusOr<common::v1::CommandAck> ChangeTicket(const CommandMeta& meta,
+                                                      int64_t expected_version,
+                                                      TicketCommand command);
+
+  // A new customer; ALREADY_EXISTS (phones[i]) naming the customer who has one of the phones.
+  absl::StatusOr<common::v1::CommandAck> RegisterCustomer(const CommandMeta& meta,
+                                                          const intake::RegisterCustomer& command);
+  // A new asset of an existing customer; warranty default from the policy.
+  absl::StatusOr<common::v1::CommandAck> RegisterAsset(const CommandMeta& meta,
+                                                       const intake::RegisterAsset& command);
+  absl::StatusOr<common::v1::CommandAck> TransferAsset(const CommandMeta& meta,
+                                                       int64_t expected_version,
+                                                       const intake::TransferAsset& command);
+
+  // A new complaint; first response due after the policy's allowance.
+  absl::StatusOr<common::v1::CommandAck> RegisterComplaint(
+      const CommandMeta& meta, const intake::RegisterComplaint& command);
+  // Notes, close, reopen; expected_version as for ChangeTicket. The close's actor role is taken
+  // from `meta` (a sign-off needs a manager).
+  absl::StatusOr<common::v1::CommandAck> ChangeComplaint(const CommandMeta& meta,
+                                                         int64_t expected_version,
+                                                         ComplaintCommand command);
+  absl::StatusOr<v1::Complaint> GetComplaint(std::string_view complaint_id) const;
+
   // --- queries ---
+
+  absl::StatusOr<v1::Customer> GetCustomer(std::string_view customer_id) const;
+  absl::StatusOr<v1::Customer> FindCustomerByPhone(std::string_view phone) const;
+  absl::StatusOr<CustomerHistory> GetCustomerHistory(std::string_view customer_id) const;
+  absl::StatusOr<v1::Asset> GetAsset(std::string_view asset_id) const;
+  // Who did what, when and why, from the aggregate's event stream (Ticket, Customer, Asset).
+  absl::StatusOr<v1::Timeline> GetTimeline(std::string_view aggregate_type,
+                                           std::string_view aggregate_id) const;
+  // The ticket as it was at `as_of`: its events recorded up to then, folded.
+  absl::StatusOr<v1::Ticket> GetTicketAsOf(std::string_view ticket_id, absl::Time as_of) const;
 
   // NOT_FOUND (field ticket_id) for an unknown ticket.
   absl::StatusOr<v1::Ticket> GetTicket(std::string_view ticket_id) const;
@@ -85,13 +155,28 @@ class IntakeApp {
                                     const std::vector<TicketEvent>& events,
                                     const CommandMeta& meta, std::string_view source_event_id);
 
+  // Appends intake event payloads to any intake aggregate's stream.
+  absl::Status AppendIntake(Batch& batch, const AggregateKey& key, int64_t expected_version,
+                            const std::vector<v1::IntakeEvent>& payloads, const CommandMeta& meta,
+                            std::string_view source_event_id);
+  // The asset as its stream tells it, with its version.
+  absl::StatusOr<std::pair<AssetState, int64_t>> LoadAsset(std::string_view asset_id) const;
+  // The registered customer from its projection (unregistered state if none).
+  absl::StatusOr<CustomerState> LoadCustomer(std::string_view customer_id) const;
+  absl::StatusOr<std::vector<EventEnvelope>> ReadIntakeStream(const AggregateKey& key) const;
+  static bool Matches(const TicketListQuery& query, const v1::Ticket& ticket);
+
   EventStore& store_;
   const Clock& clock_;
   IdGenerator& ids_;
+  const IntakePolicy policy_;
 };
 
 // Keys of the projection and of the by-state index (exposed for tests and tools).
 std::string TicketProjectionKey(std::string_view ticket_id);
 std::string TicketStateIndexPrefix(TicketStatus status);
+std::string CustomerProjectionKey(std::string_view customer_id);
+std::string AssetProjectionKey(std::string_view asset_id);
+std::string CustomerPhoneIndexKey(std::string_view phone_digits);
 
 }  // namespace fieldline::intake

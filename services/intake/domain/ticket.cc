@@ -6,64 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/core/errors.h"
 #include "services/common/core/strings.h"
+#include "services/intake/domain/rules.h"
 
 namespace fieldline::intake {
 namespace {
-
-// Characters as a person counts them: UTF-8 code points, not bytes (symptoms are often Chinese).
-size_t CharCount(std::string_view text) {
-  size_t n = 0;
-  for (unsigned char c : text) {
-    if ((c & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
-
-std::string Trimmed(std::string_view text) {
-  return std::string(absl::StripAsciiWhitespace(AsAbsl(text)));
-}
-
-// Digits with an optional leading '+', spaces or dashes between them; 5 to 20 digits.
-absl::Status ValidatePhone(std::string_view field, std::string_view phone) {
-  if (phone.empty()) {
-    return InvalidArgument(field, "The customer's phone number is required.");
-  }
-  int digits = 0;
-  for (size_t i = 0; i < phone.size(); ++i) {
-    const char c = phone[i];
-    if (c >= '0' && c <= '9') {
-      ++digits;
-    } else if (c == ' ' || c == '-' || (c == '+' && i == 0)) {
-      continue;
-    } else {
-      return InvalidArgument(field, absl::StrCat("The phone number ", AsAbsl(phone),
-                                                 " is not a phone number: use digits, with an "
-                                                 "optional leading +, spaces or dashes."));
-    }
-  }
-  if (digits < kMinPhoneDigits || digits > kMaxPhoneDigits) {
-    return InvalidArgument(field, absl::StrCat("The phone number ", AsAbsl(phone),
-                                               " is not a phone number: it has ", digits,
-                                               " digits, a phone number has ", kMinPhoneDigits,
-                                               " to ", kMaxPhoneDigits, "."));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateLocation(const GeoPoint& point) {
-  // Written so that NaN fails too.
-  if (!(point.lat >= -90.0 && point.lat <= 90.0)) {
-    return InvalidArgument("customer.location.lat",
-                           absl::StrCat("Latitude ", point.lat,
-                                        " is not on the map; it must be between -90 and 90."));
-  }
-  if (!(point.lng >= -180.0 && point.lng <= 180.0)) {
-    return InvalidArgument("customer.location.lng",
-                           absl::StrCat("Longitude ", point.lng,
-                                        " is not on the map; it must be between -180 and 180."));
-  }
-  return absl::OkStatus();
-}
 
 // Trims SKUs in place; `list` is the request field name ("parts_needed", "parts_used").
 absl::Status ValidatePartLines(std::string_view list, std::vector<PartLine>& lines) {
@@ -139,6 +85,20 @@ std::string_view TicketStatusName(TicketStatus status) {
       return "in progress";
     case TicketStatus::kCompleted:
       return "completed";
+    case TicketStatus::kResolvedRemotely:
+      return "resolved remotely";
+    case TicketStatus::kClosed:
+      return "closed";
+    case TicketStatus::kCancelled:
+      return "cancelled";
+    case TicketStatus::kAtServiceCentre:
+      return "at the service centre";
+    case TicketStatus::kAtFactory:
+      return "at the factory";
+    case TicketStatus::kBackFromFactory:
+      return "back from the factory";
+    case TicketStatus::kReturnedToCustomer:
+      return "returned to the customer";
   }
   return "in an unknown state";
 }
@@ -163,7 +123,9 @@ absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
   customer.address = Trimmed(command.customer.address);
   customer.location = command.customer.location;
   if (customer.location.has_value()) {
-    if (absl::Status s = ValidateLocation(*customer.location); !s.ok()) return s;
+    if (absl::Status s = ValidateLocation("customer.location", *customer.location); !s.ok()) {
+      return s;
+    }
   }
 
   opened.category = Trimmed(command.category);
@@ -207,6 +169,38 @@ absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
 
   opened.parts_needed = command.parts_needed;
   if (absl::Status s = ValidatePartLines("parts_needed", opened.parts_needed); !s.ok()) return s;
+
+  opened.service_promise = Trimmed(command.service_promise);
+  if (absl::Status s = RequireAtMost("service_promise", opened.service_promise, kMaxPromiseChars,
+                                     "service promise");
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<FaultCause> cause = ParseFaultCause("fault_cause", command.fault_cause);
+  if (!cause.ok()) return cause.status();
+  // Kept empty when the agent said nothing about the cause.
+  if (!Trimmed(command.fault_cause).empty()) opened.fault_cause = FaultCauseSlug(*cause);
+
+  const std::string asset_id = Trimmed(command.asset_id);
+  if (!asset_id.empty()) {
+    if (!command.asset.has_value() || command.asset->asset_id != asset_id) {
+      return NotFound("asset_id", absl::StrCat("There is no asset ", asset_id,
+                                               "; register the product first or leave the "
+                                               "asset out."));
+    }
+    const AssetFacts& asset = *command.asset;
+    if (customer.customer_id.empty()) {
+      customer.customer_id = asset.owner_customer_id;
+    } else if (customer.customer_id != asset.owner_customer_id) {
+      return InvalidArgument("asset_id",
+                             absl::StrCat("Asset ", asset_id, " belongs to customer ",
+                                          asset.owner_customer_id, ", not to customer ",
+                                          customer.customer_id, "."));
+    }
+    opened.asset_id = asset_id;
+    opened.entitlement =
+        EvaluateEntitlement(command.entitlement_policy, asset.warranty_end, *cause, now);
+  }
 
   return std::vector<TicketEvent>{std::move(opened)};
 }
@@ -273,6 +267,148 @@ absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
 
 namespace {
 
+std::string StateList(std::initializer_list<TicketStatus> states) {
+  std::string out;
+  size_t i = 0;
+  for (TicketStatus st : states) {
+    if (i > 0) out += (i + 1 == states.size()) ? " or " : ", ";
+    out += TicketStatusName(st);
+    ++i;
+  }
+  return out;
+}
+
+// FAILED_PRECONDITION naming the current state unless the ticket is in one of `allowed`.
+absl::Status RequireStatus(const TicketState& state, std::initializer_list<TicketStatus> allowed,
+                           std::string_view action) {
+  for (TicketStatus st : allowed) {
+    if (state.status == st) return absl::OkStatus();
+  }
+  return FailedPrecondition(absl::StrCat(TicketIs(state), "; only a ticket that is ",
+                                         StateList(allowed), " can be ", AsAbsl(action), "."));
+}
+
+absl::StatusOr<std::string> RequiredText(std::string_view field, std::string_view text,
+                                         std::string_view what) {
+  std::string value = Trimmed(text);
+  if (value.empty()) {
+    return InvalidArgument(field, absl::StrCat("The ", AsAbsl(what), " is required."));
+  }
+  if (absl::Status s = RequireAtMost(field, value, kMaxTicketReasonChars, what); !s.ok()) return s;
+  return value;
+}
+
+struct LifecycleDecider {
+  const TicketState& state;
+  absl::Time now;
+  using Result = absl::StatusOr<std::vector<TicketEvent>>;
+
+  Result operator()(const ResolveRemotely& c) {
+    absl::StatusOr<std::string> resolution = RequiredText("resolution", c.resolution, "resolution");
+    if (!resolution.ok()) return resolution.status();
+    if (absl::Status s = RequireStatus(state, {TicketStatus::kOpen}, "resolved remotely");
+        !s.ok()) {
+      return s;
+    }
+    return std::vector<TicketEvent>{TicketResolvedRemotely{state.ticket_id, *resolution}};
+  }
+  Result operator()(const CloseTicket& c) {
+    absl::StatusOr<std::string> outcome = RequiredText("reason", c.outcome, "callback outcome");
+    if (!outcome.ok()) return outcome.status();
+    if (absl::Status s = RequireStatus(state,
+                                       {TicketStatus::kCompleted, TicketStatus::kResolvedRemotely,
+                                        TicketStatus::kReturnedToCustomer},
+                                       "closed");
+        !s.ok()) {
+      return s;
+    }
+    return std::vector<TicketEvent>{TicketClosed{state.ticket_id, *outcome}};
+  }
+  Result operator()(const CancelTicket& c) {
+    absl::StatusOr<std::string> reason = RequiredText("reason", c.reason, "reason to cancel");
+    if (!reason.ok()) return reason.status();
+    if (absl::Status s = RequireStatus(state,
+                                       {TicketStatus::kOpen, TicketStatus::kScheduled,
+                                        TicketStatus::kAtServiceCentre},
+                                       "cancelled");
+        !s.ok()) {
+      return s;
+    }
+    return std::vector<TicketEvent>{TicketCancelled{state.ticket_id, *reason}};
+  }
+  Result operator()(const ReopenTicket& c) {
+    absl::StatusOr<std::string> reason = RequiredText("reason", c.reason, "reason to reopen");
+    if (!reason.ok()) return reason.status();
+    if (absl::Status s = RequireStatus(state,
+                                       {TicketStatus::kCompleted, TicketStatus::kResolvedRemotely,
+                                        TicketStatus::kReturnedToCustomer, TicketStatus::kClosed},
+                                       "reopened");
+        !s.ok()) {
+      return s;
+    }
+    return std::vector<TicketEvent>{TicketReopened{state.ticket_id, *reason}};
+  }
+  Result operator()(const ReceiveAtServiceCentre& c) {
+    absl::StatusOr<std::string> centre =
+        RequiredText("location_id", c.service_centre_id, "service centre");
+    if (!centre.ok()) return centre.status();
+    if (absl::Status s =
+            RequireStatus(state, {TicketStatus::kOpen}, "received at a service centre");
+        !s.ok()) {
+      return s;
+    }
+    return std::vector<TicketEvent>{
+        TicketReceivedAtServiceCentre{state.ticket_id, *centre, now + c.store_repair_promise}};
+  }
+  Result operator()(const SendToFactory& c) {
+    absl::StatusOr<std::string> factory = RequiredText("location_id", c.factory, "factory");
+    if (!factory.ok()) return factory.status();
+    if (absl::Status s = RequireStatus(state, {TicketStatus::kAtServiceCentre},
+                                       "sent to the factory");
+        !s.ok()) {
+      return s;
+    }
+    return std::vector<TicketEvent>{
+        TicketSentToFactory{state.ticket_id, *factory, now + c.factory_return_promise}};
+  }
+  Result operator()(const ReceiveFromFactory& c) {
+    const std::string note = Trimmed(c.note);
+    if (absl::Status s = RequireAtMost("reason", note, kMaxTicketReasonChars, "note"); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = RequireStatus(state, {TicketStatus::kAtFactory},
+                                       "received back from the factory");
+        !s.ok()) {
+      return s;
+    }
+    return std::vector<TicketEvent>{TicketBackFromFactory{state.ticket_id, note}};
+  }
+  Result operator()(const ReturnToCustomer& c) {
+    absl::StatusOr<std::string> resolution = RequiredText("resolution", c.resolution, "resolution");
+    if (!resolution.ok()) return resolution.status();
+    if (absl::Status s = RequireStatus(
+            state, {TicketStatus::kAtServiceCentre, TicketStatus::kBackFromFactory},
+            "returned to the customer");
+        !s.ok()) {
+      return s;
+    }
+    return std::vector<TicketEvent>{TicketReturnedToCustomer{state.ticket_id, *resolution}};
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                const TicketCommand& command, absl::Time now) {
+  const std::string& ticket_id =
+      std::visit([](const auto& c) -> const std::string& { return c.ticket_id; }, command);
+  if (absl::Status s = RequireId("ticket_id", ticket_id, "ticket id"); !s.ok()) return s;
+  if (absl::Status s = RequireOpened(state, ticket_id); !s.ok()) return s;
+  return std::visit(LifecycleDecider{state, now}, command);
+}
+
+namespace {
+
 struct EvolveVisitor {
   TicketState& state;
   void operator()(const TicketOpened& e) {
@@ -284,6 +420,10 @@ struct EvolveVisitor {
     state.priority = e.priority;
     state.channel = e.channel;
     state.parts_needed = e.parts_needed;
+    state.asset_id = e.asset_id;
+    state.fault_cause = e.fault_cause;
+    state.entitlement = e.entitlement;
+    state.service_promise = e.service_promise;
   }
   void operator()(const TicketScheduled& e) {
     state.status = TicketStatus::kScheduled;
@@ -298,6 +438,44 @@ struct EvolveVisitor {
     state.status = TicketStatus::kCompleted;
     state.job_id = e.job_id;
     state.parts_used = e.parts_used;
+    state.resolution = e.resolution;
+  }
+  void operator()(const TicketResolvedRemotely& e) {
+    state.status = TicketStatus::kResolvedRemotely;
+    state.resolution = e.resolution;
+  }
+  void operator()(const TicketClosed& e) {
+    state.status = TicketStatus::kClosed;
+    state.close_outcome = e.outcome;
+  }
+  void operator()(const TicketCancelled& e) {
+    state.status = TicketStatus::kCancelled;
+    state.cancel_reason = e.reason;
+  }
+  void operator()(const TicketReopened& e) {
+    // Back to the start: a new job (or remote fix, or depot repair) follows.
+    state.status = TicketStatus::kOpen;
+    state.last_reopen_reason = e.reason;
+    ++state.reopen_count;
+    state.job_id.clear();
+    state.technician_id.clear();
+    state.close_outcome.clear();
+  }
+  void operator()(const TicketReceivedAtServiceCentre& e) {
+    state.status = TicketStatus::kAtServiceCentre;
+    state.service_centre_id = e.service_centre_id;
+    state.promised_ready_by = e.promised_ready_by;
+  }
+  void operator()(const TicketSentToFactory& e) {
+    state.status = TicketStatus::kAtFactory;
+    state.factory = e.factory;
+    state.promised_back_by = e.promised_back_by;
+  }
+  void operator()(const TicketBackFromFactory& e) {
+    state.status = TicketStatus::kBackFromFactory;
+  }
+  void operator()(const TicketReturnedToCustomer& e) {
+    state.status = TicketStatus::kReturnedToCustomer;
     state.resolution = e.resolution;
   }
 };

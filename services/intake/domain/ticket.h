@@ -8,6 +8,16 @@
 //   RecordJobAssigned (scheduling's event) → TicketScheduled    OPEN         → SCHEDULED
 //   RecordJobStarted (scheduling's event)  → TicketWorkStarted  SCHEDULED    → IN_PROGRESS
 //   RecordJobCompleted (scheduling's event)→ TicketCompleted    IN_PROGRESS  → COMPLETED
+//   ResolveRemotely                        → TicketResolvedRemotely  OPEN → RESOLVED_REMOTELY
+//   CloseTicket (after the callback)       → TicketClosed  COMPLETED / RESOLVED_REMOTELY /
+//                                                          RETURNED_TO_CUSTOMER → CLOSED
+//   CancelTicket (reason)                  → TicketCancelled  OPEN / SCHEDULED /
+//                                                             AT_SERVICE_CENTRE → CANCELLED
+//   ReopenTicket (reason)                  → TicketReopened   COMPLETED / RESOLVED_REMOTELY /
+//                                                             RETURNED_TO_CUSTOMER / CLOSED → OPEN
+//   Depot path: ReceiveAtServiceCentre OPEN → AT_SERVICE_CENTRE; SendToFactory
+//   AT_SERVICE_CENTRE → AT_FACTORY; ReceiveFromFactory AT_FACTORY → BACK_FROM_FACTORY;
+//   ReturnToCustomer AT_SERVICE_CENTRE / BACK_FROM_FACTORY → RETURNED_TO_CUSTOMER.
 
 #include <cstdint>
 #include <optional>
@@ -19,6 +29,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/core/types.h"
+#include "services/intake/domain/entitlement.h"
+#include "services/intake/domain/rules.h"
 
 namespace fieldline::intake {
 
@@ -30,6 +42,13 @@ enum class TicketStatus {
   kScheduled = 2,
   kInProgress = 3,
   kCompleted = 4,
+  kResolvedRemotely = 5,
+  kClosed = 6,
+  kCancelled = 7,
+  kAtServiceCentre = 8,
+  kAtFactory = 9,
+  kBackFromFactory = 10,
+  kReturnedToCustomer = 11,
 };
 
 // "open", "scheduled", "in progress", ... — as a dispatcher would say it.
@@ -53,8 +72,8 @@ inline constexpr std::string_view kTicketChannels[] = {"phone", "web", "walk-in"
 inline constexpr size_t kMaxCategoryChars = 64;
 inline constexpr size_t kMaxSymptomChars = 2000;
 inline constexpr size_t kMaxPartLines = 50;
-inline constexpr int kMinPhoneDigits = 5;
-inline constexpr int kMaxPhoneDigits = 20;
+inline constexpr size_t kMaxPromiseChars = 200;
+inline constexpr size_t kMaxTicketReasonChars = 500;
 
 struct TicketState {
   std::string ticket_id;
@@ -69,7 +88,27 @@ struct TicketState {
   std::string technician_id;  // its technician
   std::vector<PartLine> parts_used;
   std::string resolution;
+  // Issue 3: asset, entitlement and promise recorded at intake; the rest of the lifecycle.
+  std::string asset_id;
+  std::string fault_cause;
+  std::optional<Entitlement> entitlement;
+  std::string service_promise;
+  std::string close_outcome;
+  std::string cancel_reason;
+  std::string last_reopen_reason;
+  int32_t reopen_count = 0;
+  std::string service_centre_id;
+  std::string factory;
+  absl::Time promised_ready_by = absl::InfinitePast();
+  absl::Time promised_back_by = absl::InfinitePast();
   friend bool operator==(const TicketState&, const TicketState&) = default;
+};
+
+// What the app knows of the asset named at intake (looked up from its projection).
+struct AssetFacts {
+  std::string asset_id;
+  std::string owner_customer_id;
+  absl::Time warranty_end = absl::InfinitePast();
 };
 
 // --- commands ---
@@ -84,6 +123,13 @@ struct OpenTicket {
   Priority priority = Priority::kUnspecified;
   std::string channel;
   std::vector<PartLine> parts_needed;
+  // Issue 3 (all optional). `asset_id` as typed; `asset` is what the app found for it (none:
+  // NOT_FOUND asset_id). With an asset the entitlement is evaluated under `entitlement_policy`.
+  std::string asset_id;
+  std::optional<AssetFacts> asset;
+  std::string fault_cause;
+  std::string service_promise;
+  EntitlementPolicy entitlement_policy;
 };
 
 // Scheduling assigned a technician to the ticket's job.
@@ -107,6 +153,46 @@ struct RecordJobCompleted {
   std::string resolution;
 };
 
+// The rest of the lifecycle (issue 3), commanded by people.
+struct ResolveRemotely {
+  std::string ticket_id;
+  std::string resolution;  // required
+};
+struct CloseTicket {
+  std::string ticket_id;
+  std::string outcome;  // the callback outcome; required
+};
+struct CancelTicket {
+  std::string ticket_id;
+  std::string reason;  // required
+};
+struct ReopenTicket {
+  std::string ticket_id;
+  std::string reason;  // required
+};
+struct ReceiveAtServiceCentre {
+  std::string ticket_id;
+  std::string service_centre_id;                     // required
+  absl::Duration store_repair_promise = absl::Hours(72);  // policy: ready within 1-3 days
+};
+struct SendToFactory {
+  std::string ticket_id;
+  std::string factory;                                        // required
+  absl::Duration factory_return_promise = absl::Hours(24 * 30);  // policy: about 30 days
+};
+struct ReceiveFromFactory {
+  std::string ticket_id;
+  std::string note;  // optional
+};
+struct ReturnToCustomer {
+  std::string ticket_id;
+  std::string resolution;  // required
+};
+
+using TicketCommand =
+    std::variant<ResolveRemotely, CloseTicket, CancelTicket, ReopenTicket,
+                 ReceiveAtServiceCentre, SendToFactory, ReceiveFromFactory, ReturnToCustomer>;
+
 // --- events ---
 
 struct TicketOpened {
@@ -117,6 +203,10 @@ struct TicketOpened {
   Priority priority = Priority::kNormal;
   std::string channel;
   std::vector<PartLine> parts_needed;
+  std::string asset_id;
+  std::string fault_cause;
+  std::optional<Entitlement> entitlement;
+  std::string service_promise;
   friend bool operator==(const TicketOpened&, const TicketOpened&) = default;
 };
 
@@ -141,7 +231,56 @@ struct TicketCompleted {
   friend bool operator==(const TicketCompleted&, const TicketCompleted&) = default;
 };
 
-using TicketEvent = std::variant<TicketOpened, TicketScheduled, TicketWorkStarted, TicketCompleted>;
+struct TicketResolvedRemotely {
+  std::string ticket_id;
+  std::string resolution;
+  friend bool operator==(const TicketResolvedRemotely&, const TicketResolvedRemotely&) = default;
+};
+struct TicketClosed {
+  std::string ticket_id;
+  std::string outcome;
+  friend bool operator==(const TicketClosed&, const TicketClosed&) = default;
+};
+struct TicketCancelled {
+  std::string ticket_id;
+  std::string reason;
+  friend bool operator==(const TicketCancelled&, const TicketCancelled&) = default;
+};
+struct TicketReopened {
+  std::string ticket_id;
+  std::string reason;
+  friend bool operator==(const TicketReopened&, const TicketReopened&) = default;
+};
+struct TicketReceivedAtServiceCentre {
+  std::string ticket_id;
+  std::string service_centre_id;
+  absl::Time promised_ready_by = absl::InfinitePast();
+  friend bool operator==(const TicketReceivedAtServiceCentre&,
+                         const TicketReceivedAtServiceCentre&) = default;
+};
+struct TicketSentToFactory {
+  std::string ticket_id;
+  std::string factory;
+  absl::Time promised_back_by = absl::InfinitePast();
+  friend bool operator==(const TicketSentToFactory&, const TicketSentToFactory&) = default;
+};
+struct TicketBackFromFactory {
+  std::string ticket_id;
+  std::string note;
+  friend bool operator==(const TicketBackFromFactory&, const TicketBackFromFactory&) = default;
+};
+struct TicketReturnedToCustomer {
+  std::string ticket_id;
+  std::string resolution;
+  friend bool operator==(const TicketReturnedToCustomer&,
+                         const TicketReturnedToCustomer&) = default;
+};
+
+using TicketEvent =
+    std::variant<TicketOpened, TicketScheduled, TicketWorkStarted, TicketCompleted,
+                 TicketResolvedRemotely, TicketClosed, TicketCancelled, TicketReopened,
+                 TicketReceivedAtServiceCentre, TicketSentToFactory, TicketBackFromFactory,
+                 TicketReturnedToCustomer>;
 
 // --- the decider ---
 
@@ -161,6 +300,13 @@ using TicketEvent = std::variant<TicketOpened, TicketScheduled, TicketWorkStarte
 // NOT_FOUND for a ticket never opened; FAILED_PRECONDITION unless IN_PROGRESS on that job.
 [[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
                                                              const RecordJobCompleted& command,
+                                                             absl::Time now);
+
+// The people-driven lifecycle commands: NOT_FOUND for a ticket never opened; INVALID_ARGUMENT
+// naming the field for a missing reason/outcome/resolution/location; FAILED_PRECONDITION naming
+// the ticket's current state for every transition the lifecycle does not allow.
+[[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                             const TicketCommand& command,
                                                              absl::Time now);
 
 TicketState Evolve(TicketState state, const TicketEvent& event);

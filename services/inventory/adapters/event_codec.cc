@@ -3,8 +3,26 @@
 #include <type_traits>
 
 #include "absl/status/status.h"
+#include "services/common/store/event_store.h"
 
 namespace fieldline::inventory {
+namespace {
+
+template <typename Repeated>
+std::vector<std::string> ToVector(const Repeated& values) {
+  return std::vector<std::string>(values.begin(), values.end());
+}
+
+template <typename Message>
+void SetSerials(Message* m, const std::vector<std::string>& serials) {
+  for (const std::string& s : serials) m->add_serials(s);
+}
+
+pb::MoveKind ToProto(MoveKind kind) {
+  return kind == MoveKind::kReturnUnused ? pb::MOVE_KIND_RETURN_UNUSED : pb::MOVE_KIND_PICK_TO_VAN;
+}
+
+}  // namespace
 
 pb::LocationKind ToProto(LocationKind kind) {
   switch (kind) {
@@ -117,12 +135,14 @@ pb::InventoryEvent ToProto(const PartEvent& event) {
           r->set_quantity(e.quantity);
           r->set_unit_cost_minor(e.unit_cost_minor);
           r->set_average_cost_minor(e.average_cost_minor);
+          SetSerials(r, e.serials);
         } else if constexpr (std::is_same_v<T, PartsReserved>) {
           pb::PartsReserved* r = out.mutable_parts_reserved();
           r->set_sku(e.sku);
           r->set_location_id(e.location_id);
           r->set_job_id(e.job_id);
           r->set_quantity(e.quantity);
+          r->set_fills_backorder(e.fills_backorder);
         } else if constexpr (std::is_same_v<T, PartsBackordered>) {
           pb::PartsBackordered* r = out.mutable_parts_backordered();
           r->set_sku(e.sku);
@@ -140,6 +160,102 @@ pb::InventoryEvent ToProto(const PartEvent& event) {
           r->set_location_id(e.location_id);
           r->set_job_id(e.job_id);
           r->set_quantity(e.quantity);
+          SetSerials(r, e.serials);
+        } else if constexpr (std::is_same_v<T, StockMoved>) {
+          pb::StockMoved* r = out.mutable_stock_moved();
+          r->set_sku(e.sku);
+          r->set_kind(ToProto(e.kind));
+          r->set_from_location_id(e.from_location_id);
+          r->set_to_location_id(e.to_location_id);
+          r->set_job_id(e.job_id);
+          r->set_quantity(e.quantity);
+          SetSerials(r, e.serials);
+        } else if constexpr (std::is_same_v<T, DefectiveReturned>) {
+          pb::DefectiveReturned* r = out.mutable_defective_returned();
+          r->set_sku(e.sku);
+          r->set_location_id(e.location_id);
+          r->set_rma_id(e.rma_id);
+          r->set_quantity(e.quantity);
+          r->set_reason(e.reason);
+          SetSerials(r, e.serials);
+        } else if constexpr (std::is_same_v<T, RmaSent>) {
+          pb::RmaSent* r = out.mutable_rma_sent();
+          r->set_sku(e.sku);
+          r->set_rma_id(e.rma_id);
+          r->set_reference(e.reference);
+        } else if constexpr (std::is_same_v<T, RmaReceived>) {
+          pb::RmaReceived* r = out.mutable_rma_received();
+          r->set_sku(e.sku);
+          r->set_rma_id(e.rma_id);
+        } else if constexpr (std::is_same_v<T, RmaCredited>) {
+          pb::RmaCredited* r = out.mutable_rma_credited();
+          r->set_sku(e.sku);
+          r->set_rma_id(e.rma_id);
+          r->set_credit_minor(e.credit_minor);
+        } else if constexpr (std::is_same_v<T, TransferRequested>) {
+          pb::TransferRequested* r = out.mutable_transfer_requested();
+          r->set_sku(e.sku);
+          r->set_transfer_id(e.transfer_id);
+          r->set_from_location_id(e.from_location_id);
+          r->set_to_location_id(e.to_location_id);
+          r->set_quantity(e.quantity);
+        } else if constexpr (std::is_same_v<T, TransferApproved>) {
+          pb::TransferApproved* r = out.mutable_transfer_approved();
+          r->set_sku(e.sku);
+          r->set_transfer_id(e.transfer_id);
+        } else if constexpr (std::is_same_v<T, TransferShipped>) {
+          pb::TransferShipped* r = out.mutable_transfer_shipped();
+          r->set_sku(e.sku);
+          r->set_transfer_id(e.transfer_id);
+          r->set_from_location_id(e.from_location_id);
+          r->set_to_location_id(e.to_location_id);
+          r->set_quantity(e.quantity);
+          SetSerials(r, e.serials);
+        } else if constexpr (std::is_same_v<T, TransferReceived>) {
+          pb::TransferReceived* r = out.mutable_transfer_received();
+          r->set_sku(e.sku);
+          r->set_transfer_id(e.transfer_id);
+          r->set_to_location_id(e.to_location_id);
+          r->set_quantity(e.quantity);
+          r->set_short_quantity(e.short_quantity);
+          r->set_signer(e.signer);
+          fieldline::ToProto(e.signed_at, r->mutable_signed_at());
+          SetSerials(r, e.serials);
+        } else if constexpr (std::is_same_v<T, StockAdjusted>) {
+          pb::StockAdjusted* r = out.mutable_stock_adjusted();
+          r->set_sku(e.sku);
+          r->set_location_id(e.location_id);
+          r->set_delta(e.delta);
+          r->set_on_hand_after(e.on_hand_after);
+          r->set_reason(e.reason);
+          SetSerials(r, e.serials);
+        } else if constexpr (std::is_same_v<T, CareGiftIssued>) {
+          pb::CareGiftIssued* r = out.mutable_care_gift_issued();
+          r->set_sku(e.sku);
+          r->set_location_id(e.location_id);
+          r->set_quantity(e.quantity);
+          r->set_customer_id(e.customer_id);
+          r->set_reason(e.reason);
+          SetSerials(r, e.serials);
+        } else if constexpr (std::is_same_v<T, ReorderPointSet>) {
+          pb::ReorderPointSet* r = out.mutable_reorder_point_set();
+          r->set_sku(e.sku);
+          r->set_location_id(e.location_id);
+          r->set_min_available(e.min_available);
+          r->set_target_quantity(e.target_quantity);
+        } else if constexpr (std::is_same_v<T, ReplenishmentRequested>) {
+          pb::ReplenishmentRequested* r = out.mutable_replenishment_requested();
+          r->set_sku(e.sku);
+          r->set_location_id(e.location_id);
+          r->set_available(e.available);
+          r->set_in_transit(e.in_transit);
+          r->set_suggested_quantity(e.suggested_quantity);
+        } else if constexpr (std::is_same_v<T, BackorderCancelled>) {
+          pb::BackorderCancelled* r = out.mutable_backorder_cancelled();
+          r->set_sku(e.sku);
+          r->set_job_id(e.job_id);
+          r->set_quantity(e.quantity);
+          r->set_reason(e.reason);
         }
       },
       event);
@@ -161,12 +277,16 @@ absl::StatusOr<PartEvent> PartEventFromProto(const pb::InventoryEvent& event) {
     }
     case pb::InventoryEvent::kStockReceived: {
       const pb::StockReceived& r = event.stock_received();
-      return StockReceived{r.sku(), r.location_id(), r.quantity(), r.unit_cost_minor(),
-                           r.average_cost_minor()};
+      return StockReceived{r.sku(),
+                           r.location_id(),
+                           r.quantity(),
+                           r.unit_cost_minor(),
+                           r.average_cost_minor(),
+                           ToVector(r.serials())};
     }
     case pb::InventoryEvent::kPartsReserved: {
       const pb::PartsReserved& r = event.parts_reserved();
-      return PartsReserved{r.sku(), r.location_id(), r.job_id(), r.quantity()};
+      return PartsReserved{r.sku(), r.location_id(), r.job_id(), r.quantity(), r.fills_backorder()};
     }
     case pb::InventoryEvent::kPartsBackordered: {
       const pb::PartsBackordered& r = event.parts_backordered();
@@ -178,7 +298,80 @@ absl::StatusOr<PartEvent> PartEventFromProto(const pb::InventoryEvent& event) {
     }
     case pb::InventoryEvent::kPartsConsumed: {
       const pb::PartsConsumed& r = event.parts_consumed();
-      return PartsConsumed{r.sku(), r.location_id(), r.job_id(), r.quantity()};
+      return PartsConsumed{r.sku(), r.location_id(), r.job_id(), r.quantity(),
+                           ToVector(r.serials())};
+    }
+    case pb::InventoryEvent::kStockMoved: {
+      const pb::StockMoved& r = event.stock_moved();
+      return StockMoved{
+          r.kind() == pb::MOVE_KIND_RETURN_UNUSED ? MoveKind::kReturnUnused : MoveKind::kPickToVan,
+          r.sku(),
+          r.from_location_id(),
+          r.to_location_id(),
+          r.job_id(),
+          r.quantity(),
+          ToVector(r.serials())};
+    }
+    case pb::InventoryEvent::kDefectiveReturned: {
+      const pb::DefectiveReturned& r = event.defective_returned();
+      return DefectiveReturned{r.sku(),      r.location_id(), r.rma_id(),
+                               r.quantity(), r.reason(),      ToVector(r.serials())};
+    }
+    case pb::InventoryEvent::kRmaSent:
+      return RmaSent{event.rma_sent().sku(), event.rma_sent().rma_id(),
+                     event.rma_sent().reference()};
+    case pb::InventoryEvent::kRmaReceived:
+      return RmaReceived{event.rma_received().sku(), event.rma_received().rma_id()};
+    case pb::InventoryEvent::kRmaCredited:
+      return RmaCredited{event.rma_credited().sku(), event.rma_credited().rma_id(),
+                         event.rma_credited().credit_minor()};
+    case pb::InventoryEvent::kTransferRequested: {
+      const pb::TransferRequested& r = event.transfer_requested();
+      return TransferRequested{r.sku(), r.transfer_id(), r.from_location_id(), r.to_location_id(),
+                               r.quantity()};
+    }
+    case pb::InventoryEvent::kTransferApproved:
+      return TransferApproved{event.transfer_approved().sku(),
+                              event.transfer_approved().transfer_id()};
+    case pb::InventoryEvent::kTransferShipped: {
+      const pb::TransferShipped& r = event.transfer_shipped();
+      return TransferShipped{
+          r.sku(),      r.transfer_id(),      r.from_location_id(), r.to_location_id(),
+          r.quantity(), ToVector(r.serials())};
+    }
+    case pb::InventoryEvent::kTransferReceived: {
+      const pb::TransferReceived& r = event.transfer_received();
+      return TransferReceived{r.sku(),
+                              r.transfer_id(),
+                              r.to_location_id(),
+                              r.quantity(),
+                              r.short_quantity(),
+                              r.signer(),
+                              fieldline::FromProto(r.signed_at()),
+                              ToVector(r.serials())};
+    }
+    case pb::InventoryEvent::kStockAdjusted: {
+      const pb::StockAdjusted& r = event.stock_adjusted();
+      return StockAdjusted{r.sku(),           r.location_id(), r.delta(),
+                           r.on_hand_after(), r.reason(),      ToVector(r.serials())};
+    }
+    case pb::InventoryEvent::kCareGiftIssued: {
+      const pb::CareGiftIssued& r = event.care_gift_issued();
+      return CareGiftIssued{r.sku(),         r.location_id(), r.quantity(),
+                            r.customer_id(), r.reason(),      ToVector(r.serials())};
+    }
+    case pb::InventoryEvent::kReorderPointSet: {
+      const pb::ReorderPointSet& r = event.reorder_point_set();
+      return ReorderPointSet{r.sku(), r.location_id(), r.min_available(), r.target_quantity()};
+    }
+    case pb::InventoryEvent::kReplenishmentRequested: {
+      const pb::ReplenishmentRequested& r = event.replenishment_requested();
+      return ReplenishmentRequested{r.sku(), r.location_id(), r.available(), r.in_transit(),
+                                    r.suggested_quantity()};
+    }
+    case pb::InventoryEvent::kBackorderCancelled: {
+      const pb::BackorderCancelled& r = event.backorder_cancelled();
+      return BackorderCancelled{r.sku(), r.job_id(), r.quantity(), r.reason()};
     }
     default:
       return absl::InternalError("A Part stream holds an event that is not about a part.");
@@ -198,9 +391,45 @@ pb::PartStock ToPartStock(const PartState& state) {
     l->set_on_hand(level.on_hand);
     l->set_reserved(level.reserved);
     l->set_available(level.available());
+    l->set_in_transit(level.in_transit);
+    if (auto point = state.reorder_points.find(location_id); point != state.reorder_points.end()) {
+      l->set_min_available(point->second.min_available);
+      l->set_target_quantity(point->second.target_quantity);
+    }
+    if (auto open = state.replenishment_open.find(location_id);
+        open != state.replenishment_open.end()) {
+      l->set_replenishment_open(open->second);
+    }
   }
   out.set_backordered(state.TotalBackordered());
   out.set_version(state.version);
+  out.set_serialised(state.info.serialised);
+  for (const auto& [id, t] : state.transfers) {
+    if (t.status == TransferStatus::kReceived) continue;
+    pb::OpenTransfer* o = out.add_transfers();
+    o->set_transfer_id(id);
+    o->set_from_location_id(t.from_location_id);
+    o->set_to_location_id(t.to_location_id);
+    o->set_quantity(t.quantity);
+    o->set_status(t.status == TransferStatus::kRequested  ? "requested"
+                  : t.status == TransferStatus::kApproved ? "approved"
+                                                          : "shipped");
+  }
+  for (const auto& [id, rma] : state.rmas) {
+    if (rma.status == RmaStatus::kCredited) continue;
+    pb::OpenRma* o = out.add_rmas();
+    o->set_rma_id(id);
+    o->set_location_id(rma.location_id);
+    o->set_quantity(rma.quantity);
+    o->set_status(rma.status == RmaStatus::kOpen   ? "open"
+                  : rma.status == RmaStatus::kSent ? "sent"
+                                                   : "received");
+  }
+  for (const std::string& job_id : state.backorder_queue) {
+    pb::JobBackorder* b = out.add_backorders();
+    b->set_job_id(job_id);
+    b->set_quantity(state.backorders.at(job_id));
+  }
   return out;
 }
 

@@ -34,7 +34,61 @@ class InventoryGrpcService final : public pb::InventoryService::Service {
   grpc::Status GetJobParts(grpc::ServerContext* context, const pb::GetJobPartsRequest* request,
                            pb::JobParts* response) override;
 
+  grpc::Status ReserveStock(grpc::ServerContext* context, const pb::ReserveStockRequest* request,
+                            CommandAck* response) override;
+  grpc::Status ReleaseStock(grpc::ServerContext* context, const pb::ReleaseStockRequest* request,
+                            CommandAck* response) override;
+  grpc::Status PickToVan(grpc::ServerContext* context, const pb::MoveStockRequest* request,
+                         CommandAck* response) override;
+  grpc::Status ReturnUnused(grpc::ServerContext* context, const pb::MoveStockRequest* request,
+                            CommandAck* response) override;
+  grpc::Status ReturnDefective(grpc::ServerContext* context,
+                               const pb::ReturnDefectiveRequest* request,
+                               CommandAck* response) override;
+  grpc::Status SendRma(grpc::ServerContext* context, const pb::RmaStepRequest* request,
+                       CommandAck* response) override;
+  grpc::Status ReceiveRma(grpc::ServerContext* context, const pb::RmaStepRequest* request,
+                          CommandAck* response) override;
+  grpc::Status CreditRma(grpc::ServerContext* context, const pb::RmaStepRequest* request,
+                         CommandAck* response) override;
+  grpc::Status RequestTransfer(grpc::ServerContext* context,
+                               const pb::RequestTransferRequest* request,
+                               CommandAck* response) override;
+  grpc::Status ApproveTransfer(grpc::ServerContext* context, const pb::TransferStepRequest* request,
+                               CommandAck* response) override;
+  grpc::Status ShipTransfer(grpc::ServerContext* context, const pb::TransferStepRequest* request,
+                            CommandAck* response) override;
+  grpc::Status ReceiveTransfer(grpc::ServerContext* context,
+                               const pb::ReceiveTransferRequest* request,
+                               CommandAck* response) override;
+  grpc::Status AdjustCount(grpc::ServerContext* context, const pb::AdjustCountRequest* request,
+                           CommandAck* response) override;
+  grpc::Status IssueCareGift(grpc::ServerContext* context, const pb::IssueCareGiftRequest* request,
+                             CommandAck* response) override;
+  grpc::Status SetReorderPoint(grpc::ServerContext* context,
+                               const pb::SetReorderPointRequest* request,
+                               CommandAck* response) override;
+
+  grpc::Status GetPartStockAt(grpc::ServerContext* context,
+                              const pb::GetPartStockAtRequest* request,
+                              pb::PartStock* response) override;
+  grpc::Status GetLedger(grpc::ServerContext* context, const pb::GetLedgerRequest* request,
+                         pb::Ledger* response) override;
+  grpc::Status GetSerialHistory(grpc::ServerContext* context,
+                                const pb::GetSerialHistoryRequest* request,
+                                pb::SerialHistory* response) override;
+  grpc::Status FindPartNear(grpc::ServerContext* context, const pb::FindPartNearRequest* request,
+                            pb::FindPartNearResponse* response) override;
+  grpc::Status GetVanRestockList(grpc::ServerContext* context,
+                                 const pb::GetVanRestockListRequest* request,
+                                 pb::VanRestockList* response) override;
+
  private:
+  // The common shape of every stock command: guard, meta from the request id, then `run(meta)`.
+  template <typename Run>
+  grpc::Status Command(grpc::ServerContext* context, std::initializer_list<std::string_view> roles,
+                       const std::string& request_id, CommandAck* response, Run&& run);
+
   InventoryApp& app_;
   const TokenVerifier& verifier_;
 };

@@ -1,6 +1,7 @@
 #include "services/inventory/app/inventory_app.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <tuple>
@@ -8,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fieldline/scheduling/v1/events.pb.h"
+#include "google/protobuf/descriptor.h"
 #include "services/common/core/errors.h"
 #include "services/common/core/ids.h"
 #include "services/common/core/strings.h"
@@ -23,7 +25,13 @@ constexpr char kLocationType[] = "Location";
 constexpr char kPartType[] = "Part";
 constexpr char kLocationPrefix[] = "p/location/";
 constexpr char kPartPrefix[] = "p/part/";
+// p/jobparts/<job>/<sku>: the job's lines of one part, written under that part's lock. (Before
+// issue 5 one record p/jobparts/<job> held every part; it is still read for parts not yet
+// rewritten.)
 constexpr char kJobPartsPrefix[] = "p/jobparts/";
+// p/ledger/location/<location>/<server time, unix ns, 20 digits>/<sku>/<version, 20 digits>: a copy
+// of every part event that changed the location's stock.
+constexpr char kLocationLedgerPrefix[] = "p/ledger/location/";
 // technician id → the inventory location of their van, as scheduling last told us.
 constexpr char kTechnicianVanPrefix[] = "x/technician-van/";
 constexpr char kSystemActor[] = "system:inventory";
@@ -64,14 +72,54 @@ pb::JobPartLine& LineOf(pb::JobParts& view, const std::string& sku,
   return *lines->Mutable(index);
 }
 
-// The job's view of one of its part events.
-void AddToJobParts(pb::JobParts& view, const PartEvent& event) {
+std::string Padded(int64_t n) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%020lld", static_cast<long long>(std::max<int64_t>(n, 0)));
+  return buf;
+}
+
+// The job an event is about, if any.
+std::string JobOf(const PartEvent& event) {
+  return std::visit(
+      [](const auto& e) -> std::string {
+        if constexpr (requires { e.job_id; }) {
+          return e.job_id;
+        } else {
+          return "";
+        }
+      },
+      event);
+}
+
+// The job's view of one of its part events (`before`: the part before the event).
+void AddToJobParts(pb::JobParts& view, const PartState& before, const PartEvent& event) {
   std::visit(
-      [&view](const auto& e) {
+      [&view, &before](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, PartsReserved>) {
           pb::JobPartLine& line = LineOf(view, e.sku, e.location_id);
           line.set_reserved(line.reserved() + e.quantity);
+          if (e.fills_backorder) {
+            pb::JobPartLine& owed = LineOf(view, e.sku, "");
+            owed.set_backordered(owed.backordered() - std::min(owed.backordered(), e.quantity));
+          }
+        } else if constexpr (std::is_same_v<T, BackorderCancelled>) {
+          pb::JobPartLine& owed = LineOf(view, e.sku, "");
+          owed.set_backordered(0);
+        } else if constexpr (std::is_same_v<T, StockMoved>) {
+          // A pick for the job carries what the job held at the source to the van.
+          int64_t carried = 0;
+          if (auto job = before.reservations.find(e.job_id); job != before.reservations.end()) {
+            if (auto at = job->second.find(e.from_location_id); at != job->second.end()) {
+              carried = std::min(at->second, e.quantity);
+            }
+          }
+          if (carried > 0) {
+            pb::JobPartLine& from = LineOf(view, e.sku, e.from_location_id);
+            from.set_reserved(from.reserved() - std::min(from.reserved(), carried));
+            pb::JobPartLine& to = LineOf(view, e.sku, e.to_location_id);
+            to.set_reserved(to.reserved() + carried);
+          }
         } else if constexpr (std::is_same_v<T, PartsBackordered>) {
           pb::JobPartLine& line = LineOf(view, e.sku, "");
           line.set_backordered(line.backordered() + e.quantity);
@@ -113,8 +161,10 @@ std::map<std::string, int64_t> LinesBySku(
   for (int i = 0; i < lines.size(); ++i) {
     const common::v1::PartLine& line = lines[i];
     if (!ValidateId("sku", "SKU", line.sku()).ok() || line.quantity() <= 0) {
-      log.warn("skipping malformed part line job={} line={}[{}] sku={} quantity={} correlation={}",
-               job_id, field, i, line.sku(), line.quantity(), correlation_id);
+      log.warn(
+          "skipping malformed part line job={} line={}[{}] sku={} "
+          "quantity={} correlation={}",
+          job_id, field, i, line.sku(), line.quantity(), correlation_id);
       continue;
     }
     by_sku[line.sku()] += line.quantity();
@@ -128,8 +178,6 @@ std::map<std::string, int64_t> LinesBySku(
 struct InventoryApp::Reaction {
   const EventEnvelope& source;
   int next_ordinal = 1;
-  pb::JobParts job_parts = {};
-  bool job_parts_changed = false;
 
   std::string NextEventId() {
     return DeriveId(source.event_id(), absl::StrCat("inventory/", next_ordinal++));
@@ -169,13 +217,72 @@ absl::StatusOr<PartState> InventoryApp::LoadPart(const std::string& sku) const {
 }
 
 absl::StatusOr<pb::JobParts> InventoryApp::LoadJobParts(const std::string& job_id) const {
-  absl::StatusOr<std::optional<pb::JobParts>> stored =
+  pb::JobParts view;
+  view.set_job_id(job_id);
+  std::set<std::string> rewritten;  // skus with their own record
+  absl::Status status =
+      store_.Scan(absl::StrCat(kJobPartsPrefix, job_id, "/"), "",
+                  [&](std::string_view /*key*/, std::string_view value) {
+                    pb::JobParts part;
+                    part.ParseFromArray(value.data(), static_cast<int>(value.size()));
+                    for (const pb::JobPartLine& line : part.lines()) {
+                      rewritten.insert(line.sku());
+                      LineOf(view, line.sku(), line.location_id()) = line;
+                    }
+                    return true;
+                  });
+  if (!status.ok()) return status;
+  absl::StatusOr<std::optional<pb::JobParts>> legacy =
       GetMessage<pb::JobParts>(store_, kJobPartsPrefix + job_id);
+  if (!legacy.ok()) return legacy.status();
+  if (legacy->has_value()) {
+    for (const pb::JobPartLine& line : (*legacy)->lines()) {
+      if (!rewritten.contains(line.sku())) LineOf(view, line.sku(), line.location_id()) = line;
+    }
+  }
+  return view;
+}
+
+absl::StatusOr<pb::JobParts> InventoryApp::LoadJobPartsOfSku(const std::string& job_id,
+                                                             const std::string& sku) const {
+  absl::StatusOr<std::optional<pb::JobParts>> stored =
+      GetMessage<pb::JobParts>(store_, absl::StrCat(kJobPartsPrefix, job_id, "/", sku));
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) return std::move(**stored);
-  pb::JobParts empty;
-  empty.set_job_id(job_id);
-  return empty;
+  pb::JobParts view;
+  view.set_job_id(job_id);
+  absl::StatusOr<std::optional<pb::JobParts>> legacy =
+      GetMessage<pb::JobParts>(store_, kJobPartsPrefix + job_id);
+  if (!legacy.ok()) return legacy.status();
+  if (legacy->has_value()) {
+    for (const pb::JobPartLine& line : (*legacy)->lines()) {
+      if (line.sku() == sku) *view.add_lines() = line;
+    }
+  }
+  return view;
+}
+
+absl::StatusOr<std::optional<LocationInfo>> InventoryApp::FindLocation(
+    const std::string& location_id) const {
+  if (location_id.empty()) return std::optional<LocationInfo>();
+  absl::StatusOr<std::optional<pb::Location>> location =
+      GetMessage<pb::Location>(store_, kLocationPrefix + location_id);
+  if (!location.ok()) return location.status();
+  if (!location->has_value()) return std::optional<LocationInfo>();
+  return std::optional<LocationInfo>(FromProto(**location));
+}
+
+absl::StatusOr<std::vector<LocationInfo>> InventoryApp::AllLocations() const {
+  std::vector<LocationInfo> out;
+  absl::Status status =
+      store_.Scan(kLocationPrefix, "", [&](std::string_view /*key*/, std::string_view value) {
+        pb::Location location;
+        location.ParseFromArray(value.data(), static_cast<int>(value.size()));
+        out.push_back(FromProto(location));
+        return true;
+      });
+  if (!status.ok()) return status;
+  return out;
 }
 
 absl::StatusOr<std::string> InventoryApp::VanOf(const std::string& technician_id) const {
@@ -191,25 +298,58 @@ absl::StatusOr<PartState> InventoryApp::AppendPartEvents(Batch& batch, const Eve
                                                          Reaction* reaction) {
   if (events.empty()) return state;
   const int64_t expected_version = state.version;
+  const std::string sku = state.info.sku.empty() ? std::visit(
+                                                       [](const auto& e) -> std::string {
+                                                         if constexpr (requires { e.sku; }) {
+                                                           return e.sku;
+                                                         } else {
+                                                           return e.part.sku;
+                                                         }
+                                                       },
+                                                       events.front())
+                                                 : state.info.sku;
+  std::map<std::string, pb::JobParts> job_views;  // job id → this part's lines of the job
   std::vector<EventEnvelope> envelopes;
   envelopes.reserve(events.size());
   for (const PartEvent& event : events) {
     EventEnvelope envelope = base;
     *envelope.mutable_inventory() = ToProto(event);
-    if (reaction != nullptr) {
-      envelope.set_event_id(reaction->NextEventId());
-      AddToJobParts(reaction->job_parts, event);
-      reaction->job_parts_changed = true;
+    if (!envelope.has_server_time())
+      fieldline::ToProto(clock_.Now(), envelope.mutable_server_time());
+    envelope.set_event_id(reaction != nullptr
+                              ? reaction->NextEventId()
+                              : ids_.NewId(fieldline::FromProto(envelope.server_time())));
+    envelope.set_aggregate_type(kPartType);
+    envelope.set_aggregate_id(sku);
+    envelope.set_aggregate_version(expected_version + static_cast<int64_t>(envelopes.size()) + 1);
+
+    if (const std::string job_id = JobOf(event); !job_id.empty()) {
+      auto view = job_views.find(job_id);
+      if (view == job_views.end()) {
+        absl::StatusOr<pb::JobParts> loaded = LoadJobPartsOfSku(job_id, sku);
+        if (!loaded.ok()) return loaded.status();
+        view = job_views.emplace(job_id, *std::move(loaded)).first;
+      }
+      AddToJobParts(view->second, state, event);
+    }
+    const std::string time =
+        Padded(absl::ToUnixNanos(fieldline::FromProto(envelope.server_time())));
+    for (const std::string& location_id : LocationsOf(event)) {
+      batch.Put(absl::StrCat(kLocationLedgerPrefix, location_id, "/", time, "/", sku, "/",
+                             Padded(envelope.aggregate_version())),
+                envelope.SerializeAsString());
     }
     envelopes.push_back(std::move(envelope));
     state = Evolve(std::move(state), event);
   }
-  if (absl::Status s =
-          batch.Append(PartKey(state.info.sku), expected_version, std::move(envelopes));
+  if (absl::Status s = batch.Append(PartKey(sku), expected_version, std::move(envelopes));
       !s.ok()) {
     return s;
   }
-  batch.Put(kPartPrefix + state.info.sku, ToPartStock(state).SerializeAsString());
+  batch.Put(kPartPrefix + sku, ToPartStock(state).SerializeAsString());
+  for (const auto& [job_id, view] : job_views) {
+    batch.Put(absl::StrCat(kJobPartsPrefix, job_id, "/", sku), view.SerializeAsString());
+  }
   return state;
 }
 
@@ -309,6 +449,114 @@ absl::StatusOr<CommandAck> InventoryApp::ReceiveStock(const CommandMeta& meta,
       });
 }
 
+template <typename Command>
+absl::StatusOr<CommandAck> InventoryApp::RunPartCommand(
+    const CommandMeta& meta, const std::string& sku, Command command,
+    const std::vector<std::string>& location_ids, std::optional<int64_t> expected_version) {
+  return store_.Execute(
+      meta.request_id, {PartKey(sku)}, [&](Batch& batch) -> absl::StatusOr<CommandAck> {
+        absl::StatusOr<PartState> state = LoadPart(sku);
+        if (!state.ok()) return state.status();
+        if (absl::Status s =
+                CheckExpectedVersion(expected_version, state->version, absl::StrCat("Part ", sku));
+            !s.ok()) {
+          return s;
+        }
+        if constexpr (requires { command.locations; }) {
+          // Locations are never removed, so one seen here stays registered.
+          command.locations.clear();
+          for (const std::string& id : location_ids) {
+            absl::StatusOr<std::optional<LocationInfo>> location = FindLocation(id);
+            if (!location.ok()) return location.status();
+            if (location->has_value()) command.locations[id] = **location;
+          }
+        }
+        absl::StatusOr<std::vector<PartEvent>> events = Decide(*state, command, meta.now);
+        if (!events.ok()) return events.status();
+        absl::StatusOr<PartState> next =
+            AppendPartEvents(batch, NewEnvelope(meta), *std::move(state), *events, nullptr);
+        if (!next.ok()) return next.status();
+        CommandAck ack;
+        ack.set_aggregate_id(sku);
+        ack.set_version(next->version);
+        return ack;
+      });
+}
+
+absl::StatusOr<CommandAck> InventoryApp::ReserveStock(const CommandMeta& meta,
+                                                      const inventory::ReserveStock& command,
+                                                      std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {command.location_id}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::ReleaseStock(const CommandMeta& meta,
+                                                      const inventory::ReleaseStock& command,
+                                                      std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::MoveStock(const CommandMeta& meta,
+                                                   const inventory::MoveStock& command,
+                                                   std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command,
+                        {command.from_location_id, command.to_location_id}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::ReturnDefective(const CommandMeta& meta,
+                                                         const inventory::ReturnDefective& command,
+                                                         std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {command.location_id}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::AdvanceRma(const CommandMeta& meta,
+                                                    const inventory::AdvanceRma& command,
+                                                    std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::RequestTransfer(const CommandMeta& meta,
+                                                         const inventory::RequestTransfer& command,
+                                                         std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command,
+                        {command.from_location_id, command.to_location_id}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::ApproveTransfer(const CommandMeta& meta,
+                                                         const inventory::ApproveTransfer& command,
+                                                         std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::ShipTransfer(const CommandMeta& meta,
+                                                      const inventory::ShipTransfer& command,
+                                                      std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::ReceiveTransfer(const CommandMeta& meta,
+                                                         const inventory::ReceiveTransfer& command,
+                                                         std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::AdjustCount(const CommandMeta& meta,
+                                                     const inventory::AdjustCount& command,
+                                                     std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {command.location_id}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::IssueCareGift(const CommandMeta& meta,
+                                                       const inventory::IssueCareGift& command,
+                                                       std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {command.location_id}, expected_version);
+}
+
+absl::StatusOr<CommandAck> InventoryApp::SetReorderPoint(const CommandMeta& meta,
+                                                         const inventory::SetReorderPoint& command,
+                                                         std::optional<int64_t> expected_version) {
+  return RunPartCommand(meta, command.sku, command, {command.location_id}, expected_version);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Queries
 
@@ -373,10 +621,242 @@ absl::StatusOr<pb::JobParts> InventoryApp::GetJobParts(const std::string& job_id
   return LoadJobParts(job_id);
 }
 
+namespace {
+
+absl::Time ServerTimeOf(const EventEnvelope& e) { return fieldline::FromProto(e.server_time()); }
+
+absl::Status ValidatePeriod(absl::Time from, absl::Time to) {
+  if (to < from) return InvalidArgument("to", "The end of the period is before its start.");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<pb::PartStock> InventoryApp::GetPartStockAt(const std::string& sku,
+                                                           absl::Time at) const {
+  if (absl::Status s = ValidateId("sku", "SKU", sku); !s.ok()) return s;
+  absl::StatusOr<std::vector<EventEnvelope>> stream = store_.ReadStream(PartKey(sku));
+  if (!stream.ok()) return stream.status();
+  PartState state;
+  for (const EventEnvelope& envelope : *stream) {
+    if (ServerTimeOf(envelope) > at) break;
+    absl::StatusOr<PartEvent> event = PartEventFromProto(envelope.inventory());
+    if (!event.ok()) return event.status();
+    state = Evolve(std::move(state), *event);
+  }
+  if (!state.registered()) {
+    return NotFound("at", absl::StrCat("Part ", sku, " was not in the catalogue at ",
+                                       absl::FormatTime(at, absl::UTCTimeZone()), "."));
+  }
+  return ToPartStock(state);
+}
+
+absl::StatusOr<pb::Ledger> InventoryApp::GetPartLedger(const std::string& sku, absl::Time from,
+                                                       absl::Time to) const {
+  if (absl::Status s = ValidateId("sku", "SKU", sku); !s.ok()) return s;
+  if (absl::Status s = ValidatePeriod(from, to); !s.ok()) return s;
+  absl::StatusOr<std::vector<EventEnvelope>> stream = store_.ReadStream(PartKey(sku));
+  if (!stream.ok()) return stream.status();
+  if (stream->empty()) {
+    return NotFound("sku", absl::StrCat("There is no part ", sku, " in the catalogue."));
+  }
+  pb::Ledger ledger;
+  for (EventEnvelope& envelope : *stream) {
+    const absl::Time t = ServerTimeOf(envelope);
+    if (t < from) continue;
+    if (t > to) break;
+    *ledger.add_entries() = std::move(envelope);
+  }
+  return ledger;
+}
+
+absl::StatusOr<pb::Ledger> InventoryApp::GetLocationLedger(const std::string& location_id,
+                                                           absl::Time from, absl::Time to) const {
+  if (absl::Status s = ValidateId("location_id", "location id", location_id); !s.ok()) return s;
+  if (absl::Status s = ValidatePeriod(from, to); !s.ok()) return s;
+  absl::StatusOr<std::optional<LocationInfo>> location = FindLocation(location_id);
+  if (!location.ok()) return location.status();
+  if (!location->has_value()) {
+    return NotFound("location_id", absl::StrCat("There is no location ", location_id, "."));
+  }
+  pb::Ledger ledger;
+  const std::string prefix = absl::StrCat(kLocationLedgerPrefix, location_id, "/");
+  const int64_t from_ns = from == absl::InfinitePast() ? 0 : absl::ToUnixNanos(from);
+  absl::Status status =
+      store_.Scan(prefix, from_ns > 0 ? absl::StrCat(prefix, Padded(from_ns - 1), "/\xff") : "",
+                  [&](std::string_view /*key*/, std::string_view value) {
+                    EventEnvelope envelope;
+                    envelope.ParseFromArray(value.data(), static_cast<int>(value.size()));
+                    const absl::Time t = ServerTimeOf(envelope);
+                    if (t > to) return false;
+                    if (t >= from) *ledger.add_entries() = std::move(envelope);
+                    return true;
+                  });
+  if (!status.ok()) return status;
+  return ledger;
+}
+
+absl::StatusOr<pb::SerialHistory> InventoryApp::GetSerialHistory(const std::string& sku,
+                                                                 const std::string& serial) const {
+  if (absl::Status s = ValidateId("sku", "SKU", sku); !s.ok()) return s;
+  if (serial.empty()) return InvalidArgument("serial", "Say which serial you want the history of.");
+  absl::StatusOr<std::vector<EventEnvelope>> stream = store_.ReadStream(PartKey(sku));
+  if (!stream.ok()) return stream.status();
+  pb::SerialHistory history;
+  history.set_sku(sku);
+  history.set_serial(serial);
+  PartState state;
+  for (const EventEnvelope& envelope : *stream) {
+    absl::StatusOr<PartEvent> event = PartEventFromProto(envelope.inventory());
+    if (!event.ok()) return event.status();
+    const std::vector<std::string> serials = SerialsOf(state, *event);
+    if (std::find(serials.begin(), serials.end(), serial) != serials.end()) {
+      *history.add_entries() = envelope;
+    }
+    state = Evolve(std::move(state), *event);
+  }
+  if (!state.registered()) {
+    return NotFound("sku", absl::StrCat("There is no part ", sku, " in the catalogue."));
+  }
+  auto place = state.serials.find(serial);
+  if (place == state.serials.end()) {
+    return NotFound(
+        "serial", absl::StrCat("No unit of ", sku, " with serial ", serial, " was ever received."));
+  }
+  history.set_current_place(place->second);
+  return history;
+}
+
+absl::StatusOr<pb::FindPartNearResponse> InventoryApp::FindPartNear(const std::string& sku,
+                                                                    const GeoPoint& point,
+                                                                    double radius_km,
+                                                                    int64_t min_available) const {
+  if (absl::Status s = ValidateId("sku", "SKU", sku); !s.ok()) return s;
+  if (!(point.lat >= -90 && point.lat <= 90)) {
+    return InvalidArgument("point.lat", "The latitude must be between -90 and 90 degrees.");
+  }
+  if (!(point.lng >= -180 && point.lng <= 180)) {
+    return InvalidArgument("point.lng", "The longitude must be between -180 and 180 degrees.");
+  }
+  if (!(radius_km >= 0)) return InvalidArgument("radius_km", "The radius cannot be negative.");
+  if (min_available < 0) {
+    return InvalidArgument("min_available", "The minimum available cannot be negative.");
+  }
+  absl::StatusOr<pb::PartStock> stock = GetPartStock(sku);
+  if (!stock.ok()) return stock.status();
+  const int64_t wanted = std::max<int64_t>(1, min_available);
+  std::vector<pb::PartNearby> found;
+  for (const pb::LocationStock& level : stock->locations()) {
+    if (level.available() < wanted) continue;
+    absl::StatusOr<std::optional<LocationInfo>> location = FindLocation(level.location_id());
+    if (!location.ok()) return location.status();
+    if (!location->has_value() || !(*location)->position) continue;
+    const double d = DistanceKm(point, *(*location)->position);
+    if (radius_km > 0 && d > radius_km) continue;
+    pb::PartNearby nearby;
+    *nearby.mutable_location() = ToProto(**location);
+    nearby.set_distance_km(d);
+    nearby.set_available(level.available());
+    found.push_back(std::move(nearby));
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const pb::PartNearby& a, const pb::PartNearby& b) {
+                     return a.distance_km() < b.distance_km();
+                   });
+  pb::FindPartNearResponse response;
+  for (pb::PartNearby& nearby : found) *response.add_locations() = std::move(nearby);
+  return response;
+}
+
+absl::StatusOr<pb::VanRestockList> InventoryApp::GetVanRestockList(
+    const std::string& technician_id, const std::string& van_location_id, absl::Time from,
+    absl::Time to) const {
+  std::string van = van_location_id;
+  if (van.empty()) {
+    if (technician_id.empty()) {
+      return InvalidArgument("technician_id", "Say which technician's van to restock.");
+    }
+    absl::StatusOr<std::string> known = VanOf(technician_id);
+    if (!known.ok()) return known.status();
+    van = *std::move(known);
+    if (van.empty()) {
+      absl::StatusOr<std::vector<LocationInfo>> locations = AllLocations();
+      if (!locations.ok()) return locations.status();
+      for (const LocationInfo& l : *locations) {
+        if (l.kind == LocationKind::kVan && l.owner_technician_id == technician_id) {
+          van = l.location_id;
+          break;
+        }
+      }
+    }
+    if (van.empty()) {
+      return NotFound("technician_id",
+                      absl::StrCat("Technician ", technician_id, " has no van in inventory."));
+    }
+  }
+  absl::StatusOr<std::optional<LocationInfo>> location = FindLocation(van);
+  if (!location.ok()) return location.status();
+  if (!location->has_value()) {
+    return NotFound("van_location_id", absl::StrCat("There is no location ", van, "."));
+  }
+  if ((*location)->kind != LocationKind::kVan) {
+    return InvalidArgument("van_location_id", absl::StrCat(van, " is not a van."));
+  }
+  absl::StatusOr<pb::Ledger> ledger = GetLocationLedger(van, from, to);
+  if (!ledger.ok()) return ledger.status();
+  std::map<std::string, int64_t> used;
+  for (const EventEnvelope& e : ledger->entries()) {
+    const pb::InventoryEvent& event = e.inventory();
+    if (event.has_parts_consumed() && event.parts_consumed().location_id() == van) {
+      used[event.parts_consumed().sku()] += event.parts_consumed().quantity();
+    } else if (event.has_care_gift_issued() && event.care_gift_issued().location_id() == van) {
+      used[event.care_gift_issued().sku()] += event.care_gift_issued().quantity();
+    }
+  }
+  pb::VanRestockList list;
+  list.set_van_location_id(van);
+  for (const auto& [sku, quantity] : used) {
+    absl::StatusOr<pb::PartStock> stock = GetPartStock(sku);
+    if (!stock.ok()) return stock.status();
+    pb::VanRestockLine* line = list.add_lines();
+    line->set_sku(sku);
+    line->set_used(quantity);
+    int64_t suggested = quantity;
+    for (const pb::LocationStock& level : stock->locations()) {
+      if (level.location_id() != van) continue;
+      line->set_on_hand(level.on_hand());
+      line->set_in_transit(level.in_transit());
+      suggested = std::max(quantity, level.target_quantity() - level.on_hand());
+    }
+    line->set_suggested_quantity(std::max<int64_t>(0, suggested - line->in_transit()));
+  }
+  return list;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reactions
 
 absl::Status InventoryApp::Apply(const EventEnvelope& event, Batch& batch) {
+  if (event.has_intake()) {
+    // Intake's TicketCancelled is read by field name, so this service builds and runs whether or
+    // not the intake schema in this tree has it yet; any other intake event is ignored.
+    const google::protobuf::Message& intake = event.intake();
+    const google::protobuf::FieldDescriptor* cancelled =
+        intake.GetDescriptor()->FindFieldByName("ticket_cancelled");
+    if (cancelled == nullptr ||
+        cancelled->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE ||
+        !intake.GetReflection()->HasField(intake, cancelled)) {
+      return absl::OkStatus();
+    }
+    const google::protobuf::Message& payload =
+        intake.GetReflection()->GetMessage(intake, cancelled);
+    const google::protobuf::FieldDescriptor* ticket =
+        payload.GetDescriptor()->FindFieldByName("ticket_id");
+    if (ticket == nullptr || ticket->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
+      return absl::OkStatus();
+    }
+    return SettleCancelledTicket(event, payload.GetReflection()->GetString(payload, ticket), batch);
+  }
   if (!event.has_scheduling()) return absl::OkStatus();
   const spb::SchedulingEvent& scheduling = event.scheduling();
   switch (scheduling.kind_case()) {
@@ -430,22 +910,33 @@ absl::Status InventoryApp::ReserveForAssignedJob(const EventEnvelope& source, Ba
   for (const auto& [sku, quantity] : needed) keys.push_back(PartKey(sku));
   batch.Lock(std::move(keys));
 
+  // Distances from the job site to every location with a position (nearest stock first).
+  std::map<std::string, double> distance_km;
+  if (assigned.has_site()) {
+    absl::StatusOr<std::vector<LocationInfo>> locations = AllLocations();
+    if (!locations.ok()) return locations.status();
+    const GeoPoint site{assigned.site().lat(), assigned.site().lng()};
+    for (const LocationInfo& location : *locations) {
+      if (location.position)
+        distance_km[location.location_id] = DistanceKm(site, *location.position);
+    }
+  }
+
   Reaction reaction{source};
-  absl::StatusOr<pb::JobParts> job_parts = LoadJobParts(job_id);
-  if (!job_parts.ok()) return job_parts.status();
-  reaction.job_parts = *std::move(job_parts);
   const EventEnvelope base = ReactionEnvelope(source, clock_.Now());
 
   for (const auto& [sku, quantity] : needed) {
     absl::StatusOr<PartState> state = LoadPart(sku);
     if (!state.ok()) return state.status();
     if (!state->registered()) {
-      log_->warn("cannot reserve unknown part job={} sku={} quantity={} correlation={}", job_id,
-                 sku, quantity, base.correlation_id());
+      log_->warn(
+          "cannot reserve unknown part job={} sku={} quantity={} "
+          "correlation={}",
+          job_id, sku, quantity, base.correlation_id());
       continue;
     }
     absl::StatusOr<std::vector<PartEvent>> events =
-        Decide(*state, ReserveForJob{sku, job_id, quantity, van}, clock_.Now());
+        Decide(*state, ReserveForJob{sku, job_id, quantity, van, distance_km}, clock_.Now());
     if (!events.ok()) {
       log_->warn("cannot reserve parts job={} sku={} reason=\"{}\" correlation={}", job_id, sku,
                  AsStd(events.status().message()), base.correlation_id());
@@ -454,9 +945,6 @@ absl::Status InventoryApp::ReserveForAssignedJob(const EventEnvelope& source, Ba
     absl::StatusOr<PartState> next =
         AppendPartEvents(batch, base, *std::move(state), *events, &reaction);
     if (!next.ok()) return next.status();
-  }
-  if (reaction.job_parts_changed) {
-    batch.Put(kJobPartsPrefix + job_id, reaction.job_parts.SerializeAsString());
   }
   return absl::OkStatus();
 }
@@ -467,22 +955,35 @@ absl::Status InventoryApp::SettleCompletedJob(const EventEnvelope& source, Batch
   if (job_id.empty()) return InvalidArgument("job_id", "A job completion without a job id.");
   const std::map<std::string, int64_t> used =
       LinesBySku(completed.parts_used(), "parts_used", job_id, CorrelationOf(source), *log_);
+  absl::StatusOr<std::string> van = VanOf(completed.technician_id());
+  if (!van.ok()) return van.status();
+  return SettleJobParts(source, batch, job_id, used, *van, "job completed");
+}
 
-  // The job parts view is written only by reactions, which run one at a time on the consumer
-  // thread, so reading it before taking the part locks is safe.
+absl::Status InventoryApp::SettleCancelledTicket(const EventEnvelope& source,
+                                                 const std::string& ticket_id, Batch& batch) {
+  if (ticket_id.empty())
+    return InvalidArgument("ticket_id", "A ticket cancellation without a ticket id.");
+  // The job of a ticket is DeriveId(ticket_id, "job") (docs/architecture.md).
+  return SettleJobParts(source, batch, DeriveId(ticket_id, "job"), {}, "", "ticket cancelled");
+}
+
+absl::Status InventoryApp::SettleJobParts(const EventEnvelope& source, Batch& batch,
+                                          const std::string& job_id,
+                                          const std::map<std::string, int64_t>& used,
+                                          const std::string& van, const std::string& reason) {
+  // Which parts the job may hold or be owed: read before the part locks are taken, so a hand
+  // reservation racing with this settlement is released by the next one; each part's Decide below
+  // reads the held quantities under its lock.
   Reaction reaction{source};
   absl::StatusOr<pb::JobParts> job_parts = LoadJobParts(job_id);
   if (!job_parts.ok()) return job_parts.status();
-  reaction.job_parts = *std::move(job_parts);
   std::set<std::string> skus;
   for (const auto& [sku, quantity] : used) skus.insert(sku);
-  for (const pb::JobPartLine& line : reaction.job_parts.lines()) {
-    if (line.reserved() > 0) skus.insert(line.sku());
+  for (const pb::JobPartLine& line : job_parts->lines()) {
+    if (line.reserved() > 0 || line.backordered() > 0) skus.insert(line.sku());
   }
   if (skus.empty()) return absl::OkStatus();
-
-  absl::StatusOr<std::string> van = VanOf(completed.technician_id());
-  if (!van.ok()) return van.status();
 
   std::vector<AggregateKey> keys;
   for (const std::string& sku : skus) keys.push_back(PartKey(sku));
@@ -501,28 +1002,33 @@ absl::Status InventoryApp::SettleCompletedJob(const EventEnvelope& source, Batch
     PartState settled = *state;
     if (auto u = used.find(sku); u != used.end()) {
       absl::StatusOr<std::vector<PartEvent>> consumed =
-          Decide(settled, ConsumeForJob{sku, job_id, u->second, *van}, clock_.Now());
+          Decide(settled, ConsumeForJob{sku, job_id, u->second, van}, clock_.Now());
       if (consumed.ok()) {
         for (const PartEvent& e : *consumed) settled = Evolve(std::move(settled), e);
         events = *std::move(consumed);
       } else {
         // Stock never goes negative: the use is not booked and needs a count adjustment; the
         // job's reservations are still released below.
-        log_->warn("cannot consume parts job={} sku={} quantity={} reason=\"{}\" correlation={}",
-                   job_id, sku, u->second, AsStd(consumed.status().message()),
-                   base.correlation_id());
+        log_->warn(
+            "cannot consume parts job={} sku={} quantity={} "
+            "reason=\"{}\" correlation={}",
+            job_id, sku, u->second, AsStd(consumed.status().message()), base.correlation_id());
       }
     }
     absl::StatusOr<std::vector<PartEvent>> released =
         Decide(settled, ReleaseForJob{sku, job_id}, clock_.Now());
     if (!released.ok()) return released.status();
+    for (const PartEvent& e : *released) settled = Evolve(std::move(settled), e);
     events.insert(events.end(), released->begin(), released->end());
+    // Whatever the job is still owed is no longer needed: received stock must not be held for a job
+    // that is over.
+    absl::StatusOr<std::vector<PartEvent>> cancelled =
+        Decide(settled, CancelBackorder{sku, job_id, reason}, clock_.Now());
+    if (!cancelled.ok()) return cancelled.status();
+    events.insert(events.end(), cancelled->begin(), cancelled->end());
     absl::StatusOr<PartState> next =
         AppendPartEvents(batch, base, *std::move(state), events, &reaction);
     if (!next.ok()) return next.status();
-  }
-  if (reaction.job_parts_changed) {
-    batch.Put(kJobPartsPrefix + job_id, reaction.job_parts.SerializeAsString());
   }
   return absl::OkStatus();
 }

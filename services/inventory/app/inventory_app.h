@@ -10,6 +10,7 @@
 // the one consumer thread.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "fieldline/common/v1/types.pb.h"
 #include "fieldline/inventory/v1/inventory_service.pb.h"
 #include "services/common/core/clock.h"
+#include "services/common/core/ids.h"
 #include "services/common/core/types.h"
 #include "services/common/store/event_store.h"
 #include "services/inventory/adapters/event_codec.h"
@@ -66,6 +68,45 @@ class InventoryApp {
                                           const inventory::ReceiveStock& command,
                                           std::optional<int64_t> expected_version = std::nullopt);
 
+  // Stock moves of warehouse staff. Each runs under the part's lock: the locations the command
+  // names are read from the location catalogue (locations are never removed), then the part's
+  // Decide checks everything — stock never goes negative.
+  absl::StatusOr<CommandAck> ReserveStock(const CommandMeta& meta,
+                                          const inventory::ReserveStock& command,
+                                          std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> ReleaseStock(const CommandMeta& meta,
+                                          const inventory::ReleaseStock& command,
+                                          std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> MoveStock(const CommandMeta& meta, const inventory::MoveStock& command,
+                                       std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> ReturnDefective(
+      const CommandMeta& meta, const inventory::ReturnDefective& command,
+      std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> AdvanceRma(const CommandMeta& meta,
+                                        const inventory::AdvanceRma& command,
+                                        std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> RequestTransfer(
+      const CommandMeta& meta, const inventory::RequestTransfer& command,
+      std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> ApproveTransfer(
+      const CommandMeta& meta, const inventory::ApproveTransfer& command,
+      std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> ShipTransfer(const CommandMeta& meta,
+                                          const inventory::ShipTransfer& command,
+                                          std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> ReceiveTransfer(
+      const CommandMeta& meta, const inventory::ReceiveTransfer& command,
+      std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> AdjustCount(const CommandMeta& meta,
+                                         const inventory::AdjustCount& command,
+                                         std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> IssueCareGift(const CommandMeta& meta,
+                                           const inventory::IssueCareGift& command,
+                                           std::optional<int64_t> expected_version = std::nullopt);
+  absl::StatusOr<CommandAck> SetReorderPoint(
+      const CommandMeta& meta, const inventory::SetReorderPoint& command,
+      std::optional<int64_t> expected_version = std::nullopt);
+
   // --- queries (projections) ---
   absl::StatusOr<pb::PartStock> GetPartStock(const std::string& sku) const;
   absl::StatusOr<pb::ListPartsResponse> ListParts(const PageRequest& page) const;
@@ -74,12 +115,32 @@ class InventoryApp {
                                                           const PageRequest& page) const;
   // A job inventory has not seen has no lines; that is not an error.
   absl::StatusOr<pb::JobParts> GetJobParts(const std::string& job_id) const;
+  // The part as it was at `at` (its stream folded up to that moment).
+  absl::StatusOr<pb::PartStock> GetPartStockAt(const std::string& sku, absl::Time at) const;
+  // Every event of the part, or every event that changed a location's stock, in [from, to].
+  absl::StatusOr<pb::Ledger> GetPartLedger(const std::string& sku, absl::Time from,
+                                           absl::Time to) const;
+  absl::StatusOr<pb::Ledger> GetLocationLedger(const std::string& location_id, absl::Time from,
+                                               absl::Time to) const;
+  absl::StatusOr<pb::SerialHistory> GetSerialHistory(const std::string& sku,
+                                                     const std::string& serial) const;
+  // Locations with a position and at least `min_available` (0: 1) of the part, nearest first;
+  // radius_km 0: no limit.
+  absl::StatusOr<pb::FindPartNearResponse> FindPartNear(const std::string& sku,
+                                                        const GeoPoint& point, double radius_km,
+                                                        int64_t min_available) const;
+  // What the van used (consumed on jobs, issued as gifts) in [from, to], and what to bring it.
+  absl::StatusOr<pb::VanRestockList> GetVanRestockList(const std::string& technician_id,
+                                                       const std::string& van_location_id,
+                                                       absl::Time from, absl::Time to) const;
 
-  // --- reactions: the consumer's EventHandler. Events other than the scheduling events below
-  // are ignored (OK, nothing written). ---
+  // --- reactions: the consumer's EventHandler. Events other than the events below are ignored
+  // (OK, nothing written). ---
   //   TechnicianRegistered, JobAssigned → remember the technician's van
-  //   JobAssigned  → reserve parts_needed (van first), backorder what is missing
-  //   JobCompleted → consume parts_used (reservations first), release what is left
+  //   JobAssigned  → reserve parts_needed (van, else nearest to the site), backorder the rest
+  //   JobCompleted → consume parts_used (reservations first), release what is left, cancel
+  //                  what is still owed
+  //   intake TicketCancelled → release what the ticket's job holds, cancel what it is owed
   absl::Status Apply(const EventEnvelope& event, Batch& batch);
 
  private:
@@ -88,19 +149,40 @@ class InventoryApp {
   absl::StatusOr<LocationState> LoadLocation(const std::string& location_id) const;
   absl::StatusOr<PartState> LoadPart(const std::string& sku) const;
   absl::StatusOr<pb::JobParts> LoadJobParts(const std::string& job_id) const;
+  absl::StatusOr<pb::JobParts> LoadJobPartsOfSku(const std::string& job_id,
+                                                 const std::string& sku) const;
   absl::StatusOr<std::string> VanOf(const std::string& technician_id) const;
+  absl::StatusOr<std::optional<LocationInfo>> FindLocation(const std::string& location_id) const;
+  absl::StatusOr<std::vector<LocationInfo>> AllLocations() const;
+
+  // Runs a warehouse command on one part: loads the part, the locations named in `location_ids`
+  // (into command.locations, if the command has them), decides and appends.
+  template <typename Command>
+  absl::StatusOr<CommandAck> RunPartCommand(const CommandMeta& meta, const std::string& sku,
+                                            Command command,
+                                            const std::vector<std::string>& location_ids,
+                                            std::optional<int64_t> expected_version);
 
   // Appends `events` to the part's stream in `batch` (envelopes from `base`, event ids from
-  // `reaction` if given) and puts the part's projection; returns the new state.
+  // `reaction` if given) and puts the part's projection, the jobs' part views and the location
+  // ledger entries; returns the new state.
   absl::StatusOr<PartState> AppendPartEvents(Batch& batch, const EventEnvelope& base,
                                              PartState state, const std::vector<PartEvent>& events,
                                              Reaction* reaction);
 
   absl::Status ReserveForAssignedJob(const EventEnvelope& source, Batch& batch);
   absl::Status SettleCompletedJob(const EventEnvelope& source, Batch& batch);
+  absl::Status SettleCancelledTicket(const EventEnvelope& source, const std::string& ticket_id,
+                                     Batch& batch);
+  // Consumes `used` (reservations first, then free stock, van first), releases what the job still
+  // holds and cancels what it is still owed, per part, in one reaction.
+  absl::Status SettleJobParts(const EventEnvelope& source, Batch& batch, const std::string& job_id,
+                              const std::map<std::string, int64_t>& used, const std::string& van,
+                              const std::string& reason);
 
   EventStore& store_;
   const Clock& clock_;
+  UuidV7Generator ids_;
   std::shared_ptr<spdlog::logger> log_;
 };
 

@@ -1,6 +1,9 @@
 #include "services/inventory/domain/part.h"
 
 #include <algorithm>
+#include <cmath>
+#include <set>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -40,7 +43,8 @@ struct Take {
 // Free stock (available, not held for anyone) to cover `quantity`, as far as it goes: the van
 // first, then the other locations with most available (ties by location id).
 std::vector<Take> TakeFromFreeStock(const PartState& state, const std::string& van_location_id,
-                                    int64_t quantity) {
+                                    int64_t quantity,
+                                    const std::map<std::string, double>& distance_km = {}) {
   std::vector<Take> takes;
   if (quantity <= 0) return takes;
   if (!van_location_id.empty()) {
@@ -57,9 +61,15 @@ std::vector<Take> TakeFromFreeStock(const PartState& state, const std::string& v
       others.emplace_back(location_id, level.available());
     }
   }
-  std::stable_sort(others.begin(), others.end(), [](const auto& a, const auto& b) {
-    return a.second > b.second;  // std::map order already sorts ties by id
-  });
+  // Nearest first (locations with a known distance before the others), then most available;
+  // std::map order already sorts the remaining ties by id.
+  auto rank = [&distance_km](const std::pair<std::string, int64_t>& l) {
+    auto d = distance_km.find(l.first);
+    return std::make_tuple(d == distance_km.end() ? 1 : 0, d == distance_km.end() ? 0.0 : d->second,
+                           -l.second);
+  };
+  std::stable_sort(others.begin(), others.end(),
+                   [&rank](const auto& a, const auto& b) { return rank(a) < rank(b); });
   for (const auto& [location_id, available] : others) {
     if (quantity == 0) break;
     const int64_t q = std::min(quantity, available);
@@ -99,7 +109,181 @@ std::string AvailableWhere(const PartState& state) {
   return absl::StrCat(" (", absl::StrJoin(where, ", "), ")");
 }
 
+bool IsInStock(const SerialPlace& place) {
+  return place.find(':') == std::string::npos && place != "issued" && place != "lost";
+}
+
+std::string Plural(int64_t n, const char* one, const char* many) { return n == 1 ? one : many; }
+
+absl::Status NoSuchLocation(std::string_view field, const std::string& location_id) {
+  return NotFound(field, absl::StrCat("There is no location ", location_id, "."));
+}
+
+absl::Status RequireKnown(const KnownLocations& locations, std::string_view field,
+                          const std::string& location_id) {
+  if (!locations.contains(location_id)) return NoSuchLocation(field, location_id);
+  return absl::OkStatus();
+}
+
+absl::Status RequireText(std::string_view field, const std::string& value,
+                         const std::string& sentence) {
+  if (IsBlank(value)) return InvalidArgument(field, sentence);
+  return absl::OkStatus();
+}
+
+// "Only 3 pcs of FLT-1 are available at WH-1, not 5. Available: SC-1: 4, WH-1: 3."
+absl::Status Insufficient(const PartState& state, const std::string& location_id, int64_t wanted) {
+  const int64_t available = state.LevelAt(location_id).available();
+  std::vector<std::string> where;
+  for (const auto& [id, level] : state.stock) {
+    if (level.available() > 0) where.push_back(absl::StrCat(id, ": ", level.available()));
+  }
+  return FailedPrecondition(
+      absl::StrCat("Only ", available, " ", state.info.unit, " of ", state.info.sku, " ",
+                   Plural(available, "is", "are"), " available at ", location_id, ", not ", wanted,
+                   "; stock cannot go negative. Available: ",
+                   where.empty() ? "none anywhere" : absl::StrJoin(where, ", "), "."));
+}
+
+absl::Status RequireAvailable(const PartState& state, const std::string& location_id,
+                              int64_t quantity) {
+  if (state.LevelAt(location_id).available() < quantity) {
+    return Insufficient(state, location_id, quantity);
+  }
+  return absl::OkStatus();
+}
+
+// Serials given with a move: none for a part that is not serialised; one per unit, each at `place`,
+// for a serialised one.
+absl::Status ValidateSerialsAt(const PartState& state, const std::vector<std::string>& serials,
+                               int64_t quantity, const SerialPlace& place) {
+  if (!state.info.serialised) {
+    if (!serials.empty()) {
+      return InvalidArgument("serials", absl::StrCat("Part ", state.info.sku,
+                                                     " is not serialised; leave the serials out."));
+    }
+    return absl::OkStatus();
+  }
+  if (static_cast<int64_t>(serials.size()) != quantity) {
+    return InvalidArgument("serials", absl::StrCat("Part ", state.info.sku,
+                                                   " is serialised: give one serial per unit (",
+                                                   serials.size(), " given for ", quantity, ")."));
+  }
+  std::set<std::string> seen;
+  for (const std::string& serial : serials) {
+    if (!seen.insert(serial).second) {
+      return InvalidArgument("serials", absl::StrCat("Serial ", serial, " is listed twice."));
+    }
+    auto it = state.serials.find(serial);
+    if (it == state.serials.end()) {
+      return NotFound("serials", absl::StrCat("There is no unit of ", state.info.sku,
+                                              " with serial ", serial, "."));
+    }
+    if (it->second != place) {
+      return FailedPrecondition(absl::StrCat("Serial ", serial, " of ", state.info.sku,
+                                             " is not at ", place, " (it is at ", it->second,
+                                             ")."));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// New units coming into stock: serials required one per unit for a serialised part, and none of
+// them may already be in stock or on its way.
+absl::Status ValidateNewSerials(const PartState& state, const std::vector<std::string>& serials,
+                                int64_t quantity) {
+  if (!state.info.serialised) return ValidateSerialsAt(state, serials, quantity, "");
+  if (static_cast<int64_t>(serials.size()) != quantity) {
+    return InvalidArgument("serials", absl::StrCat("Part ", state.info.sku,
+                                                   " is serialised: give one serial per unit (",
+                                                   serials.size(), " given for ", quantity, ")."));
+  }
+  std::set<std::string> seen;
+  for (const std::string& serial : serials) {
+    if (absl::Status s = ValidateId("serials", "serial", serial); !s.ok()) return s;
+    if (!seen.insert(serial).second) {
+      return InvalidArgument("serials", absl::StrCat("Serial ", serial, " is listed twice."));
+    }
+    auto it = state.serials.find(serial);
+    if (it != state.serials.end() &&
+        (IsInStock(it->second) || it->second.starts_with("transfer:"))) {
+      return AlreadyExists("serials", absl::StrCat("Serial ", serial, " of ", state.info.sku,
+                                                   " is already in stock at ", it->second, "."));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The first `quantity` serials at a location (serialised parts only), for moves that do not name
+// them (consumption reported by a job).
+std::vector<std::string> SerialsAt(const PartState& state, const std::string& location_id,
+                                   int64_t quantity) {
+  std::vector<std::string> out;
+  if (!state.info.serialised) return out;
+  for (const auto& [serial, place] : state.serials) {
+    if (static_cast<int64_t>(out.size()) == quantity) break;
+    if (place == location_id) out.push_back(serial);
+  }
+  return out;
+}
+
+int64_t TotalInTransit(const PartState& state) {
+  int64_t total = 0;
+  for (const auto& [location_id, level] : state.stock) total += level.in_transit;
+  return total;
+}
+
+PartState EvolveAll(PartState state, const std::vector<PartEvent>& events) {
+  for (const PartEvent& e : events) state = Evolve(std::move(state), e);
+  return state;
+}
+
+// Stock that arrived at `location_id` goes to the jobs waiting for parts, first come first served,
+// as far as it is available there.
+void AppendBackorderFills(const PartState& before, const std::string& location_id,
+                          std::vector<PartEvent>& events) {
+  PartState after = EvolveAll(before, events);
+  int64_t available = after.LevelAt(location_id).available();
+  for (const std::string& job_id : after.backorder_queue) {
+    if (available <= 0) break;
+    const int64_t q = std::min(available, after.backorders.at(job_id));
+    events.push_back(PartsReserved{after.info.sku, location_id, job_id, q, true});
+    available -= q;
+  }
+}
+
+// After `events`, every location whose available stock fell below its reorder point without an open
+// request gets one.
+void AppendReplenishment(const PartState& before, std::vector<PartEvent>& events) {
+  const bool sets_a_point = std::any_of(events.begin(), events.end(), [](const PartEvent& e) {
+    return std::holds_alternative<ReorderPointSet>(e);
+  });
+  if (before.reorder_points.empty() && !sets_a_point) return;  // nothing to watch
+  PartState after = EvolveAll(before, events);
+  for (const auto& [location_id, point] : after.reorder_points) {
+    if (point.min_available <= 0) continue;
+    const StockLevel level = after.LevelAt(location_id);
+    auto open = after.replenishment_open.find(location_id);
+    if (level.available() >= point.min_available) continue;
+    if (open != after.replenishment_open.end() && open->second) continue;
+    const int64_t suggested =
+        std::max<int64_t>(1, point.target_quantity - level.available() - level.in_transit);
+    events.push_back(ReplenishmentRequested{after.info.sku, location_id, level.available(),
+                                            level.in_transit, suggested});
+  }
+}
+
+absl::Status ValidateCommon(const std::string& sku, int64_t quantity) {
+  if (absl::Status s = ValidateId("sku", "SKU", sku); !s.ok()) return s;
+  return ValidateQuantity(quantity);
+}
+
 }  // namespace
+
+StockLevel PartState::LevelAt(const std::string& location_id) const {
+  auto it = stock.find(location_id);
+  return it == stock.end() ? StockLevel{} : it->second;
+}
 
 int64_t PartState::TotalOnHand() const {
   int64_t total = 0;
@@ -165,16 +349,24 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rece
   if (!command.location) {
     return NotFound("location_id", absl::StrCat("There is no location ", command.location_id, "."));
   }
+  if (absl::Status s = ValidateNewSerials(state, command.serials, command.quantity); !s.ok()) {
+    return s;
+  }
   const int64_t cost =
       command.unit_cost_minor == 0 ? state.info.unit_cost_minor : command.unit_cost_minor;
-  return std::vector<PartEvent>{StockReceived{
+  std::vector<PartEvent> events{StockReceived{
       .sku = state.info.sku,
       .location_id = command.location_id,
       .quantity = command.quantity,
       .unit_cost_minor = cost,
-      .average_cost_minor =
-          MovingAverageCost(state.TotalOnHand(), state.average_cost_minor, command.quantity, cost),
+      // Units on their way between locations are still the company's stock at the average.
+      .average_cost_minor = MovingAverageCost(state.TotalOnHand() + TotalInTransit(state),
+                                              state.average_cost_minor, command.quantity, cost),
+      .serials = command.serials,
   }};
+  AppendBackorderFills(state, command.location_id, events);
+  AppendReplenishment(state, events);
+  return events;
 }
 
 absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const ReserveForJob& command,
@@ -189,13 +381,14 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rese
     return events;
   }
   const std::vector<Take> takes =
-      TakeFromFreeStock(state, command.van_location_id, command.quantity);
+      TakeFromFreeStock(state, command.van_location_id, command.quantity, command.distance_km);
   for (const Take& t : takes) {
     events.push_back(PartsReserved{state.info.sku, t.location_id, command.job_id, t.quantity});
   }
   if (const int64_t missing = command.quantity - Sum(takes); missing > 0) {
     events.push_back(PartsBackordered{state.info.sku, command.job_id, missing});
   }
+  AppendReplenishment(state, events);
   return events;
 }
 
@@ -237,8 +430,10 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Cons
   }
   std::vector<PartEvent> events;
   for (const Take& t : takes) {
-    events.push_back(PartsConsumed{state.info.sku, t.location_id, command.job_id, t.quantity});
+    events.push_back(PartsConsumed{state.info.sku, t.location_id, command.job_id, t.quantity,
+                                   SerialsAt(state, t.location_id, t.quantity)});
   }
+  AppendReplenishment(state, events);
   return events;
 }
 
@@ -251,6 +446,484 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rele
     events.push_back(
         ReservationReleased{state.info.sku, held.location_id, command.job_id, held.quantity});
   }
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                              const CancelBackorder& command, absl::Time /*now*/) {
+  if (absl::Status s = ValidateJobId(command.job_id); !s.ok()) return s;
+  if (!state.registered()) return NoSuchPart(command.sku);
+  std::vector<PartEvent> events;
+  if (auto owed = state.backorders.find(command.job_id); owed != state.backorders.end()) {
+    events.push_back(
+        BackorderCancelled{state.info.sku, command.job_id, owed->second, command.reason});
+  }
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const ReserveStock& command,
+                                              absl::Time /*now*/) {
+  if (absl::Status s = ValidateCommon(command.sku, command.quantity); !s.ok()) return s;
+  if (absl::Status s = ValidateId("location_id", "location id", command.location_id); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateJobId(command.job_id); !s.ok()) return s;
+  if (!state.registered()) return NoSuchPart(command.sku);
+  if (absl::Status s = RequireKnown(command.locations, "location_id", command.location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = RequireAvailable(state, command.location_id, command.quantity); !s.ok()) {
+    return s;
+  }
+  std::vector<PartEvent> events{PartsReserved{state.info.sku, command.location_id, command.job_id,
+                                              command.quantity,
+                                              state.backorders.contains(command.job_id)}};
+  AppendReplenishment(state, events);
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const ReleaseStock& command,
+                                              absl::Time /*now*/) {
+  if (absl::Status s = ValidateId("sku", "SKU", command.sku); !s.ok()) return s;
+  if (absl::Status s = ValidateJobId(command.job_id); !s.ok()) return s;
+  if (!command.location_id.empty()) {
+    if (absl::Status s = ValidateId("location_id", "location id", command.location_id); !s.ok()) {
+      return s;
+    }
+  }
+  if (command.quantity < 0) {
+    return InvalidArgument("quantity", "The quantity cannot be negative (0 releases everything).");
+  }
+  if (!state.registered()) return NoSuchPart(command.sku);
+  std::vector<Take> held;
+  for (const Take& t : HeldFor(state, command.job_id, "")) {
+    if (command.location_id.empty() || t.location_id == command.location_id) held.push_back(t);
+  }
+  const int64_t total = Sum(held);
+  const std::string where =
+      command.location_id.empty() ? "" : absl::StrCat(" at ", command.location_id);
+  if (total == 0) {
+    return FailedPrecondition(
+        absl::StrCat("Job ", command.job_id, " holds no ", state.info.sku, where, "."));
+  }
+  if (command.quantity > total) {
+    return FailedPrecondition(absl::StrCat("Job ", command.job_id, " holds only ", total, " ",
+                                           state.info.unit, " of ", state.info.sku, where, ", not ",
+                                           command.quantity, "."));
+  }
+  int64_t remaining = command.quantity == 0 ? total : command.quantity;
+  std::vector<PartEvent> events;
+  for (const Take& t : held) {
+    if (remaining == 0) break;
+    const int64_t q = std::min(remaining, t.quantity);
+    events.push_back(ReservationReleased{state.info.sku, t.location_id, command.job_id, q});
+    remaining -= q;
+  }
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const MoveStock& command,
+                                              absl::Time /*now*/) {
+  if (absl::Status s = ValidateCommon(command.sku, command.quantity); !s.ok()) return s;
+  if (absl::Status s =
+          ValidateId("from_location_id", "location to move from", command.from_location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateId("to_location_id", "location to move to", command.to_location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (command.from_location_id == command.to_location_id) {
+    return InvalidArgument("to_location_id",
+                           absl::StrCat("Stock cannot move from ", command.from_location_id,
+                                        " to itself; choose another location."));
+  }
+  if (!state.registered()) return NoSuchPart(command.sku);
+  if (absl::Status s =
+          RequireKnown(command.locations, "from_location_id", command.from_location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = RequireKnown(command.locations, "to_location_id", command.to_location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (command.kind == MoveKind::kPickToVan &&
+      command.locations.at(command.to_location_id).kind != LocationKind::kVan) {
+    return InvalidArgument("to_location_id", absl::StrCat(command.to_location_id,
+                                                          " is not a van; parts are picked to a "
+                                                          "technician's van."));
+  }
+  if (command.kind == MoveKind::kReturnUnused &&
+      command.locations.at(command.from_location_id).kind != LocationKind::kVan) {
+    return InvalidArgument("from_location_id",
+                           absl::StrCat(command.from_location_id,
+                                        " is not a van; unused parts are returned from a van."));
+  }
+  if (absl::Status s =
+          ValidateSerialsAt(state, command.serials, command.quantity, command.from_location_id);
+      !s.ok()) {
+    return s;
+  }
+  // A pick for a job may take what is held for that job at the source; the hold moves along.
+  int64_t held = 0;
+  if (!command.job_id.empty()) {
+    if (auto job = state.reservations.find(command.job_id); job != state.reservations.end()) {
+      if (auto at = job->second.find(command.from_location_id); at != job->second.end()) {
+        held = at->second;
+      }
+    }
+  }
+  if (state.LevelAt(command.from_location_id).available() + held < command.quantity) {
+    return Insufficient(state, command.from_location_id, command.quantity);
+  }
+  std::vector<PartEvent> events{StockMoved{command.kind, state.info.sku, command.from_location_id,
+                                           command.to_location_id, command.job_id, command.quantity,
+                                           command.serials}};
+  AppendReplenishment(state, events);
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                              const ReturnDefective& command, absl::Time /*now*/) {
+  if (absl::Status s = ValidateCommon(command.sku, command.quantity); !s.ok()) return s;
+  if (absl::Status s = ValidateId("location_id", "location id", command.location_id); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateId("rma_id", "RMA number", command.rma_id); !s.ok()) return s;
+  if (absl::Status s = RequireText("reason", command.reason, "Say what is wrong with the parts.");
+      !s.ok()) {
+    return s;
+  }
+  if (!state.registered()) return NoSuchPart(command.sku);
+  if (absl::Status s = RequireKnown(command.locations, "location_id", command.location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (state.rmas.contains(command.rma_id)) {
+    return AlreadyExists("rma_id", absl::StrCat("There is already an RMA ", command.rma_id, " for ",
+                                                state.info.sku, "."));
+  }
+  if (absl::Status s =
+          ValidateSerialsAt(state, command.serials, command.quantity, command.location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = RequireAvailable(state, command.location_id, command.quantity); !s.ok()) {
+    return s;
+  }
+  std::vector<PartEvent> events{
+      DefectiveReturned{state.info.sku, command.location_id, command.rma_id, command.quantity,
+                        std::string(absl::StripAsciiWhitespace(command.reason)), command.serials}};
+  AppendReplenishment(state, events);
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const AdvanceRma& command,
+                                              absl::Time /*now*/) {
+  if (absl::Status s = ValidateId("sku", "SKU", command.sku); !s.ok()) return s;
+  if (absl::Status s = ValidateId("rma_id", "RMA number", command.rma_id); !s.ok()) return s;
+  if (command.step == RmaStep::kCredit && command.credit_minor < 0) {
+    return InvalidArgument("credit_minor", "The credit cannot be negative.");
+  }
+  if (!state.registered()) return NoSuchPart(command.sku);
+  auto rma = state.rmas.find(command.rma_id);
+  if (rma == state.rmas.end()) {
+    return NotFound("rma_id",
+                    absl::StrCat("There is no RMA ", command.rma_id, " for ", state.info.sku, "."));
+  }
+  const std::string& sku = state.info.sku;
+  switch (command.step) {
+    case RmaStep::kSend:
+      if (rma->second.status != RmaStatus::kOpen) {
+        return FailedPrecondition(absl::StrCat("RMA ", command.rma_id, " was already sent."));
+      }
+      return std::vector<PartEvent>{RmaSent{sku, command.rma_id, command.reference}};
+    case RmaStep::kReceive:
+      if (rma->second.status != RmaStatus::kSent) {
+        return FailedPrecondition(absl::StrCat("RMA ", command.rma_id,
+                                               rma->second.status == RmaStatus::kOpen
+                                                   ? " has not been sent yet."
+                                                   : " was already received by the factory."));
+      }
+      return std::vector<PartEvent>{RmaReceived{sku, command.rma_id}};
+    case RmaStep::kCredit:
+      if (rma->second.status != RmaStatus::kReceived) {
+        return FailedPrecondition(
+            absl::StrCat("RMA ", command.rma_id,
+                         rma->second.status == RmaStatus::kCredited
+                             ? " was already credited."
+                             : " can be credited only once the factory has received it."));
+      }
+      return std::vector<PartEvent>{RmaCredited{sku, command.rma_id, command.credit_minor}};
+  }
+  return absl::InternalError("Unknown RMA step.");
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                              const RequestTransfer& command, absl::Time /*now*/) {
+  if (absl::Status s = ValidateCommon(command.sku, command.quantity); !s.ok()) return s;
+  if (absl::Status s = ValidateId("transfer_id", "transfer id", command.transfer_id); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          ValidateId("from_location_id", "location to move from", command.from_location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateId("to_location_id", "location to move to", command.to_location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (command.from_location_id == command.to_location_id) {
+    return InvalidArgument("to_location_id",
+                           absl::StrCat("A transfer needs two different locations; ",
+                                        command.from_location_id, " is both."));
+  }
+  if (!state.registered()) return NoSuchPart(command.sku);
+  if (absl::Status s =
+          RequireKnown(command.locations, "from_location_id", command.from_location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = RequireKnown(command.locations, "to_location_id", command.to_location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (state.transfers.contains(command.transfer_id)) {
+    return AlreadyExists("transfer_id",
+                         absl::StrCat("There is already a transfer ", command.transfer_id, " of ",
+                                      state.info.sku, "."));
+  }
+  return std::vector<PartEvent>{TransferRequested{state.info.sku, command.transfer_id,
+                                                  command.from_location_id, command.to_location_id,
+                                                  command.quantity}};
+}
+
+namespace {
+
+absl::StatusOr<const Transfer*> FindTransfer(const PartState& state, const std::string& sku,
+                                             const std::string& transfer_id) {
+  if (absl::Status s = ValidateId("sku", "SKU", sku); !s.ok()) return s;
+  if (absl::Status s = ValidateId("transfer_id", "transfer id", transfer_id); !s.ok()) return s;
+  if (!state.registered()) return NoSuchPart(sku);
+  auto it = state.transfers.find(transfer_id);
+  if (it == state.transfers.end()) {
+    return NotFound("transfer_id",
+                    absl::StrCat("There is no transfer ", transfer_id, " of ", sku, "."));
+  }
+  return &it->second;
+}
+
+const char* TransferStatusText(TransferStatus status) {
+  switch (status) {
+    case TransferStatus::kRequested:
+      return "waiting for approval";
+    case TransferStatus::kApproved:
+      return "approved and not shipped yet";
+    case TransferStatus::kShipped:
+      return "in transit";
+    case TransferStatus::kReceived:
+      return "already received";
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                              const ApproveTransfer& command, absl::Time /*now*/) {
+  absl::StatusOr<const Transfer*> transfer = FindTransfer(state, command.sku, command.transfer_id);
+  if (!transfer.ok()) return transfer.status();
+  if ((*transfer)->status != TransferStatus::kRequested) {
+    return FailedPrecondition(absl::StrCat("Transfer ", command.transfer_id, " is ",
+                                           TransferStatusText((*transfer)->status),
+                                           "; only a requested transfer can be approved."));
+  }
+  return std::vector<PartEvent>{TransferApproved{state.info.sku, command.transfer_id}};
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const ShipTransfer& command,
+                                              absl::Time /*now*/) {
+  absl::StatusOr<const Transfer*> found = FindTransfer(state, command.sku, command.transfer_id);
+  if (!found.ok()) return found.status();
+  const Transfer& transfer = **found;
+  if (transfer.status != TransferStatus::kApproved) {
+    return FailedPrecondition(absl::StrCat("Transfer ", command.transfer_id, " is ",
+                                           TransferStatusText(transfer.status),
+                                           "; only an approved transfer can be shipped."));
+  }
+  if (absl::Status s =
+          ValidateSerialsAt(state, command.serials, transfer.quantity, transfer.from_location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = RequireAvailable(state, transfer.from_location_id, transfer.quantity);
+      !s.ok()) {
+    return s;
+  }
+  std::vector<PartEvent> events{TransferShipped{state.info.sku, command.transfer_id,
+                                                transfer.from_location_id, transfer.to_location_id,
+                                                transfer.quantity, command.serials}};
+  AppendReplenishment(state, events);
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                              const ReceiveTransfer& command, absl::Time now) {
+  absl::StatusOr<const Transfer*> found = FindTransfer(state, command.sku, command.transfer_id);
+  if (!found.ok()) return found.status();
+  if (absl::Status s = ValidateQuantity(command.quantity); !s.ok()) return s;
+  if (absl::Status s = RequireText("signer", command.signer, "Say who signed for the delivery.");
+      !s.ok()) {
+    return s;
+  }
+  // A signature from a device may be a little ahead of the server's clock, not a day.
+  if (command.signed_at != absl::Time() && command.signed_at > now + absl::Minutes(10)) {
+    return InvalidArgument("signed_at", "The delivery cannot have been signed for in the future.");
+  }
+  const Transfer& transfer = **found;
+  if (transfer.status != TransferStatus::kShipped) {
+    return FailedPrecondition(absl::StrCat("Transfer ", command.transfer_id, " is ",
+                                           TransferStatusText(transfer.status),
+                                           "; only a shipped transfer can be received."));
+  }
+  if (command.quantity > transfer.quantity) {
+    return InvalidArgument("quantity", absl::StrCat("Transfer ", command.transfer_id, " shipped ",
+                                                    transfer.quantity, " ", state.info.unit, "; ",
+                                                    command.quantity, " cannot be received."));
+  }
+  if (state.info.serialised) {
+    if (static_cast<int64_t>(command.serials.size()) != command.quantity) {
+      return InvalidArgument(
+          "serials",
+          absl::StrCat("Part ", state.info.sku, " is serialised: give one serial per unit (",
+                       command.serials.size(), " given for ", command.quantity, ")."));
+    }
+    std::set<std::string> seen;
+    for (const std::string& serial : command.serials) {
+      if (!seen.insert(serial).second || std::find(transfer.serials.begin(), transfer.serials.end(),
+                                                   serial) == transfer.serials.end()) {
+        return InvalidArgument(
+            "serials", absl::StrCat("Serial ", serial, " was not shipped with ", "transfer ",
+                                    command.transfer_id, " or is listed twice."));
+      }
+    }
+  } else if (!command.serials.empty()) {
+    return InvalidArgument("serials", absl::StrCat("Part ", state.info.sku,
+                                                   " is not serialised; leave the serials out."));
+  }
+  std::vector<PartEvent> events{TransferReceived{
+      .sku = state.info.sku,
+      .transfer_id = command.transfer_id,
+      .to_location_id = transfer.to_location_id,
+      .quantity = command.quantity,
+      .short_quantity = transfer.quantity - command.quantity,
+      .signer = std::string(absl::StripAsciiWhitespace(command.signer)),
+      .signed_at = command.signed_at == absl::Time() ? now : command.signed_at,
+      .serials = command.serials,
+  }};
+  AppendBackorderFills(state, transfer.to_location_id, events);
+  AppendReplenishment(state, events);
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const AdjustCount& command,
+                                              absl::Time /*now*/) {
+  if (absl::Status s = ValidateId("sku", "SKU", command.sku); !s.ok()) return s;
+  if (absl::Status s = ValidateId("location_id", "location id", command.location_id); !s.ok()) {
+    return s;
+  }
+  if (command.counted_quantity < 0) {
+    return InvalidArgument("counted_quantity", "A count cannot be negative.");
+  }
+  if (absl::Status s = RequireText("reason", command.reason, "Say why the count is adjusted.");
+      !s.ok()) {
+    return s;
+  }
+  if (!state.registered()) return NoSuchPart(command.sku);
+  if (absl::Status s = RequireKnown(command.locations, "location_id", command.location_id);
+      !s.ok()) {
+    return s;
+  }
+  const StockLevel level = state.LevelAt(command.location_id);
+  if (command.counted_quantity < level.reserved) {
+    return FailedPrecondition(
+        absl::StrCat(level.reserved, " ", state.info.unit, " of ", state.info.sku, " at ",
+                     command.location_id, " ", Plural(level.reserved, "is", "are"),
+                     " reserved for jobs; release them before counting fewer than that."));
+  }
+  const int64_t delta = command.counted_quantity - level.on_hand;
+  if (delta > 0) {
+    if (absl::Status s = ValidateNewSerials(state, command.serials, delta); !s.ok()) return s;
+  } else {
+    if (absl::Status s = ValidateSerialsAt(state, command.serials, -delta, command.location_id);
+        !s.ok()) {
+      return s;
+    }
+  }
+  std::vector<PartEvent> events{
+      StockAdjusted{state.info.sku, command.location_id, delta, command.counted_quantity,
+                    std::string(absl::StripAsciiWhitespace(command.reason)), command.serials}};
+  AppendReplenishment(state, events);
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const IssueCareGift& command,
+                                              absl::Time /*now*/) {
+  if (absl::Status s = ValidateCommon(command.sku, command.quantity); !s.ok()) return s;
+  if (absl::Status s = ValidateId("location_id", "location id", command.location_id); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          RequireText("customer_id", command.customer_id, "Say which customer receives the gift.");
+      !s.ok()) {
+    return s;
+  }
+  if (!state.registered()) return NoSuchPart(command.sku);
+  if (absl::Status s = RequireKnown(command.locations, "location_id", command.location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s =
+          ValidateSerialsAt(state, command.serials, command.quantity, command.location_id);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = RequireAvailable(state, command.location_id, command.quantity); !s.ok()) {
+    return s;
+  }
+  std::vector<PartEvent> events{
+      CareGiftIssued{state.info.sku, command.location_id, command.quantity, command.customer_id,
+                     std::string(absl::StripAsciiWhitespace(command.reason)), command.serials}};
+  AppendReplenishment(state, events);
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                              const SetReorderPoint& command, absl::Time /*now*/) {
+  if (absl::Status s = ValidateId("sku", "SKU", command.sku); !s.ok()) return s;
+  if (absl::Status s = ValidateId("location_id", "location id", command.location_id); !s.ok()) {
+    return s;
+  }
+  if (command.min_available < 0) {
+    return InvalidArgument("min_available", "The low-stock threshold cannot be negative.");
+  }
+  if (command.target_quantity < command.min_available) {
+    return InvalidArgument("target_quantity",
+                           "The quantity to restock up to cannot be below the "
+                           "low-stock threshold.");
+  }
+  if (!state.registered()) return NoSuchPart(command.sku);
+  if (absl::Status s = RequireKnown(command.locations, "location_id", command.location_id);
+      !s.ok()) {
+    return s;
+  }
+  std::vector<PartEvent> events{ReorderPointSet{state.info.sku, command.location_id,
+                                                command.min_available, command.target_quantity}};
+  AppendReplenishment(state, events);
   return events;
 }
 
@@ -269,6 +942,16 @@ void TakeFromReservation(PartState& state, const std::string& job_id,
   if (job->second.empty()) state.reservations.erase(job);
 }
 
+void EraseBackorder(PartState& state, const std::string& job_id) {
+  state.backorders.erase(job_id);
+  std::erase(state.backorder_queue, job_id);
+}
+
+void PlaceSerials(PartState& state, const std::vector<std::string>& serials,
+                  const SerialPlace& place) {
+  for (const std::string& serial : serials) state.serials[serial] = place;
+}
+
 }  // namespace
 
 PartState Evolve(PartState state, const PartEvent& event) {
@@ -281,23 +964,162 @@ PartState Evolve(PartState state, const PartEvent& event) {
         } else if constexpr (std::is_same_v<T, StockReceived>) {
           state.stock[e.location_id].on_hand += e.quantity;
           state.average_cost_minor = e.average_cost_minor;
+          PlaceSerials(state, e.serials, e.location_id);
         } else if constexpr (std::is_same_v<T, PartsReserved>) {
           state.stock[e.location_id].reserved += e.quantity;
           state.reservations[e.job_id][e.location_id] += e.quantity;
+          if (e.fills_backorder) {
+            if (auto owed = state.backorders.find(e.job_id); owed != state.backorders.end()) {
+              owed->second -= std::min(owed->second, e.quantity);
+              if (owed->second == 0) EraseBackorder(state, e.job_id);
+            }
+          }
         } else if constexpr (std::is_same_v<T, PartsBackordered>) {
+          if (!state.backorders.contains(e.job_id)) state.backorder_queue.push_back(e.job_id);
           state.backorders[e.job_id] += e.quantity;
         } else if constexpr (std::is_same_v<T, ReservationReleased>) {
           TakeFromReservation(state, e.job_id, e.location_id, e.quantity);
-          state.backorders.erase(e.job_id);  // the job's parts are settled
+          // Releasing everything the job held settles its parts (a partial release by hand leaves
+          // the backorder open).
+          if (!state.reservations.contains(e.job_id)) EraseBackorder(state, e.job_id);
         } else if constexpr (std::is_same_v<T, PartsConsumed>) {
           TakeFromReservation(state, e.job_id, e.location_id, e.quantity);
           state.stock[e.location_id].on_hand -= e.quantity;
-          state.backorders.erase(e.job_id);  // the job's parts are settled
+          EraseBackorder(state, e.job_id);  // the job's parts are settled
+          PlaceSerials(state, e.serials, "consumed:" + e.job_id);
+        } else if constexpr (std::is_same_v<T, StockMoved>) {
+          // Held for the job at the source, held again at the destination.
+          int64_t carried = 0;
+          if (!e.job_id.empty()) {
+            if (auto job = state.reservations.find(e.job_id); job != state.reservations.end()) {
+              if (auto at = job->second.find(e.from_location_id); at != job->second.end()) {
+                carried = std::min(at->second, e.quantity);
+              }
+            }
+            TakeFromReservation(state, e.job_id, e.from_location_id, carried);
+          }
+          state.stock[e.from_location_id].on_hand -= e.quantity;
+          state.stock[e.to_location_id].on_hand += e.quantity;
+          if (carried > 0) {
+            state.stock[e.to_location_id].reserved += carried;
+            state.reservations[e.job_id][e.to_location_id] += carried;
+          }
+          PlaceSerials(state, e.serials, e.to_location_id);
+        } else if constexpr (std::is_same_v<T, DefectiveReturned>) {
+          state.stock[e.location_id].on_hand -= e.quantity;
+          state.rmas[e.rma_id] = Rma{e.location_id, e.quantity, RmaStatus::kOpen, e.serials};
+          PlaceSerials(state, e.serials, "rma:" + e.rma_id);
+        } else if constexpr (std::is_same_v<T, RmaSent>) {
+          state.rmas[e.rma_id].status = RmaStatus::kSent;
+        } else if constexpr (std::is_same_v<T, RmaReceived>) {
+          state.rmas[e.rma_id].status = RmaStatus::kReceived;
+        } else if constexpr (std::is_same_v<T, RmaCredited>) {
+          state.rmas[e.rma_id].status = RmaStatus::kCredited;
+        } else if constexpr (std::is_same_v<T, TransferRequested>) {
+          state.transfers[e.transfer_id] = Transfer{
+              e.from_location_id, e.to_location_id, e.quantity, TransferStatus::kRequested, {}};
+        } else if constexpr (std::is_same_v<T, TransferApproved>) {
+          state.transfers[e.transfer_id].status = TransferStatus::kApproved;
+        } else if constexpr (std::is_same_v<T, TransferShipped>) {
+          Transfer& t = state.transfers[e.transfer_id];
+          t.status = TransferStatus::kShipped;
+          t.quantity = e.quantity;
+          t.serials = e.serials;
+          state.stock[e.from_location_id].on_hand -= e.quantity;
+          state.stock[e.to_location_id].in_transit += e.quantity;
+          PlaceSerials(state, e.serials, "transfer:" + e.transfer_id);
+        } else if constexpr (std::is_same_v<T, TransferReceived>) {
+          Transfer& t = state.transfers[e.transfer_id];
+          t.status = TransferStatus::kReceived;
+          StockLevel& to = state.stock[e.to_location_id];
+          to.in_transit -= e.quantity + e.short_quantity;
+          to.on_hand += e.quantity;
+          PlaceSerials(state, t.serials,
+                       "lost");  // what is not signed for is written off
+          PlaceSerials(state, e.serials, e.to_location_id);
+        } else if constexpr (std::is_same_v<T, StockAdjusted>) {
+          state.stock[e.location_id].on_hand += e.delta;
+          PlaceSerials(state, e.serials, e.delta > 0 ? e.location_id : std::string("lost"));
+        } else if constexpr (std::is_same_v<T, CareGiftIssued>) {
+          state.stock[e.location_id].on_hand -= e.quantity;
+          PlaceSerials(state, e.serials, "issued");
+        } else if constexpr (std::is_same_v<T, ReorderPointSet>) {
+          state.reorder_points[e.location_id] = ReorderPoint{e.min_available, e.target_quantity};
+        } else if constexpr (std::is_same_v<T, ReplenishmentRequested>) {
+          state.replenishment_open[e.location_id] = true;
+        } else if constexpr (std::is_same_v<T, BackorderCancelled>) {
+          EraseBackorder(state, e.job_id);
         }
       },
       event);
+  // A replenishment request is settled once the location is back at its threshold.
+  for (auto& [location_id, open] : state.replenishment_open) {
+    if (!open) continue;
+    auto point = state.reorder_points.find(location_id);
+    if (point == state.reorder_points.end() ||
+        state.LevelAt(location_id).available() >= point->second.min_available) {
+      open = false;
+    }
+  }
   ++state.version;
   return state;
+}
+
+std::vector<std::string> LocationsOf(const PartEvent& event) {
+  return std::visit(
+      [](const auto& e) -> std::vector<std::string> {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, StockMoved> || std::is_same_v<T, TransferShipped> ||
+                      std::is_same_v<T, TransferRequested>) {
+          return {e.from_location_id, e.to_location_id};
+        } else if constexpr (std::is_same_v<T, TransferReceived>) {
+          return {e.to_location_id};
+        } else if constexpr (std::is_same_v<T, StockReceived> || std::is_same_v<T, PartsReserved> ||
+                             std::is_same_v<T, ReservationReleased> ||
+                             std::is_same_v<T, PartsConsumed> ||
+                             std::is_same_v<T, DefectiveReturned> ||
+                             std::is_same_v<T, StockAdjusted> ||
+                             std::is_same_v<T, CareGiftIssued> ||
+                             std::is_same_v<T, ReorderPointSet> ||
+                             std::is_same_v<T, ReplenishmentRequested>) {
+          return {e.location_id};
+        } else {
+          return {};
+        }
+      },
+      event);
+}
+
+std::vector<std::string> SerialsOf(const PartState& before, const PartEvent& event) {
+  return std::visit(
+      [&before](const auto& e) -> std::vector<std::string> {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, RmaSent> || std::is_same_v<T, RmaReceived> ||
+                      std::is_same_v<T, RmaCredited>) {
+          auto rma = before.rmas.find(e.rma_id);
+          return rma == before.rmas.end() ? std::vector<std::string>{} : rma->second.serials;
+        } else if constexpr (std::is_same_v<T, TransferReceived>) {
+          // The units shipped, received or written off.
+          auto t = before.transfers.find(e.transfer_id);
+          return t == before.transfers.end() ? e.serials : t->second.serials;
+        } else if constexpr (requires { e.serials; }) {
+          return e.serials;
+        } else {
+          return {};
+        }
+      },
+      event);
+}
+
+double DistanceKm(const GeoPoint& a, const GeoPoint& b) {
+  constexpr double kEarthRadiusKm = 6371.0;
+  constexpr double kRadians = 3.14159265358979323846 / 180.0;
+  const double dlat = (b.lat - a.lat) * kRadians;
+  const double dlng = (b.lng - a.lng) * kRadians;
+  const double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                   std::cos(a.lat * kRadians) * std::cos(b.lat * kRadians) * std::sin(dlng / 2) *
+                       std::sin(dlng / 2);
+  return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
 }  // namespace fieldline::inventory

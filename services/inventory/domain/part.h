@@ -29,13 +29,42 @@ struct PartInfo {
   friend bool operator==(const PartInfo&, const PartInfo&) = default;
 };
 
-// Stock of one part at one location. Both counts are never negative and reserved <= on_hand.
+// Stock of one part at one location. Counts are never negative and reserved <= on_hand.
 struct StockLevel {
   int64_t on_hand = 0;
   int64_t reserved = 0;
+  int64_t in_transit = 0;  // shipped to this location, not yet received
   int64_t available() const { return on_hand - reserved; }
   friend bool operator==(const StockLevel&, const StockLevel&) = default;
 };
+
+// Low-stock threshold of a part at a location.
+struct ReorderPoint {
+  int64_t min_available = 0;
+  int64_t target_quantity = 0;
+  friend bool operator==(const ReorderPoint&, const ReorderPoint&) = default;
+};
+
+enum class TransferStatus { kRequested, kApproved, kShipped, kReceived };
+struct Transfer {
+  std::string from_location_id;
+  std::string to_location_id;
+  int64_t quantity = 0;  // requested; once shipped, what was shipped
+  TransferStatus status = TransferStatus::kRequested;
+  std::vector<std::string> serials;  // shipped units
+};
+
+enum class RmaStatus { kOpen, kSent, kReceived, kCredited };
+struct Rma {
+  std::string location_id;
+  int64_t quantity = 0;
+  RmaStatus status = RmaStatus::kOpen;
+  std::vector<std::string> serials;
+};
+
+// Where one serialised unit is: a location id, or "transfer:<id>", "rma:<id>", "consumed:<job>",
+// "issued", "lost".
+using SerialPlace = std::string;
 
 struct PartState {
   int64_t version = 0;  // 0: not in the catalogue
@@ -44,14 +73,25 @@ struct PartState {
   std::map<std::string, StockLevel> stock;  // by location id
   // job id → location id → quantity still held for the job.
   std::map<std::string, std::map<std::string, int64_t>> reservations;
-  // job id → quantity owed to the job (open until the job's parts are settled).
+  // job id → quantity owed to the job (open until filled or the job's parts are settled).
   std::map<std::string, int64_t> backorders;
+  std::vector<std::string> backorder_queue;   // jobs with a backorder, first come first served
+  std::map<std::string, Transfer> transfers;  // by transfer id
+  std::map<std::string, Rma> rmas;            // by RMA id
+  std::map<std::string, ReorderPoint> reorder_points;  // by location id
+  std::map<std::string, bool> replenishment_open;      // location → a request is open
+  std::map<std::string, SerialPlace> serials;          // serialised parts: serial → place
 
   bool registered() const { return version > 0; }
   int64_t TotalOnHand() const;
   int64_t TotalBackordered() const;
   int64_t ReservedFor(const std::string& job_id) const;
+  StockLevel LevelAt(const std::string& location_id) const;
 };
+
+// The locations a command names, as the location catalogue knows them (a missing id is not
+// registered). Filled by the app; the domain decides what a missing one means.
+using KnownLocations = std::map<std::string, LocationInfo>;
 
 // --- commands ---
 struct RegisterPart {
@@ -65,14 +105,125 @@ struct ReceiveStock {
   int64_t unit_cost_minor = 0;  // 0: the part's catalogue unit cost
   // The location as the location catalogue knows it; nullopt if there is no such location.
   std::optional<LocationInfo> location;
+  std::vector<std::string> serials;  // serialised parts: one new serial per unit
 };
 
-// Hold stock for a job: the technician's van first, then the locations with most available.
+// Hold stock for a job: the technician's van first, then the nearest locations (by `distance_km`,
+// those with a known distance first), then most available.
 struct ReserveForJob {
   std::string sku;
   std::string job_id;
   int64_t quantity = 0;
-  std::string van_location_id;  // may be empty: the technician has no van
+  std::string van_location_id;                     // may be empty: the technician has no van
+  std::map<std::string, double> distance_km = {};  // location → distance from the job site
+};
+
+// --- commands of warehouse staff ---
+
+// Hold stock at one location for a job, by hand.
+struct ReserveStock {
+  std::string sku;
+  std::string location_id;
+  std::string job_id;
+  int64_t quantity = 0;
+  KnownLocations locations = {};
+};
+
+// Give back stock held for a job: at one location (or all if empty); quantity 0 = all held.
+struct ReleaseStock {
+  std::string sku;
+  std::string job_id;
+  std::string location_id;
+  int64_t quantity = 0;
+};
+
+enum class MoveKind { kPickToVan = 1, kReturnUnused = 2 };
+
+// Pick to a van (to must be a van) or return unused parts from a van (from must be a van).
+struct MoveStock {
+  MoveKind kind = MoveKind::kPickToVan;
+  std::string sku;
+  std::string from_location_id;
+  std::string to_location_id;
+  int64_t quantity = 0;
+  std::vector<std::string> serials;
+  std::string job_id;
+  KnownLocations locations = {};
+};
+
+struct ReturnDefective {
+  std::string sku;
+  std::string location_id;
+  std::string rma_id;
+  int64_t quantity = 0;
+  std::string reason;
+  std::vector<std::string> serials;
+  KnownLocations locations = {};
+};
+
+enum class RmaStep { kSend, kReceive, kCredit };
+struct AdvanceRma {
+  RmaStep step = RmaStep::kSend;
+  std::string sku;
+  std::string rma_id;
+  std::string reference;     // kSend
+  int64_t credit_minor = 0;  // kCredit
+};
+
+struct RequestTransfer {
+  std::string sku;
+  std::string transfer_id;
+  std::string from_location_id;
+  std::string to_location_id;
+  int64_t quantity = 0;
+  KnownLocations locations = {};
+};
+
+struct ApproveTransfer {
+  std::string sku;
+  std::string transfer_id;
+};
+
+struct ShipTransfer {
+  std::string sku;
+  std::string transfer_id;
+  std::vector<std::string> serials;
+};
+
+struct ReceiveTransfer {
+  std::string sku;
+  std::string transfer_id;
+  int64_t quantity = 0;
+  std::string signer;
+  absl::Time signed_at;
+  std::vector<std::string> serials;
+};
+
+struct AdjustCount {
+  std::string sku;
+  std::string location_id;
+  int64_t counted_quantity = 0;
+  std::string reason;
+  std::vector<std::string> serials;
+  KnownLocations locations = {};
+};
+
+struct IssueCareGift {
+  std::string sku;
+  std::string location_id;
+  int64_t quantity = 0;
+  std::string customer_id;
+  std::string reason;
+  std::vector<std::string> serials;
+  KnownLocations locations = {};
+};
+
+struct SetReorderPoint {
+  std::string sku;
+  std::string location_id;
+  int64_t min_available = 0;
+  int64_t target_quantity = 0;
+  KnownLocations locations = {};
 };
 
 // A job used parts: take them from the job's reservations, then from free stock.
@@ -89,6 +240,13 @@ struct ReleaseForJob {
   std::string job_id;
 };
 
+// The job no longer needs what it is owed (completed or cancelled).
+struct CancelBackorder {
+  std::string sku;
+  std::string job_id;
+  std::string reason;
+};
+
 // --- events ---
 struct PartRegistered {
   PartInfo part;
@@ -100,6 +258,7 @@ struct StockReceived {
   int64_t quantity = 0;
   int64_t unit_cost_minor = 0;
   int64_t average_cost_minor = 0;  // moving average after this receipt
+  std::vector<std::string> serials = {};
   friend bool operator==(const StockReceived&, const StockReceived&) = default;
 };
 struct PartsReserved {
@@ -107,6 +266,7 @@ struct PartsReserved {
   std::string location_id;
   std::string job_id;
   int64_t quantity = 0;
+  bool fills_backorder = false;
   friend bool operator==(const PartsReserved&, const PartsReserved&) = default;
 };
 struct PartsBackordered {
@@ -129,11 +289,126 @@ struct PartsConsumed {
   std::string location_id;
   std::string job_id;
   int64_t quantity = 0;
+  std::vector<std::string> serials = {};
   friend bool operator==(const PartsConsumed&, const PartsConsumed&) = default;
 };
+struct StockMoved {
+  MoveKind kind = MoveKind::kPickToVan;
+  std::string sku;
+  std::string from_location_id;
+  std::string to_location_id;
+  std::string job_id;
+  int64_t quantity = 0;
+  std::vector<std::string> serials = {};
+  friend bool operator==(const StockMoved&, const StockMoved&) = default;
+};
+struct DefectiveReturned {
+  std::string sku;
+  std::string location_id;
+  std::string rma_id;
+  int64_t quantity = 0;
+  std::string reason;
+  std::vector<std::string> serials = {};
+  friend bool operator==(const DefectiveReturned&, const DefectiveReturned&) = default;
+};
+struct RmaSent {
+  std::string sku;
+  std::string rma_id;
+  std::string reference;
+  friend bool operator==(const RmaSent&, const RmaSent&) = default;
+};
+struct RmaReceived {
+  std::string sku;
+  std::string rma_id;
+  friend bool operator==(const RmaReceived&, const RmaReceived&) = default;
+};
+struct RmaCredited {
+  std::string sku;
+  std::string rma_id;
+  int64_t credit_minor = 0;
+  friend bool operator==(const RmaCredited&, const RmaCredited&) = default;
+};
+struct TransferRequested {
+  std::string sku;
+  std::string transfer_id;
+  std::string from_location_id;
+  std::string to_location_id;
+  int64_t quantity = 0;
+  friend bool operator==(const TransferRequested&, const TransferRequested&) = default;
+};
+struct TransferApproved {
+  std::string sku;
+  std::string transfer_id;
+  friend bool operator==(const TransferApproved&, const TransferApproved&) = default;
+};
+struct TransferShipped {
+  std::string sku;
+  std::string transfer_id;
+  std::string from_location_id;
+  std::string to_location_id;
+  int64_t quantity = 0;
+  std::vector<std::string> serials = {};
+  friend bool operator==(const TransferShipped&, const TransferShipped&) = default;
+};
+struct TransferReceived {
+  std::string sku;
+  std::string transfer_id;
+  std::string to_location_id;
+  int64_t quantity = 0;
+  int64_t short_quantity = 0;
+  std::string signer;
+  absl::Time signed_at;
+  std::vector<std::string> serials = {};
+  friend bool operator==(const TransferReceived&, const TransferReceived&) = default;
+};
+struct StockAdjusted {
+  std::string sku;
+  std::string location_id;
+  int64_t delta = 0;
+  int64_t on_hand_after = 0;
+  std::string reason;
+  std::vector<std::string> serials = {};
+  friend bool operator==(const StockAdjusted&, const StockAdjusted&) = default;
+};
+struct CareGiftIssued {
+  std::string sku;
+  std::string location_id;
+  int64_t quantity = 0;
+  std::string customer_id;
+  std::string reason;
+  std::vector<std::string> serials = {};
+  friend bool operator==(const CareGiftIssued&, const CareGiftIssued&) = default;
+};
+struct ReorderPointSet {
+  std::string sku;
+  std::string location_id;
+  int64_t min_available = 0;
+  int64_t target_quantity = 0;
+  friend bool operator==(const ReorderPointSet&, const ReorderPointSet&) = default;
+};
+struct ReplenishmentRequested {
+  std::string sku;
+  std::string location_id;
+  int64_t available = 0;
+  int64_t in_transit = 0;
+  int64_t suggested_quantity = 0;
+  friend bool operator==(const ReplenishmentRequested&, const ReplenishmentRequested&) = default;
+};
 
-using PartEvent = std::variant<PartRegistered, StockReceived, PartsReserved, PartsBackordered,
-                               ReservationReleased, PartsConsumed>;
+struct BackorderCancelled {
+  std::string sku;
+  std::string job_id;
+  int64_t quantity = 0;
+  std::string reason;
+  friend bool operator==(const BackorderCancelled&, const BackorderCancelled&) = default;
+};
+
+using PartEvent =
+    std::variant<PartRegistered, StockReceived, PartsReserved, PartsBackordered,
+                 ReservationReleased, PartsConsumed, StockMoved, DefectiveReturned, RmaSent,
+                 RmaReceived, RmaCredited, TransferRequested, TransferApproved, TransferShipped,
+                 TransferReceived, StockAdjusted, CareGiftIssued, ReorderPointSet,
+                 ReplenishmentRequested, BackorderCancelled>;
 
 [[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
                                                             const RegisterPart& command,
@@ -151,7 +426,56 @@ using PartEvent = std::variant<PartRegistered, StockReceived, PartsReserved, Par
                                                             const ReleaseForJob& command,
                                                             absl::Time now);
 
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const CancelBackorder& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const ReserveStock& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const ReleaseStock& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const MoveStock& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const ReturnDefective& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const AdvanceRma& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const RequestTransfer& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const ApproveTransfer& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const ShipTransfer& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const ReceiveTransfer& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const AdjustCount& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const IssueCareGift& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const SetReorderPoint& command,
+                                                            absl::Time now);
+
 PartState Evolve(PartState state, const PartEvent& event);
+
+// The locations an event changes the stock of (for the location ledger).
+std::vector<std::string> LocationsOf(const PartEvent& event);
+// The serialised units an event is about (including the units of an RMA it advances, given the
+// state before the event).
+std::vector<std::string> SerialsOf(const PartState& before, const PartEvent& event);
+
+// Great-circle distance in kilometres (haversine, mean Earth radius 6371 km).
+double DistanceKm(const GeoPoint& a, const GeoPoint& b);
 
 // round((Σ on_hand · average + quantity · cost) / (Σ on_hand + quantity)), halves up.
 int64_t MovingAverageCost(int64_t on_hand, int64_t average_cost_minor, int64_t quantity,

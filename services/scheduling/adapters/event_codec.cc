@@ -130,21 +130,139 @@ std::optional<JobStatus> FromProto(pb::JobState state) {
   }
 }
 
+void ToProto(const Territory& territory, pb::Territory* out) {
+  out->set_name(territory.name);
+  ToProto(territory.center, out->mutable_center());
+  out->set_radius_km(territory.radius_km);
+}
+
+Territory FromProto(const pb::Territory& territory) {
+  return Territory{.name = territory.name(),
+                   .center = FromProto(territory.center()),
+                   .radius_km = territory.radius_km()};
+}
+
+void ToProto(const WeeklyShift& shift, pb::WeeklyShift* out) {
+  out->set_weekday(shift.weekday);
+  out->set_start_minute(shift.start_minute);
+  out->set_end_minute(shift.end_minute);
+}
+
+WeeklyShift FromProto(const pb::WeeklyShift& shift) {
+  return WeeklyShift{.weekday = shift.weekday(),
+                     .start_minute = shift.start_minute(),
+                     .end_minute = shift.end_minute()};
+}
+
+void ToProto(const WorkReport& report, pb::JobWorkReported* out) {
+  for (const std::string& item : report.checklist_done) out->add_checklist_done(item);
+  out->set_fault_type(report.fault_type);
+  out->set_fault_location(report.fault_location);
+  out->set_cause(report.cause);
+  out->set_solution(report.solution);
+  for (const std::string& ref : report.photo_refs) out->add_photo_refs(ref);
+  out->set_fee_item(report.fee_item);
+  out->set_fee_minor(report.fee_minor);
+  out->set_signature_ref(report.signature_ref);
+  out->set_signer_name(report.signer_name);
+}
+
+WorkReport FromProto(const pb::JobWorkReported& report) {
+  return WorkReport{
+      .checklist_done = {report.checklist_done().begin(), report.checklist_done().end()},
+      .fault_type = report.fault_type(),
+      .fault_location = report.fault_location(),
+      .cause = report.cause(),
+      .solution = report.solution(),
+      .photo_refs = {report.photo_refs().begin(), report.photo_refs().end()},
+      .fee_item = report.fee_item(),
+      .fee_minor = report.fee_minor(),
+      .signature_ref = report.signature_ref(),
+      .signer_name = report.signer_name()};
+}
+
+pb::Booking ToProto(const Booking& booking) {
+  pb::Booking out;
+  out.set_job_id(booking.job_id);
+  ToProto(booking.start, out.mutable_start());
+  ToProto(booking.end, out.mutable_end());
+  ToProto(booking.site, out.mutable_site());
+  return out;
+}
+
+Booking FromProto(const pb::Booking& booking) {
+  return Booking{.job_id = booking.job_id(),
+                 .start = FromProto(booking.start()),
+                 .end = FromProto(booking.end()),
+                 .site = FromProto(booking.site())};
+}
+
+namespace {
+
+void AbsenceToProto(const Absence& absence, const std::string& technician_id,
+                    pb::TechnicianAbsenceRecorded* out) {
+  out->set_technician_id(technician_id);
+  out->set_absence_id(absence.absence_id);
+  ToProto(absence.start, out->mutable_start());
+  ToProto(absence.end, out->mutable_end());
+  out->set_reason(absence.reason);
+}
+
+Absence AbsenceFromProto(const pb::TechnicianAbsenceRecorded& absence) {
+  return Absence{.absence_id = absence.absence_id(),
+                 .start = FromProto(absence.start()),
+                 .end = FromProto(absence.end()),
+                 .reason = absence.reason()};
+}
+
+void ArrivalToProto(const Arrival& arrival, pb::JobArrived* out) {
+  ToProto(arrival.at, out->mutable_arrived_at());
+  out->set_on_time(arrival.on_time);
+  out->set_late_minutes(arrival.late_minutes);
+  out->set_early_minutes(arrival.early_minutes);
+}
+
+Arrival ArrivalFromProto(const pb::JobArrived& arrival) {
+  return Arrival{.at = FromProto(arrival.arrived_at()),
+                 .on_time = arrival.on_time(),
+                 .late_minutes = arrival.late_minutes(),
+                 .early_minutes = arrival.early_minutes()};
+}
+
+}  // namespace
+
 // --- events ---
 
 pb::SchedulingEvent ToProto(const TechnicianEvent& event) {
+  struct Encode {
+    pb::SchedulingEvent& out;
+    void operator()(const TechnicianRegistered& e) {
+      pb::TechnicianRegistered* p = out.mutable_technician_registered();
+      p->set_technician_id(e.technician_id);
+      p->set_name(e.name);
+      p->set_phone(e.phone);
+      for (const std::string& skill : e.skills) p->add_skills(skill);
+      ToProto(e.home_base, p->mutable_home_base());
+      p->set_van_location_id(e.van_location_id);
+      for (int level : e.skill_levels) p->add_skill_levels(level);
+      if (e.territory != Territory{}) ToProto(e.territory, p->mutable_territory());
+    }
+    void operator()(const TechnicianShiftsSet& e) {
+      pb::TechnicianShiftsSet* p = out.mutable_technician_shifts_set();
+      p->set_technician_id(e.technician_id);
+      for (const WeeklyShift& shift : e.shifts) ToProto(shift, p->add_shifts());
+    }
+    void operator()(const TechnicianAbsenceRecorded& e) {
+      AbsenceToProto(e.absence, e.technician_id, out.mutable_technician_absence_recorded());
+    }
+    void operator()(const TechnicianDeparted& e) {
+      pb::TechnicianDeparted* p = out.mutable_technician_departed();
+      p->set_technician_id(e.technician_id);
+      p->set_reason(e.reason);
+    }
+  };
   pb::SchedulingEvent out;
-  std::visit(
-      [&out](const TechnicianRegistered& e) {
-        pb::TechnicianRegistered* p = out.mutable_technician_registered();
-        p->set_technician_id(e.technician_id);
-        p->set_name(e.name);
-        p->set_phone(e.phone);
-        for (const std::string& skill : e.skills) p->add_skills(skill);
-        ToProto(e.home_base, p->mutable_home_base());
-        p->set_van_location_id(e.van_location_id);
-      },
-      event);
+  std::visit(Encode{out}, event);
   return out;
 }
 
@@ -170,6 +288,93 @@ pb::SchedulingEvent ToProto(const JobEvent& event) {
       if (e.window_end) ToProto(*e.window_end, p->mutable_window_end());
       ToProto(e.parts_needed, p->mutable_parts_needed());
       ToProto(e.site, p->mutable_site());
+      p->set_override_reason(e.override_reason);
+    }
+    void operator()(const JobReassigned& e) {
+      pb::JobReassigned* p = out.mutable_job_reassigned();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_from_technician_id(e.from_technician_id);
+      p->set_to_technician_id(e.to_technician_id);
+      p->set_van_location_id(e.van_location_id);
+      if (e.window_start) ToProto(*e.window_start, p->mutable_window_start());
+      if (e.window_end) ToProto(*e.window_end, p->mutable_window_end());
+      p->set_reason(e.reason);
+      p->set_override_reason(e.override_reason);
+    }
+    void operator()(const JobUnassigned& e) {
+      pb::JobUnassigned* p = out.mutable_job_unassigned();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      p->set_reason(e.reason);
+    }
+    void operator()(const JobRescheduled& e) {
+      pb::JobRescheduled* p = out.mutable_job_rescheduled();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      ToProto(e.window_start, p->mutable_window_start());
+      ToProto(e.window_end, p->mutable_window_end());
+      p->set_reason(e.reason);
+    }
+    void operator()(const JobAccepted& e) {
+      pb::JobAccepted* p = out.mutable_job_accepted();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+    }
+    void operator()(const JobDeclined& e) {
+      pb::JobDeclined* p = out.mutable_job_declined();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      p->set_reason(e.reason);
+    }
+    void operator()(const JobEnRoute& e) {
+      pb::JobEnRoute* p = out.mutable_job_en_route();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      ToProto(e.at, p->mutable_at());
+    }
+    void operator()(const JobArrived& e) {
+      pb::JobArrived* p = out.mutable_job_arrived();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      ArrivalToProto(e.arrival, p);
+    }
+    void operator()(const JobHelperAdded& e) {
+      pb::JobHelperAdded* p = out.mutable_job_helper_added();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      p->set_helper_id(e.helper_id);
+    }
+    void operator()(const JobHelperRemoved& e) {
+      pb::JobHelperRemoved* p = out.mutable_job_helper_removed();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      p->set_helper_id(e.helper_id);
+      p->set_reason(e.reason);
+    }
+    void operator()(const JobVisitEnded& e) {
+      pb::JobVisitEnded* p = out.mutable_job_visit_ended();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      p->set_visit(e.visit);
+      p->set_reason(e.reason);
+      ToProto(e.parts_missing, p->mutable_parts_missing());
+    }
+    void operator()(const JobWorkReported& e) {
+      pb::JobWorkReported* p = out.mutable_job_work_reported();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      ToProto(e.report, p);
     }
     void operator()(const JobStarted& e) {
       pb::JobStarted* p = out.mutable_job_started();
@@ -192,17 +397,38 @@ pb::SchedulingEvent ToProto(const JobEvent& event) {
 }
 
 absl::StatusOr<TechnicianEvent> TechnicianEventFromProto(const pb::SchedulingEvent& event) {
-  if (event.kind_case() != pb::SchedulingEvent::kTechnicianRegistered) {
-    return absl::DataLossError(
-        "A technician's stream holds an event that is not a technician event.");
+  switch (event.kind_case()) {
+    case pb::SchedulingEvent::kTechnicianRegistered: {
+      const pb::TechnicianRegistered& p = event.technician_registered();
+      return TechnicianRegistered{
+          .technician_id = p.technician_id(),
+          .name = p.name(),
+          .phone = p.phone(),
+          .skills = {p.skills().begin(), p.skills().end()},
+          .home_base = FromProto(p.home_base()),
+          .van_location_id = p.van_location_id(),
+          .skill_levels = {p.skill_levels().begin(), p.skill_levels().end()},
+          .territory = FromProto(p.territory())};
+    }
+    case pb::SchedulingEvent::kTechnicianShiftsSet: {
+      const pb::TechnicianShiftsSet& p = event.technician_shifts_set();
+      TechnicianShiftsSet out{.technician_id = p.technician_id(), .shifts = {}};
+      for (const pb::WeeklyShift& shift : p.shifts()) out.shifts.push_back(FromProto(shift));
+      return out;
+    }
+    case pb::SchedulingEvent::kTechnicianAbsenceRecorded: {
+      const pb::TechnicianAbsenceRecorded& p = event.technician_absence_recorded();
+      return TechnicianAbsenceRecorded{.technician_id = p.technician_id(),
+                                       .absence = AbsenceFromProto(p)};
+    }
+    case pb::SchedulingEvent::kTechnicianDeparted: {
+      const pb::TechnicianDeparted& p = event.technician_departed();
+      return TechnicianDeparted{.technician_id = p.technician_id(), .reason = p.reason()};
+    }
+    default:
+      return absl::DataLossError(
+          "A technician's stream holds an event that is not a technician event.");
   }
-  const pb::TechnicianRegistered& p = event.technician_registered();
-  return TechnicianRegistered{.technician_id = p.technician_id(),
-                              .name = p.name(),
-                              .phone = p.phone(),
-                              .skills = {p.skills().begin(), p.skills().end()},
-                              .home_base = FromProto(p.home_base()),
-                              .van_location_id = p.van_location_id()};
 }
 
 absl::StatusOr<JobEvent> JobEventFromProto(const pb::SchedulingEvent& event) {
@@ -226,7 +452,94 @@ absl::StatusOr<JobEvent> JobEventFromProto(const pb::SchedulingEvent& event) {
           .window_start = OptionalTimeFromProto(p.has_window_start(), p.window_start()),
           .window_end = OptionalTimeFromProto(p.has_window_end(), p.window_end()),
           .parts_needed = FromProto(p.parts_needed()),
-          .site = FromProto(p.site())};
+          .site = FromProto(p.site()),
+          .override_reason = p.override_reason()};
+    }
+    case pb::SchedulingEvent::kJobReassigned: {
+      const pb::JobReassigned& p = event.job_reassigned();
+      return JobReassigned{
+          .job_id = p.job_id(),
+          .ticket_id = p.ticket_id(),
+          .from_technician_id = p.from_technician_id(),
+          .to_technician_id = p.to_technician_id(),
+          .van_location_id = p.van_location_id(),
+          .window_start = OptionalTimeFromProto(p.has_window_start(), p.window_start()),
+          .window_end = OptionalTimeFromProto(p.has_window_end(), p.window_end()),
+          .reason = p.reason(),
+          .override_reason = p.override_reason()};
+    }
+    case pb::SchedulingEvent::kJobUnassigned: {
+      const pb::JobUnassigned& p = event.job_unassigned();
+      return JobUnassigned{.job_id = p.job_id(),
+                           .ticket_id = p.ticket_id(),
+                           .technician_id = p.technician_id(),
+                           .reason = p.reason()};
+    }
+    case pb::SchedulingEvent::kJobRescheduled: {
+      const pb::JobRescheduled& p = event.job_rescheduled();
+      return JobRescheduled{.job_id = p.job_id(),
+                            .ticket_id = p.ticket_id(),
+                            .technician_id = p.technician_id(),
+                            .window_start = FromProto(p.window_start()),
+                            .window_end = FromProto(p.window_end()),
+                            .reason = p.reason()};
+    }
+    case pb::SchedulingEvent::kJobAccepted: {
+      const pb::JobAccepted& p = event.job_accepted();
+      return JobAccepted{
+          .job_id = p.job_id(), .ticket_id = p.ticket_id(), .technician_id = p.technician_id()};
+    }
+    case pb::SchedulingEvent::kJobDeclined: {
+      const pb::JobDeclined& p = event.job_declined();
+      return JobDeclined{.job_id = p.job_id(),
+                         .ticket_id = p.ticket_id(),
+                         .technician_id = p.technician_id(),
+                         .reason = p.reason()};
+    }
+    case pb::SchedulingEvent::kJobEnRoute: {
+      const pb::JobEnRoute& p = event.job_en_route();
+      return JobEnRoute{.job_id = p.job_id(),
+                        .ticket_id = p.ticket_id(),
+                        .technician_id = p.technician_id(),
+                        .at = FromProto(p.at())};
+    }
+    case pb::SchedulingEvent::kJobArrived: {
+      const pb::JobArrived& p = event.job_arrived();
+      return JobArrived{.job_id = p.job_id(),
+                        .ticket_id = p.ticket_id(),
+                        .technician_id = p.technician_id(),
+                        .arrival = ArrivalFromProto(p)};
+    }
+    case pb::SchedulingEvent::kJobHelperAdded: {
+      const pb::JobHelperAdded& p = event.job_helper_added();
+      return JobHelperAdded{.job_id = p.job_id(),
+                            .ticket_id = p.ticket_id(),
+                            .technician_id = p.technician_id(),
+                            .helper_id = p.helper_id()};
+    }
+    case pb::SchedulingEvent::kJobHelperRemoved: {
+      const pb::JobHelperRemoved& p = event.job_helper_removed();
+      return JobHelperRemoved{.job_id = p.job_id(),
+                              .ticket_id = p.ticket_id(),
+                              .technician_id = p.technician_id(),
+                              .helper_id = p.helper_id(),
+                              .reason = p.reason()};
+    }
+    case pb::SchedulingEvent::kJobVisitEnded: {
+      const pb::JobVisitEnded& p = event.job_visit_ended();
+      return JobVisitEnded{.job_id = p.job_id(),
+                           .ticket_id = p.ticket_id(),
+                           .technician_id = p.technician_id(),
+                           .visit = p.visit(),
+                           .reason = p.reason(),
+                           .parts_missing = FromProto(p.parts_missing())};
+    }
+    case pb::SchedulingEvent::kJobWorkReported: {
+      const pb::JobWorkReported& p = event.job_work_reported();
+      return JobWorkReported{.job_id = p.job_id(),
+                             .ticket_id = p.ticket_id(),
+                             .technician_id = p.technician_id(),
+                             .report = FromProto(p)};
     }
     case pb::SchedulingEvent::kJobStarted: {
       const pb::JobStarted& p = event.job_started();
@@ -257,7 +570,31 @@ pb::Technician ToProjection(const TechnicianState& state) {
   ToProto(state.home_base, out.mutable_home_base());
   out.set_van_location_id(state.van_location_id);
   out.set_version(state.version);
+  for (int level : state.skill_levels) out.add_skill_levels(level);
+  if (state.territory != Territory{}) ToProto(state.territory, out.mutable_territory());
+  for (const WeeklyShift& shift : state.shifts) ToProto(shift, out.add_shifts());
+  for (const Absence& absence : state.absences)
+    AbsenceToProto(absence, state.technician_id, out.add_absences());
+  out.set_departed(state.departed);
   return out;
+}
+
+TechnicianState FromProjection(const pb::Technician& projection) {
+  TechnicianState state;
+  state.technician_id = projection.technician_id();
+  state.name = projection.name();
+  state.phone = projection.phone();
+  state.skills = {projection.skills().begin(), projection.skills().end()};
+  state.home_base = FromProto(projection.home_base());
+  state.van_location_id = projection.van_location_id();
+  state.skill_levels = {projection.skill_levels().begin(), projection.skill_levels().end()};
+  state.territory = FromProto(projection.territory());
+  for (const pb::WeeklyShift& shift : projection.shifts()) state.shifts.push_back(FromProto(shift));
+  for (const pb::TechnicianAbsenceRecorded& absence : projection.absences())
+    state.absences.push_back(AbsenceFromProto(absence));
+  state.departed = projection.departed();
+  state.version = projection.version();
+  return state;
 }
 
 pb::Job ToProjection(const JobState& state, absl::Time created_at, absl::Time updated_at) {
@@ -275,6 +612,15 @@ pb::Job ToProjection(const JobState& state, absl::Time created_at, absl::Time up
   ToProto(state.parts_used, out.mutable_parts_used());
   out.set_resolution(state.resolution);
   out.set_version(state.version);
+  out.set_accepted(state.accepted);
+  if (state.en_route_at) ToProto(*state.en_route_at, out.mutable_en_route_at());
+  if (state.arrival) ArrivalToProto(*state.arrival, out.mutable_arrival());
+  if (state.report != WorkReport{}) ToProto(state.report, out.mutable_work_report());
+  out.set_last_reason(state.last_reason);
+  out.set_visits_ended(state.visits_ended);
+  for (const std::string& helper : state.helper_ids) out.add_helper_ids(helper);
+  out.set_waiting_for_parts(state.waiting_for_parts);
+  ToProto(state.parts_missing, out.mutable_parts_missing());
   ToProto(created_at, out.mutable_created_at());
   ToProto(updated_at, out.mutable_updated_at());
   return out;

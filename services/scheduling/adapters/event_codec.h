@@ -48,6 +48,15 @@ pb::JobState ToProto(JobStatus status);
 // UNSPECIFIED (or unknown) → nullopt.
 std::optional<JobStatus> FromProto(pb::JobState state);
 
+void ToProto(const Territory& territory, pb::Territory* out);
+Territory FromProto(const pb::Territory& territory);
+void ToProto(const WeeklyShift& shift, pb::WeeklyShift* out);
+WeeklyShift FromProto(const pb::WeeklyShift& shift);
+void ToProto(const WorkReport& report, pb::JobWorkReported* out);
+WorkReport FromProto(const pb::JobWorkReported& report);
+pb::Booking ToProto(const Booking& booking);
+Booking FromProto(const pb::Booking& booking);
+
 // --- events ---
 pb::SchedulingEvent ToProto(const TechnicianEvent& event);
 pb::SchedulingEvent ToProto(const JobEvent& event);
@@ -57,6 +66,8 @@ absl::StatusOr<JobEvent> JobEventFromProto(const pb::SchedulingEvent& event);
 
 // --- projections ---
 pb::Technician ToProjection(const TechnicianState& state);
+// The technician's state as the projection holds it (for queries over many technicians).
+TechnicianState FromProjection(const pb::Technician& projection);
 // created_at / updated_at: server times of the job's first and latest events.
 pb::Job ToProjection(const JobState& state, absl::Time created_at, absl::Time updated_at);
 

@@ -38,6 +38,50 @@ class SchedulingGrpcService final : public v1::SchedulingService::Service {
                                const v1::ListTechniciansRequest* request,
                                v1::ListTechniciansResponse* response) override;
 
+  grpc::Status SetTechnicianShifts(grpc::ServerContext* context,
+                                   const v1::SetTechnicianShiftsRequest* request,
+                                   common::v1::CommandAck* response) override;
+  grpc::Status RecordAbsence(grpc::ServerContext* context, const v1::RecordAbsenceRequest* request,
+                             common::v1::CommandAck* response) override;
+  grpc::Status DepartTechnician(grpc::ServerContext* context,
+                                const v1::DepartTechnicianRequest* request,
+                                common::v1::CommandAck* response) override;
+  grpc::Status SetFixedTechnician(grpc::ServerContext* context,
+                                  const v1::SetFixedTechnicianRequest* request,
+                                  common::v1::CommandAck* response) override;
+  grpc::Status ReassignJob(grpc::ServerContext* context, const v1::ReassignJobRequest* request,
+                           common::v1::CommandAck* response) override;
+  grpc::Status AddHelper(grpc::ServerContext* context, const v1::HelperRequest* request,
+                         common::v1::CommandAck* response) override;
+  grpc::Status RemoveHelper(grpc::ServerContext* context, const v1::HelperRequest* request,
+                            common::v1::CommandAck* response) override;
+  grpc::Status UnassignJob(grpc::ServerContext* context, const v1::UnassignJobRequest* request,
+                           common::v1::CommandAck* response) override;
+  grpc::Status RescheduleJob(grpc::ServerContext* context, const v1::RescheduleJobRequest* request,
+                             common::v1::CommandAck* response) override;
+  grpc::Status ListSyncConflicts(grpc::ServerContext* context,
+                                 const v1::ListSyncConflictsRequest* request,
+                                 v1::ListSyncConflictsResponse* response) override;
+  grpc::Status RecommendTechnicians(grpc::ServerContext* context,
+                                    const v1::RecommendTechniciansRequest* request,
+                                    v1::RecommendTechniciansResponse* response) override;
+  grpc::Status MyDay(grpc::ServerContext* context, const v1::MyDayRequest* request,
+                     v1::MyDayResponse* response) override;
+  grpc::Status AcceptJob(grpc::ServerContext* context, const v1::JobUpdateRequest* request,
+                         common::v1::CommandAck* response) override;
+  grpc::Status DeclineJob(grpc::ServerContext* context, const v1::JobUpdateRequest* request,
+                          common::v1::CommandAck* response) override;
+  grpc::Status MarkEnRoute(grpc::ServerContext* context, const v1::JobUpdateRequest* request,
+                           common::v1::CommandAck* response) override;
+  grpc::Status MarkArrived(grpc::ServerContext* context, const v1::JobUpdateRequest* request,
+                           common::v1::CommandAck* response) override;
+  grpc::Status ReportWork(grpc::ServerContext* context, const v1::ReportWorkRequest* request,
+                          common::v1::CommandAck* response) override;
+  grpc::Status EndVisit(grpc::ServerContext* context, const v1::EndVisitRequest* request,
+                        common::v1::CommandAck* response) override;
+  grpc::Status WatchBoard(grpc::ServerContext* context, const v1::WatchBoardRequest* request,
+                          grpc::ServerWriter<v1::BoardUpdate>* writer) override;
+
  private:
   SchedulingApp& app_;
   const TokenVerifier& verifier_;

@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <functional>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -22,7 +24,9 @@
 #include "services/common/core/ids.h"
 #include "services/common/core/types.h"
 #include "services/common/store/event_store.h"
+#include "services/scheduling/domain/calendar.h"
 #include "services/scheduling/domain/job.h"
+#include "services/scheduling/domain/recommend.h"
 #include "services/scheduling/domain/technician.h"
 
 namespace fieldline::scheduling {
@@ -41,6 +45,27 @@ struct ListJobsQuery {
   std::string page_token;          // the last job id of the previous page
 };
 
+std::string BookingKey(std::string_view technician_id,
+                       std::string_view job_id);  // x/booking/<technician>/<job>
+
+struct PageQuery {
+  int32_t page_size = 0;
+  std::string page_token;
+};
+
+struct RecommendQuery {
+  std::string job_id;
+  std::optional<absl::Time> window_start;  // nullopt: the job's window
+  std::optional<absl::Time> window_end;
+  int32_t limit = 0;  // 0: 10
+};
+
+// One change on the live board: the position (outbox log sequence) and the event.
+struct BoardEntry {
+  uint64_t position = 0;
+  EventEnvelope event;
+};
+
 struct ListTechniciansQuery {
   int32_t page_size = 0;
   std::string page_token;  // the last technician id of the previous page
@@ -48,7 +73,8 @@ struct ListTechniciansQuery {
 
 class SchedulingApp {
  public:
-  SchedulingApp(EventStore& store, const Clock& clock, IdGenerator& ids);
+  SchedulingApp(EventStore& store, const Clock& clock, IdGenerator& ids,
+                DispatchPolicy policy = DispatchPolicy{});
 
   SchedulingApp(const SchedulingApp&) = delete;
   SchedulingApp& operator=(const SchedulingApp&) = delete;
@@ -68,6 +94,47 @@ class SchedulingApp {
   absl::StatusOr<common::v1::CommandAck> CompleteJob(const CommandMeta& meta,
                                                      const scheduling::CompleteJob& command);
 
+  // Technicians' calendars. RecordAbsence gives the absence a fresh id.
+  absl::StatusOr<common::v1::CommandAck> SetTechnicianShifts(
+      const CommandMeta& meta, const scheduling::SetTechnicianShifts& command);
+  absl::StatusOr<common::v1::CommandAck> RecordAbsence(const CommandMeta& meta,
+                                                       scheduling::RecordAbsence command);
+  absl::StatusOr<common::v1::CommandAck> DepartTechnician(
+      const CommandMeta& meta, const scheduling::DepartTechnician& command);
+  // The key account `customer_id`'s fixed technician (empty: none). The ack names the customer.
+  absl::StatusOr<common::v1::CommandAck> SetFixedTechnician(const CommandMeta& meta,
+                                                            std::string_view customer_id,
+                                                            std::string_view technician_id);
+
+  // Dispatch changes, each with a reason.
+  absl::StatusOr<common::v1::CommandAck> ReassignJob(const CommandMeta& meta,
+                                                     const scheduling::ReassignJob& command);
+  // Crews: the helper's calendar is booked with the job's window.
+  absl::StatusOr<common::v1::CommandAck> AddHelper(const CommandMeta& meta,
+                                                   const scheduling::AddHelper& command);
+  absl::StatusOr<common::v1::CommandAck> RemoveHelper(const CommandMeta& meta,
+                                                      const scheduling::RemoveHelper& command);
+  absl::StatusOr<common::v1::CommandAck> UnassignJob(const CommandMeta& meta,
+                                                     const scheduling::UnassignJob& command);
+  absl::StatusOr<common::v1::CommandAck> RescheduleJob(const CommandMeta& meta,
+                                                       const scheduling::RescheduleJob& command);
+
+  // The technician's day. The time of en route / arrival is meta.device_time when given. An
+  // update from a technician that no longer fits (FAILED_PRECONDITION or PERMISSION_DENIED) is
+  // refused and recorded as a sync conflict (ListSyncConflicts); so are StartJob/CompleteJob.
+  absl::StatusOr<common::v1::CommandAck> AcceptJob(const CommandMeta& meta,
+                                                   const scheduling::AcceptJob& command);
+  absl::StatusOr<common::v1::CommandAck> DeclineJob(const CommandMeta& meta,
+                                                    const scheduling::DeclineJob& command);
+  absl::StatusOr<common::v1::CommandAck> MarkEnRoute(const CommandMeta& meta,
+                                                     std::string_view job_id);
+  absl::StatusOr<common::v1::CommandAck> MarkArrived(const CommandMeta& meta,
+                                                     std::string_view job_id);
+  absl::StatusOr<common::v1::CommandAck> ReportWork(const CommandMeta& meta,
+                                                    const scheduling::ReportWork& command);
+  absl::StatusOr<common::v1::CommandAck> EndVisit(const CommandMeta& meta,
+                                                  const scheduling::EndVisit& command);
+
   // --- queries (projections). A technician sees only their own jobs. ---
 
   absl::StatusOr<v1::Job> GetJob(const Actor& viewer, std::string_view job_id) const;
@@ -77,6 +144,26 @@ class SchedulingApp {
   // Ordered by technician id; next_page_token is empty on the last page.
   absl::StatusOr<v1::ListTechniciansResponse> ListTechnicians(
       const ListTechniciansQuery& query) const;
+
+  // A technician's jobs whose window starts on the local day of `day` (service time zone),
+  // plus their open jobs without a window, ordered by window start. A technician may ask only
+  // for themselves (empty technician_id: the viewer).
+  absl::StatusOr<v1::MyDayResponse> MyDay(const Actor& viewer, std::string technician_id,
+                                          absl::Time day) const;
+  // The technician's bookings (assigned or in-progress jobs with a window), by start.
+  absl::StatusOr<std::vector<Booking>> Bookings(std::string_view technician_id) const;
+  // Ordered by request id.
+  absl::StatusOr<v1::ListSyncConflictsResponse> ListSyncConflicts(const PageQuery& query) const;
+  absl::StatusOr<v1::RecommendTechniciansResponse> RecommendTechnicians(
+      const RecommendQuery& query) const;
+
+  // --- the live board: every event of this service, in commit order, by position ---
+
+  // Entries with position > `after`, at most `limit`; waits up to `wait` when there are none.
+  absl::StatusOr<std::vector<BoardEntry>> ReadBoard(uint64_t after, size_t limit,
+                                                    absl::Duration wait) const;
+
+  const DispatchPolicy& policy() const { return policy_; }
 
   // --- reactions: the consumer's handler (see services/common/kafka/consumer.h) ---
 
@@ -98,14 +185,45 @@ class SchedulingApp {
                                            const std::vector<JobEvent>& events,
                                            std::vector<EventEnvelope> envelopes, absl::Time now);
 
-  // The common path of StartJob and CompleteJob: load, decide as `meta.actor`, record.
+  // Runs `decide(batch, job)` with the job locked together with its crew (lead and helpers) and
+  // `also_technician` (the calendars the change touches). If the crew changed between the read
+  // and the lock, tries again.
+  using JobDecision =
+      std::function<absl::StatusOr<common::v1::CommandAck>(Batch&, const LoadedJob&)>;
+  absl::StatusOr<common::v1::CommandAck> ExecuteOnJob(const CommandMeta& meta,
+                                                      std::string_view job_id,
+                                                      std::string_view also_technician,
+                                                      const JobDecision& decide);
+
+  // Decide `events` with the job's state and record them; the common tail of job commands.
+  absl::StatusOr<common::v1::CommandAck> RecordJobDecision(
+      Batch& batch, const CommandMeta& meta, const LoadedJob& job,
+      const absl::StatusOr<std::vector<JobEvent>>& events);
+
+  // The common path of the commands a technician sends from the phone: decide as
+  // `meta.actor`; refusals that mean "no longer fits" are recorded as sync conflicts.
   template <typename Command>
   absl::StatusOr<common::v1::CommandAck> RunJobCommand(const CommandMeta& meta,
-                                                       const Command& command);
+                                                       const Command& command,
+                                                       std::string_view update);
+
+  template <typename Command>
+  absl::StatusOr<common::v1::CommandAck> RunTechnicianCommand(const CommandMeta& meta,
+                                                              const Command& command);
+
+  // The job's lead and helpers as the projection holds them (read before locking).
+  absl::StatusOr<std::vector<std::string>> CrewOfJob(std::string_view job_id) const;
+  // Checks that every helper of `job` is free for [start, end) (under their locks).
+  absl::Status CheckHelpersFit(const JobState& job, const std::optional<absl::Time>& start,
+                               const std::optional<absl::Time>& end) const;
+  absl::StatusOr<std::string> FixedTechnicianOf(std::string_view customer_id) const;
+  void RecordSyncConflict(const CommandMeta& meta, std::string_view job_id, std::string_view update,
+                          const absl::Status& refusal) const;
 
   EventStore& store_;
   const Clock& clock_;
   IdGenerator& ids_;
+  const DispatchPolicy policy_;
 };
 
 }  // namespace fieldline::scheduling

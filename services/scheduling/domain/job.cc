@@ -1,5 +1,6 @@
 #include "services/scheduling/domain/job.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -93,15 +94,135 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const CreateJo
   }};
 }
 
+namespace {
+
+// The reason a dispatcher gives for a change: required, at most kMaxReasonChars.
+absl::StatusOr<std::string> RequireReason(std::string_view reason, std::string_view field,
+                                          std::string_view what) {
+  const std::string_view trimmed = Trim(reason);
+  if (trimmed.empty()) {
+    return InvalidArgument(field, absl::StrCat("Say why ", AsAbsl(what), "."));
+  }
+  if (const size_t length = Utf8Length(trimmed); length > kMaxReasonChars) {
+    return InvalidArgument(field, absl::StrCat("The reason is ", length,
+                                               " characters long; keep it to 500 characters."));
+  }
+  return std::string(trimmed);
+}
+
+absl::Status ValidateWindow(const std::optional<absl::Time>& start,
+                            const std::optional<absl::Time>& end) {
+  if (start.has_value() != end.has_value()) {
+    return InvalidArgument(start ? "window_end" : "window_start",
+                           "Give the appointment window's start and end, or neither.");
+  }
+  if (start && end && *end <= *start) {
+    return InvalidArgument("window_end", "The appointment window must end after it starts.");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckHelperFits(const JobState& job, const TechnicianState& helper,
+                             const std::optional<absl::Time>& start,
+                             const std::optional<absl::Time>& end,
+                             const AssignmentContext& context) {
+  TechnicianState as_helper = helper;
+  // A helper assists: the job's skill is the lead's business.
+  const JobState without_skill = [&] {
+    JobState j = job;
+    j.required_skill.clear();
+    return j;
+  }();
+  return CheckTechnicianFits(without_skill, as_helper, start, end, "", context,
+                             /*check_placement=*/false);
+}
+
+absl::Status CheckTechnicianFits(const JobState& job, const TechnicianState& technician,
+                                 const std::optional<absl::Time>& start,
+                                 const std::optional<absl::Time>& end,
+                                 std::string_view override_reason, const AssignmentContext& context,
+                                 bool check_placement) {
+  if (technician.departed) {
+    return FailedPrecondition(absl::StrCat(technician.name, " (", technician.technician_id,
+                                           ") has left the company; choose another technician."));
+  }
+  if (!job.required_skill.empty() && !technician.HasSkill(job.required_skill)) {
+    return FailedPrecondition(absl::StrCat(technician.name, " has no ", job.required_skill,
+                                           " skill; choose a technician who repairs ",
+                                           job.required_skill, "."));
+  }
+  if (check_placement) {
+    const bool overridden = !Trim(override_reason).empty();
+    if (!overridden && !technician.InTerritory(job.customer.location)) {
+      return FailedPrecondition(absl::StrCat("The customer's site is outside ", technician.name,
+                                             "'s territory ", technician.territory.name,
+                                             "; choose a technician of that area or give an "
+                                             "override reason."));
+    }
+    if (!overridden && !context.fixed_technician_id.empty() &&
+        context.fixed_technician_id != technician.technician_id) {
+      return FailedPrecondition(absl::StrCat(
+          "This key account's fixed technician is ", context.fixed_technician_id,
+          "; assign them, or give an override reason for choosing ", technician.name, "."));
+    }
+  }
+  if (!start || !end) return absl::OkStatus();  // no window: nothing booked, nothing to check
+  const DispatchPolicy& policy = context.policy;
+  if (!WithinShifts(technician.shifts, *start, *end, policy)) {
+    return FailedPrecondition(absl::StrCat(technician.name, " is not on shift from ",
+                                           LocalTime(*start, policy), " to ",
+                                           LocalTime(*end, policy), "."));
+  }
+  if (const Absence* absence = technician.AbsenceDuring(*start, *end)) {
+    return FailedPrecondition(
+        absl::StrCat(technician.name, " is absent from ", LocalTime(absence->start, policy), " to ",
+                     LocalTime(absence->end, policy), " (", absence->reason, ")."));
+  }
+  const Booking candidate{
+      .job_id = job.job_id, .start = *start, .end = *end, .site = job.customer.location};
+  if (std::optional<BookingCollision> collision =
+          FindCollision(context.technician_bookings, candidate, policy)) {
+    return FailedPrecondition(absl::StrCat(technician.name, " cannot take job ", job.job_id,
+                                           " at that time: ", DescribeCollision(*collision, policy),
+                                           "."));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> JobState::Crew() const {
+  std::vector<std::string> crew;
+  if (!technician_id.empty()) crew.push_back(technician_id);
+  crew.insert(crew.end(), helper_ids.begin(), helper_ids.end());
+  return crew;
+}
+
+std::optional<Booking> JobState::BookingOf() const {
+  if (status != JobStatus::kAssigned && status != JobStatus::kInProgress) return std::nullopt;
+  if (technician_id.empty() || !window_start || !window_end) return std::nullopt;
+  return Booking{
+      .job_id = job_id, .start = *window_start, .end = *window_end, .site = customer.location};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const AssignJob& command,
+                                             const TechnicianState& technician, absl::Time now) {
+  return Decide(job, command, technician, AssignmentContext{}, now);
+}
+
 absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const AssignJob& command,
                                              const TechnicianState& technician,
-                                             absl::Time /*now*/) {
+                                             const AssignmentContext& context, absl::Time /*now*/) {
   if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
   if (command.technician_id.empty()) {
     return InvalidArgument("technician_id", "Choose the technician to assign the job to.");
   }
   if (command.window_start && command.window_end && *command.window_end <= *command.window_start) {
     return InvalidArgument("window_end", "The appointment window must end after it starts.");
+  }
+  // A window with only one end is accepted (as before calendars); it books no time.
+  if (Utf8Length(command.override_reason) > kMaxReasonChars) {
+    return InvalidArgument("override_reason", "Keep the override reason to 500 characters.");
   }
   if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
   if (!technician.exists()) {
@@ -113,10 +234,11 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const AssignJo
     return FailedPrecondition(
         absl::StrCat("Job ", job.job_id, " is already assigned to ", job.technician_id, "."));
   }
-  if (!job.required_skill.empty() && !technician.HasSkill(job.required_skill)) {
-    return FailedPrecondition(absl::StrCat(technician.name, " has no ", job.required_skill,
-                                           " skill; choose a technician who repairs ",
-                                           job.required_skill, "."));
+  if (absl::Status s = CheckTechnicianFits(job, technician, command.window_start,
+                                           command.window_end, command.override_reason, context,
+                                           /*check_placement=*/true);
+      !s.ok()) {
+    return s;
   }
   return std::vector<JobEvent>{JobAssigned{
       .job_id = job.job_id,
@@ -127,7 +249,293 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const AssignJo
       .window_end = command.window_end,
       .parts_needed = job.parts_needed,
       .site = job.customer.location,
+      .override_reason = std::string(Trim(command.override_reason)),
   }};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const ReassignJob& command,
+                                             const TechnicianState& technician,
+                                             const AssignmentContext& context, absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  if (command.technician_id.empty()) {
+    return InvalidArgument("technician_id", "Choose the technician to give the job to.");
+  }
+  absl::StatusOr<std::string> reason =
+      RequireReason(command.reason, "reason", "the job goes to another technician");
+  if (!reason.ok()) return reason.status();
+  if (absl::Status s = ValidateWindow(command.window_start, command.window_end); !s.ok()) return s;
+  if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
+  if (!technician.exists()) {
+    return NotFound("technician_id",
+                    absl::StrCat("There is no technician ", command.technician_id, "."));
+  }
+  if (absl::Status s = CheckVersion(job, command.expected_version); !s.ok()) return s;
+  if (job.status != JobStatus::kAssigned) {
+    return FailedPrecondition(absl::StrCat("Job ", job.job_id, " is ",
+                                           AsAbsl(JobStatusName(job.status)),
+                                           "; only an assigned job that has not started can be "
+                                           "reassigned."));
+  }
+  if (job.technician_id == technician.technician_id) {
+    return FailedPrecondition(
+        absl::StrCat("Job ", job.job_id, " is already assigned to ", technician.name, "."));
+  }
+  if (std::find(job.helper_ids.begin(), job.helper_ids.end(), technician.technician_id) !=
+      job.helper_ids.end()) {
+    return FailedPrecondition(absl::StrCat(technician.name, " is helping on job ", job.job_id,
+                                           "; take them off the crew first."));
+  }
+  const std::optional<absl::Time> start =
+      command.window_start ? command.window_start : job.window_start;
+  const std::optional<absl::Time> end = command.window_start ? command.window_end : job.window_end;
+  if (absl::Status s = CheckTechnicianFits(job, technician, start, end, command.override_reason,
+                                           context, /*check_placement=*/true);
+      !s.ok()) {
+    return s;
+  }
+  return std::vector<JobEvent>{JobReassigned{
+      .job_id = job.job_id,
+      .ticket_id = job.ticket_id,
+      .from_technician_id = job.technician_id,
+      .to_technician_id = technician.technician_id,
+      .van_location_id = technician.van_location_id,
+      .window_start = start,
+      .window_end = end,
+      .reason = *std::move(reason),
+      .override_reason = std::string(Trim(command.override_reason)),
+  }};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const UnassignJob& command,
+                                             absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  absl::StatusOr<std::string> reason =
+      RequireReason(command.reason, "reason", "the job goes back to the queue");
+  if (!reason.ok()) return reason.status();
+  if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
+  if (absl::Status s = CheckVersion(job, command.expected_version); !s.ok()) return s;
+  if (job.status != JobStatus::kAssigned) {
+    return FailedPrecondition(absl::StrCat("Job ", job.job_id, " is ",
+                                           AsAbsl(JobStatusName(job.status)),
+                                           "; only an assigned job that has not started can be "
+                                           "unassigned."));
+  }
+  return std::vector<JobEvent>{JobUnassigned{.job_id = job.job_id,
+                                             .ticket_id = job.ticket_id,
+                                             .technician_id = job.technician_id,
+                                             .reason = *std::move(reason)}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const RescheduleJob& command,
+                                             const Actor& by, const TechnicianState& technician,
+                                             const AssignmentContext& context, absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  if (command.window_end <= command.window_start) {
+    return InvalidArgument("window_end", "The appointment window must end after it starts.");
+  }
+  absl::StatusOr<std::string> reason =
+      RequireReason(command.reason, "reason", "the appointment moves");
+  if (!reason.ok()) return reason.status();
+  if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
+  if (absl::Status s = CheckOwnJob(job, by); !s.ok()) return s;
+  if (absl::Status s = CheckVersion(job, command.expected_version); !s.ok()) return s;
+  if (job.status != JobStatus::kAssigned) {
+    return FailedPrecondition(absl::StrCat("Job ", job.job_id, " is ",
+                                           AsAbsl(JobStatusName(job.status)),
+                                           "; only an assigned job that has not started can be "
+                                           "rescheduled."));
+  }
+  if (technician.exists()) {
+    if (absl::Status s = CheckTechnicianFits(job, technician, command.window_start,
+                                             command.window_end, "", context,
+                                             /*check_placement=*/false);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return std::vector<JobEvent>{JobRescheduled{.job_id = job.job_id,
+                                              .ticket_id = job.ticket_id,
+                                              .technician_id = job.technician_id,
+                                              .window_start = command.window_start,
+                                              .window_end = command.window_end,
+                                              .reason = *std::move(reason)}};
+}
+
+// --- the technician's day ---
+
+namespace {
+
+// Common preconditions of a day update: the job exists, is the asker's, and is assigned (not
+// started) or, with `in_progress`, in progress.
+absl::Status CheckDayUpdate(const JobState& job, std::string_view job_id, const Actor& by,
+                            JobStatus wanted, std::string_view update) {
+  if (absl::Status s = RequireJobId(job_id); !s.ok()) return s;
+  if (absl::Status s = RequireExisting(job, job_id); !s.ok()) return s;
+  if (by.role == kTechnicianRole && job.technician_id != by.user_id) {
+    if (job.technician_id.empty()) {
+      return FailedPrecondition(
+          absl::StrCat("Job ", job.job_id, " is no longer assigned to you (",
+                       job.last_reason.empty() ? "unassigned" : job.last_reason, "); the update \"",
+                       AsAbsl(update), "\" was not applied."));
+    }
+    return PermissionDenied(absl::StrCat("Job ", job.job_id,
+                                         " is assigned to another technician now; the update \"",
+                                         AsAbsl(update), "\" was not applied."));
+  }
+  if (job.status != wanted) {
+    return FailedPrecondition(absl::StrCat(
+        "Job ", job.job_id, " is ", AsAbsl(JobStatusName(job.status)), "; \"", AsAbsl(update),
+        "\" needs a job that is ", AsAbsl(JobStatusName(wanted)), "."));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckText(std::string_view text, std::string_view field) {
+  if (const size_t length = Utf8Length(text); length > kMaxResolutionChars) {
+    return InvalidArgument(field, absl::StrCat("The text is ", length,
+                                               " characters long; keep it to 2000 characters."));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Arrival ArrivalAt(absl::Time at, std::optional<absl::Time> window_start,
+                  std::optional<absl::Time> window_end, absl::Duration tolerance) {
+  Arrival arrival{.at = at};
+  if (!window_start || !window_end) return arrival;
+  if (at > *window_end) {
+    arrival.on_time = false;
+    arrival.late_minutes = absl::ToInt64Minutes(absl::Ceil(at - *window_end, absl::Minutes(1)));
+  } else if (at < *window_start - tolerance) {
+    arrival.on_time = false;
+    arrival.early_minutes =
+        absl::ToInt64Minutes(absl::Ceil(*window_start - tolerance - at, absl::Minutes(1)));
+  }
+  return arrival;
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const AcceptJob& command,
+                                             const Actor& by, const DispatchPolicy& /*policy*/,
+                                             absl::Time /*now*/) {
+  if (absl::Status s = CheckDayUpdate(job, command.job_id, by, JobStatus::kAssigned, "accept");
+      !s.ok()) {
+    return s;
+  }
+  if (job.accepted) {
+    return FailedPrecondition(absl::StrCat("Job ", job.job_id, " is already accepted."));
+  }
+  return std::vector<JobEvent>{JobAccepted{
+      .job_id = job.job_id, .ticket_id = job.ticket_id, .technician_id = job.technician_id}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const DeclineJob& command,
+                                             const Actor& by, const DispatchPolicy& /*policy*/,
+                                             absl::Time /*now*/) {
+  absl::StatusOr<std::string> reason =
+      RequireReason(command.reason, "reason", "you decline the job");
+  if (!reason.ok()) return reason.status();
+  if (absl::Status s = CheckDayUpdate(job, command.job_id, by, JobStatus::kAssigned, "decline");
+      !s.ok()) {
+    return s;
+  }
+  if (job.en_route_at) {
+    return FailedPrecondition(
+        absl::StrCat("Job ", job.job_id, " is already on its way; call the dispatcher."));
+  }
+  return std::vector<JobEvent>{JobDeclined{.job_id = job.job_id,
+                                           .ticket_id = job.ticket_id,
+                                           .technician_id = job.technician_id,
+                                           .reason = *std::move(reason)}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const MarkEnRoute& command,
+                                             const Actor& by, const DispatchPolicy& /*policy*/,
+                                             absl::Time /*now*/) {
+  if (absl::Status s = CheckDayUpdate(job, command.job_id, by, JobStatus::kAssigned, "en route");
+      !s.ok()) {
+    return s;
+  }
+  if (job.en_route_at) {
+    return FailedPrecondition(absl::StrCat("Job ", job.job_id, " is already en route."));
+  }
+  return std::vector<JobEvent>{JobEnRoute{.job_id = job.job_id,
+                                          .ticket_id = job.ticket_id,
+                                          .technician_id = job.technician_id,
+                                          .at = command.at}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const MarkArrived& command,
+                                             const Actor& by, const DispatchPolicy& policy,
+                                             absl::Time /*now*/) {
+  if (absl::Status s = CheckDayUpdate(job, command.job_id, by, JobStatus::kAssigned, "arrived");
+      !s.ok()) {
+    return s;
+  }
+  return std::vector<JobEvent>{
+      JobArrived{.job_id = job.job_id,
+                 .ticket_id = job.ticket_id,
+                 .technician_id = job.technician_id,
+                 .arrival = ArrivalAt(command.at, job.window_start, job.window_end,
+                                      policy.early_arrival_tolerance)},
+      JobStarted{
+          .job_id = job.job_id, .ticket_id = job.ticket_id, .technician_id = job.technician_id}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const ReportWork& command,
+                                             const Actor& by, const DispatchPolicy& policy,
+                                             absl::Time /*now*/) {
+  WorkReport report = command.report;
+  for (size_t i = 0; i < report.checklist_done.size(); ++i) {
+    const std::string item(Trim(report.checklist_done[i]));
+    if (std::find(policy.checklist.begin(), policy.checklist.end(), item) ==
+        policy.checklist.end()) {
+      return InvalidArgument(absl::StrCat("checklist_done[", i, "]"),
+                             absl::StrCat("\"", item, "\" is not on the on-site checklist."));
+    }
+    report.checklist_done[i] = item;
+  }
+  for (auto [text, field] :
+       {std::pair{&report.fault_type, "fault_type"},
+        std::pair{&report.fault_location, "fault_location"}, std::pair{&report.cause, "cause"},
+        std::pair{&report.solution, "solution"}, std::pair{&report.signer_name, "signer_name"}}) {
+    *text = std::string(Trim(*text));
+    if (absl::Status s = CheckText(*text, field); !s.ok()) return s;
+  }
+  for (size_t i = 0; i < report.photo_refs.size(); ++i) {
+    report.photo_refs[i] = std::string(Trim(report.photo_refs[i]));
+    if (report.photo_refs[i].empty()) {
+      return InvalidArgument(absl::StrCat("photo_refs[", i, "]"),
+                             absl::StrCat("Photo ", i + 1, " has no reference."));
+    }
+  }
+  report.fee_item = std::string(Trim(report.fee_item));
+  report.fee_minor = 0;
+  if (!report.fee_item.empty()) {
+    auto fee = policy.fee_schedule.find(report.fee_item);
+    if (fee == policy.fee_schedule.end()) {
+      return InvalidArgument("fee_item", absl::StrCat("\"", report.fee_item,
+                                                      "\" is not in the published fee schedule; "
+                                                      "charge only published fees."));
+    }
+    report.fee_minor = fee->second;
+  }
+  report.signature_ref = std::string(Trim(report.signature_ref));
+  if (!report.signature_ref.empty() && report.signer_name.empty()) {
+    return InvalidArgument("signer_name", "Write the name of the customer who signed.");
+  }
+  if (report == WorkReport{}) {
+    return InvalidArgument("report", "The report is empty; fill in at least one item.");
+  }
+  if (absl::Status s =
+          CheckDayUpdate(job, command.job_id, by, JobStatus::kInProgress, "work report");
+      !s.ok()) {
+    return s;
+  }
+  return std::vector<JobEvent>{JobWorkReported{.job_id = job.job_id,
+                                               .ticket_id = job.ticket_id,
+                                               .technician_id = job.technician_id,
+                                               .report = std::move(report)}};
 }
 
 absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const StartJob& command,
@@ -174,6 +582,80 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const Complete
   }};
 }
 
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const EndVisit& command,
+                                             const Actor& by, const DispatchPolicy& /*policy*/,
+                                             absl::Time /*now*/) {
+  absl::StatusOr<std::string> reason =
+      RequireReason(command.reason, "reason", "another visit is needed");
+  if (!reason.ok()) return reason.status();
+  if (absl::Status s = ValidatePartLines(command.parts_missing, "parts_missing"); !s.ok()) return s;
+  if (absl::Status s = CheckDayUpdate(job, command.job_id, by, JobStatus::kInProgress, "end visit");
+      !s.ok()) {
+    return s;
+  }
+  std::vector<PartLine> parts_missing = command.parts_missing;
+  for (PartLine& line : parts_missing) line.sku = std::string(Trim(line.sku));
+  return std::vector<JobEvent>{JobVisitEnded{.job_id = job.job_id,
+                                             .ticket_id = job.ticket_id,
+                                             .technician_id = job.technician_id,
+                                             .visit = job.visits_ended + 1,
+                                             .reason = *std::move(reason),
+                                             .parts_missing = std::move(parts_missing)}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const AddHelper& command,
+                                             const TechnicianState& helper,
+                                             const AssignmentContext& context, absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  if (command.helper_id.empty()) {
+    return InvalidArgument("helper_id", "Choose the technician who helps.");
+  }
+  if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
+  if (!helper.exists()) {
+    return NotFound("helper_id", absl::StrCat("There is no technician ", command.helper_id, "."));
+  }
+  if (job.status != JobStatus::kAssigned && job.status != JobStatus::kInProgress) {
+    return FailedPrecondition(absl::StrCat("Job ", job.job_id, " is ",
+                                           AsAbsl(JobStatusName(job.status)),
+                                           "; helpers join an assigned job or one in progress."));
+  }
+  const std::vector<std::string> crew = job.Crew();
+  if (std::find(crew.begin(), crew.end(), command.helper_id) != crew.end()) {
+    return FailedPrecondition(
+        absl::StrCat(helper.name, " is already on the crew of job ", job.job_id, "."));
+  }
+  if (absl::Status s = CheckHelperFits(job, helper, job.window_start, job.window_end, context);
+      !s.ok()) {
+    return s;
+  }
+  return std::vector<JobEvent>{JobHelperAdded{.job_id = job.job_id,
+                                              .ticket_id = job.ticket_id,
+                                              .technician_id = job.technician_id,
+                                              .helper_id = helper.technician_id}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const RemoveHelper& command,
+                                             absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  if (command.helper_id.empty()) {
+    return InvalidArgument("helper_id", "Choose the helper to take off the job.");
+  }
+  absl::StatusOr<std::string> reason =
+      RequireReason(command.reason, "reason", "the helper leaves the job");
+  if (!reason.ok()) return reason.status();
+  if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
+  if (std::find(job.helper_ids.begin(), job.helper_ids.end(), command.helper_id) ==
+      job.helper_ids.end()) {
+    return FailedPrecondition(
+        absl::StrCat(command.helper_id, " is not helping on job ", job.job_id, "."));
+  }
+  return std::vector<JobEvent>{JobHelperRemoved{.job_id = job.job_id,
+                                                .ticket_id = job.ticket_id,
+                                                .technician_id = job.technician_id,
+                                                .helper_id = command.helper_id,
+                                                .reason = *std::move(reason)}};
+}
+
 JobState Evolve(JobState state, const JobEvent& event) {
   struct Apply {
     JobState& s;
@@ -191,6 +673,71 @@ JobState Evolve(JobState state, const JobEvent& event) {
       s.technician_id = e.technician_id;
       s.window_start = e.window_start;
       s.window_end = e.window_end;
+      s.accepted = false;
+      s.en_route_at.reset();
+    }
+    void operator()(const JobReassigned& e) {
+      s.technician_id = e.to_technician_id;
+      s.window_start = e.window_start;
+      s.window_end = e.window_end;
+      s.accepted = false;
+      s.en_route_at.reset();
+      s.last_reason = e.reason;
+    }
+    void operator()(const JobUnassigned& e) { BackToQueue(e.reason); }
+    void operator()(const JobDeclined& e) { BackToQueue(e.reason); }
+    void operator()(const JobRescheduled& e) {
+      s.window_start = e.window_start;
+      s.window_end = e.window_end;
+      s.last_reason = e.reason;
+    }
+    void operator()(const JobAccepted&) { s.accepted = true; }
+    void operator()(const JobEnRoute& e) { s.en_route_at = e.at; }
+    void operator()(const JobArrived& e) {
+      s.arrival = e.arrival;
+      s.waiting_for_parts = false;
+    }
+    void operator()(const JobHelperAdded& e) { s.helper_ids.push_back(e.helper_id); }
+    void operator()(const JobHelperRemoved& e) {
+      s.helper_ids.erase(std::remove(s.helper_ids.begin(), s.helper_ids.end(), e.helper_id),
+                         s.helper_ids.end());
+    }
+    void operator()(const JobVisitEnded& e) {
+      s.status = JobStatus::kAssigned;
+      s.window_start.reset();
+      s.window_end.reset();
+      s.en_route_at.reset();
+      s.visits_ended = e.visit;
+      s.parts_missing = e.parts_missing;
+      s.waiting_for_parts = !e.parts_missing.empty();
+      s.last_reason = e.reason;
+    }
+    void operator()(const JobWorkReported& e) {
+      WorkReport& r = s.report;
+      r.checklist_done.insert(r.checklist_done.end(), e.report.checklist_done.begin(),
+                              e.report.checklist_done.end());
+      r.photo_refs.insert(r.photo_refs.end(), e.report.photo_refs.begin(),
+                          e.report.photo_refs.end());
+      for (auto [to, from] :
+           {std::pair{&r.fault_type, &e.report.fault_type},
+            std::pair{&r.fault_location, &e.report.fault_location},
+            std::pair{&r.cause, &e.report.cause}, std::pair{&r.solution, &e.report.solution},
+            std::pair{&r.fee_item, &e.report.fee_item},
+            std::pair{&r.signature_ref, &e.report.signature_ref},
+            std::pair{&r.signer_name, &e.report.signer_name}}) {
+        if (!from->empty()) *to = *from;
+      }
+      if (!e.report.fee_item.empty()) r.fee_minor = e.report.fee_minor;
+    }
+    void BackToQueue(const std::string& reason) {
+      s.status = JobStatus::kUnassigned;
+      s.technician_id.clear();
+      s.window_start.reset();
+      s.window_end.reset();
+      s.accepted = false;
+      s.en_route_at.reset();
+      s.helper_ids.clear();  // the crew goes with the assignment
+      s.last_reason = reason;
     }
     void operator()(const JobStarted&) { s.status = JobStatus::kInProgress; }
     void operator()(const JobCompleted& e) {

@@ -31,6 +31,28 @@ bool TechnicianState::HasSkill(std::string_view skill) const {
   return false;
 }
 
+int TechnicianState::SkillLevel(std::string_view skill) const {
+  const std::string_view wanted = Trim(skill);
+  for (size_t i = 0; i < skills.size(); ++i) {
+    if (absl::EqualsIgnoreCase(AsAbsl(Trim(skills[i])), AsAbsl(wanted))) {
+      return i < skill_levels.size() ? skill_levels[i] : kMinSkillLevel;
+    }
+  }
+  return 0;
+}
+
+bool TechnicianState::InTerritory(const GeoPoint& site) const {
+  if (territory.radius_km <= 0) return true;
+  return GreatCircleKm(territory.center, site) <= territory.radius_km;
+}
+
+const Absence* TechnicianState::AbsenceDuring(absl::Time start, absl::Time end) const {
+  for (const Absence& absence : absences) {
+    if (absence.start < end && start < absence.end) return &absence;
+  }
+  return nullptr;
+}
+
 absl::Status ValidateTechnicianId(std::string_view id, std::string_view field) {
   if (id.empty() || id.size() > kMaxTechnicianIdLength) {
     return InvalidArgument(field, absl::StrCat("The technician id \"", AsAbsl(id),
@@ -104,6 +126,29 @@ absl::StatusOr<std::vector<TechnicianEvent>> Decide(const TechnicianState& state
     skills.emplace_back(skill);
   }
   if (absl::Status s = ValidateGeoPoint(command.home_base, "home_base"); !s.ok()) return s;
+  // Empty: every skill at level 1 (SkillLevel reads a missing level as 1).
+  std::vector<int> skill_levels = command.skill_levels;
+  if (!skill_levels.empty() && skill_levels.size() != skills.size()) {
+    return InvalidArgument("skill_levels",
+                           absl::StrCat("Give a level for each of the ", skills.size(),
+                                        " skills, or none (then every skill is level 1)."));
+  }
+  for (size_t i = 0; i < skill_levels.size(); ++i) {
+    if (skill_levels[i] < kMinSkillLevel || skill_levels[i] > kMaxSkillLevel) {
+      return InvalidArgument(absl::StrCat("skill_levels[", i, "]"),
+                             absl::StrCat("The level of ", skills[i], " is ", skill_levels[i],
+                                          "; levels go from 1 to 5."));
+    }
+  }
+  Territory territory = command.territory;
+  territory.name = std::string(Trim(territory.name));
+  if (!std::isfinite(territory.radius_km) || territory.radius_km < 0) {
+    return InvalidArgument("territory.radius_km",
+                           "The territory's radius must be 0 (anywhere) or a positive distance.");
+  }
+  if (territory.radius_km > 0) {
+    if (absl::Status s = ValidateGeoPoint(territory.center, "territory.center"); !s.ok()) return s;
+  }
   if (state.exists()) {
     return AlreadyExists("technician_id",
                          absl::StrCat("Technician ", command.technician_id,
@@ -116,20 +161,102 @@ absl::StatusOr<std::vector<TechnicianEvent>> Decide(const TechnicianState& state
       .skills = std::move(skills),
       .home_base = command.home_base,
       .van_location_id = std::string(Trim(command.van_location_id)),
+      .skill_levels = std::move(skill_levels),
+      .territory = std::move(territory),
   }};
 }
 
+namespace {
+
+absl::Status RequireActiveTechnician(const TechnicianState& state, std::string_view id) {
+  if (absl::Status s = ValidateTechnicianId(id, "technician_id"); !s.ok()) return s;
+  if (!state.exists()) {
+    return NotFound("technician_id", absl::StrCat("There is no technician ", AsAbsl(id), "."));
+  }
+  if (state.departed) {
+    return FailedPrecondition(
+        absl::StrCat(state.name, " (", state.technician_id, ") has left the company."));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<TechnicianEvent>> Decide(const TechnicianState& state,
+                                                    const SetTechnicianShifts& command,
+                                                    absl::Time /*now*/) {
+  for (size_t i = 0; i < command.shifts.size(); ++i) {
+    const WeeklyShift& shift = command.shifts[i];
+    if (shift.weekday < 1 || shift.weekday > 7) {
+      return InvalidArgument(absl::StrCat("shifts[", i, "].weekday"),
+                             absl::StrCat("Shift ", i + 1, " has week day ", shift.weekday,
+                                          "; use 1 (Monday) to 7 (Sunday)."));
+    }
+    if (shift.start_minute < 0 || shift.start_minute >= 24 * 60) {
+      return InvalidArgument(absl::StrCat("shifts[", i, "].start_minute"),
+                             absl::StrCat("Shift ", i + 1, " starts at minute ", shift.start_minute,
+                                          "; use 0 to 1439."));
+    }
+    if (shift.end_minute <= shift.start_minute || shift.end_minute > 24 * 60) {
+      return InvalidArgument(
+          absl::StrCat("shifts[", i, "].end_minute"),
+          absl::StrCat("Shift ", i + 1, " must end after it starts and by midnight."));
+    }
+  }
+  if (absl::Status s = RequireActiveTechnician(state, command.technician_id); !s.ok()) return s;
+  return std::vector<TechnicianEvent>{
+      TechnicianShiftsSet{.technician_id = state.technician_id, .shifts = command.shifts}};
+}
+
+absl::StatusOr<std::vector<TechnicianEvent>> Decide(const TechnicianState& state,
+                                                    const RecordAbsence& command, absl::Time now) {
+  if (command.end <= command.start) {
+    return InvalidArgument("end", "The absence must end after it starts.");
+  }
+  if (command.end <= now) {
+    return InvalidArgument("end",
+                           "The absence is already over; record only present or future "
+                           "absences.");
+  }
+  const std::string_view reason = Trim(command.reason);
+  if (reason.empty()) return InvalidArgument("reason", "Say why the technician is absent.");
+  if (absl::Status s = RequireActiveTechnician(state, command.technician_id); !s.ok()) return s;
+  return std::vector<TechnicianEvent>{
+      TechnicianAbsenceRecorded{.technician_id = state.technician_id,
+                                .absence = {.absence_id = command.absence_id,
+                                            .start = command.start,
+                                            .end = command.end,
+                                            .reason = std::string(reason)}}};
+}
+
+absl::StatusOr<std::vector<TechnicianEvent>> Decide(const TechnicianState& state,
+                                                    const DepartTechnician& command,
+                                                    absl::Time /*now*/) {
+  const std::string_view reason = Trim(command.reason);
+  if (reason.empty()) return InvalidArgument("reason", "Say why the technician leaves.");
+  if (absl::Status s = RequireActiveTechnician(state, command.technician_id); !s.ok()) return s;
+  return std::vector<TechnicianEvent>{
+      TechnicianDeparted{.technician_id = state.technician_id, .reason = std::string(reason)}};
+}
+
 TechnicianState Evolve(TechnicianState state, const TechnicianEvent& event) {
-  std::visit(
-      [&state](const TechnicianRegistered& e) {
-        state.technician_id = e.technician_id;
-        state.name = e.name;
-        state.phone = e.phone;
-        state.skills = e.skills;
-        state.home_base = e.home_base;
-        state.van_location_id = e.van_location_id;
-      },
-      event);
+  struct Apply {
+    TechnicianState& s;
+    void operator()(const TechnicianRegistered& e) {
+      s.technician_id = e.technician_id;
+      s.name = e.name;
+      s.phone = e.phone;
+      s.skills = e.skills;
+      s.home_base = e.home_base;
+      s.van_location_id = e.van_location_id;
+      s.skill_levels = e.skill_levels;
+      s.territory = e.territory;
+    }
+    void operator()(const TechnicianShiftsSet& e) { s.shifts = e.shifts; }
+    void operator()(const TechnicianAbsenceRecorded& e) { s.absences.push_back(e.absence); }
+    void operator()(const TechnicianDeparted&) { s.departed = true; }
+  };
+  std::visit(Apply{state}, event);
   ++state.version;
   return state;
 }

@@ -1,0 +1,71 @@
+#pragma once
+
+// Care messages and maintenance reminders (DOMAIN.md §4) as pure rules: when a greeting is on
+// time, whether a customer may be contacted again (frequency cap), and when each reminder falls
+// due. Not wired to commands yet: there are no customer birthdays, deliveries or maintenance
+// plans in any event today. Times come in as arguments; calendar rules use `local_zone`.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+
+namespace fieldline::callbacks {
+
+struct CarePolicy {
+  absl::TimeZone local_zone = absl::FixedTimeZone(8 * 60 * 60);
+  // The working day starts at this local time of day; a birthday greeting goes out within
+  // `greeting_window` of it (DOMAIN §4: within 2 hours of the start of the working day).
+  absl::Duration working_day_start = absl::Hours(9);
+  absl::Duration greeting_window = absl::Hours(2);
+  // Frequency cap: at most `max_messages` care messages per customer within any `cap_window`.
+  int max_messages = 2;
+  absl::Duration cap_window = absl::Hours(24 * 7);
+};
+
+// The window [start of working day, start + window] on the customer's birthday, local time.
+struct TimeWindow {
+  absl::Time from;
+  absl::Time until;  // inclusive
+  bool Contains(absl::Time t) const { return t >= from && t <= until; }
+};
+TimeWindow BirthdayGreetingWindow(absl::CivilDay birthday, const CarePolicy& policy);
+// Whether a birthday greeting sent at `sent_at` for `birthday` was on time (exactly 2 h after the
+// start of the working day is still on time).
+bool IsBirthdayGreetingOnTime(absl::CivilDay birthday, absl::Time sent_at,
+                              const CarePolicy& policy);
+
+// FAILED_PRECONDITION when `max_messages` messages were already sent to the customer in the
+// `cap_window` before `at` (a message exactly `cap_window` ago no longer counts).
+absl::Status CheckFrequencyCap(const std::vector<absl::Time>& sent_to_customer, absl::Time at,
+                               const CarePolicy& policy);
+
+// --- maintenance, warranty and insurance reminders ---
+
+struct ReminderPolicy {
+  absl::TimeZone local_zone = absl::FixedTimeZone(8 * 60 * 60);
+  int first_maintenance_from_months = 2;  // first maintenance 2–3 months after delivery
+  int first_maintenance_until_months = 3;
+  absl::Duration regular_maintenance_lead = absl::Hours(24 * 7);  // one week before due
+  int warranty_lead_months = 1;   // one month before the warranty ends
+  int insurance_lead_months = 1;  // one month before the insurance ends
+};
+
+// Calendar months later/earlier in local time; a day that does not exist in the target month
+// is clamped to its last day (31 Mar − 1 month = 29 Feb in a leap year).
+absl::Time AddCalendarMonths(absl::Time t, int months, absl::TimeZone zone);
+
+// The window in which the first maintenance is due after a delivery or installation.
+TimeWindow FirstMaintenanceWindow(absl::Time delivered_or_installed_at,
+                                  const ReminderPolicy& policy);
+absl::Time RegularMaintenanceReminderAt(absl::Time maintenance_due_at,
+                                        const ReminderPolicy& policy);
+absl::Time WarrantyExpiryReminderAt(absl::Time warranty_end, const ReminderPolicy& policy);
+absl::Time InsuranceExpiryReminderAt(absl::Time insurance_end, const ReminderPolicy& policy);
+
+// A reminder's outcome: a maintenance visit completed counts as "came in" (DOMAIN §4/§5).
+enum class ReminderOutcome { kPending = 0, kCameIn = 1, kDeclined = 2, kUnreachable = 3 };
+
+}  // namespace fieldline::callbacks
