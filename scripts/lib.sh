@@ -13,6 +13,10 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
+# ccache: paths relative to the checkout, so a fresh clone elsewhere still hits the cache.
+export CCACHE_BASEDIR="$FIELDLINE_ROOT"
+export CCACHE_NOHASHDIR=1
+
 log() { printf '\033[1m[fieldline]\033[0m %s\n' "$*" >&2; }
 
 # Installs the Debian packages in "$@" that are not installed yet (apt-get update once first).

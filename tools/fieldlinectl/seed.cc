@@ -170,19 +170,33 @@ int SeedDemo(client::Clients& c, std::ostream& out) {
     if (!Check(c.Call(c.scheduling(), &sch::SchedulingService::Stub::RegisterTechnician, req, &ack), "technician " + TechId(t), out)) return 1;
   }
   out << "seed: 20 technicians\n";
-  // 200 customers; every other one has an open ticket.
+  // 200 registered customers (a tenth of them key accounts); every other one has an open ticket.
   int tickets = 0;
   for (int i = 0; i < 200; ++i) {
+    itk::RegisterCustomerRequest reg;
+    reg.set_request_id(absl::StrCat("seed-customer-", i));
+    reg.set_name(absl::StrCat(kSurnames[i % kSurnames.size()], kGiven[(i / 20) % kGiven.size()]));
+    reg.add_phones(absl::StrCat("138", 10000000 + (Mix(i) % 89999999)));
+    reg.set_address(absl::StrCat("青岛市", kDistricts[i % kDistricts.size()], "幸福路", 1 + i, "号"));
+    reg.mutable_location()->set_lat(kCityLat + Jitter(i * 13 + 1, 0.12));
+    reg.mutable_location()->set_lng(kCityLng + Jitter(i * 17 + 2, 0.12));
+    reg.set_tier(i % 10 == 0 ? itk::CUSTOMER_TIER_KEY_ACCOUNT
+                             : static_cast<itk::CustomerTier>(2 + Mix(i + 5) % 3));
+    reg.set_consent_to_messages(i % 4 != 0);
+    cv1::CommandAck customer;
+    if (!Check(c.Call(c.intake(), &itk::IntakeService::Stub::RegisterCustomer, reg, &customer),
+               "customer", out)) {
+      return 1;
+    }
     if (i % 2 == 1) continue;
     itk::OpenTicketRequest req;
     req.set_request_id(absl::StrCat("seed-ticket-", i));
     auto* cust = req.mutable_customer();
-    cust->set_customer_id(absl::StrCat("C", 10000 + i));
-    cust->set_name(absl::StrCat(kSurnames[i % kSurnames.size()], kGiven[(i / 20) % kGiven.size()]));
-    cust->set_phone(absl::StrCat("138", 10000000 + Mix(i) % 89999999));
-    cust->set_address(absl::StrCat("青岛市", kDistricts[i % kDistricts.size()], "幸福路", 1 + i, "号"));
-    cust->mutable_location()->set_lat(kCityLat + Jitter(i * 13 + 1, 0.12));
-    cust->mutable_location()->set_lng(kCityLng + Jitter(i * 17 + 2, 0.12));
+    cust->set_customer_id(customer.aggregate_id());
+    cust->set_name(reg.name());
+    cust->set_phone(reg.phones(0));
+    cust->set_address(reg.address());
+    *cust->mutable_location() = reg.location();
     const char* category = kCategories[Mix(i + 99) % kCategories.size()];
     req.set_category(category);
     req.set_symptom(absl::StrCat("客户报修 ", category, " 不工作 / not working"));
@@ -196,7 +210,7 @@ int SeedDemo(client::Clients& c, std::ostream& out) {
     if (!Check(c.Call(c.intake(), &itk::IntakeService::Stub::OpenTicket, req, &ack), "ticket", out)) return 1;
     ++tickets;
   }
-  out << "seed: " << tickets << " open tickets from 200 customers\n";
+  out << "seed: 200 customers, " << tickets << " of them with an open ticket\n";
   return 0;
 }
 
