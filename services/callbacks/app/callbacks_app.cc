@@ -149,14 +149,9 @@ absl::StatusOr<CallbackView> CallbacksApp::GetCallback(std::string_view callback
 }
 
 absl::StatusOr<CallbackPage> CallbacksApp::ListCallbacks(const ListCallbacksQuery& query) const {
-  if (query.page_size < 0) {
-    return InvalidArgument("page_size",
-                           absl::StrCat("The page size ", query.page_size,
-                                        " is negative; ask for up to ", kMaxPageSize,
-                                        " callbacks, or 0 for the default."));
-  }
-  const size_t page_size = static_cast<size_t>(
-      query.page_size == 0 ? kDefaultPageSize : std::min(query.page_size, kMaxPageSize));
+  absl::StatusOr<int32_t> effective = EffectivePageSize(query.page_size);
+  if (!effective.ok()) return effective.status();
+  const size_t page_size = static_cast<size_t>(*effective);
 
   // One more than a page, to know whether another page follows.
   std::vector<std::string> ids;

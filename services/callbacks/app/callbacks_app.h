@@ -36,11 +36,12 @@
 #include "fieldline/common/v1/types.pb.h"
 #include "services/common/core/clock.h"
 #include "services/common/store/event_store.h"
+#include "services/common/core/paging.h"
 
 namespace fieldline::callbacks {
 
-inline constexpr int32_t kDefaultPageSize = 50;
-inline constexpr int32_t kMaxPageSize = 500;
+using ::fieldline::kDefaultPageSize;
+using ::fieldline::kMaxPageSize;
 
 // A callback as a query shows it: its state plus what is computed at query time.
 struct CallbackView {

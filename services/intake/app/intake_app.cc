@@ -658,13 +658,9 @@ absl::StatusOr<TicketPage> IntakeApp::ListTickets(const TicketListQuery& query) 
     return InvalidArgument("opened_before",
                            "The end of the date range must be after its start.");
   }
-  if (query.page_size < 0) {
-    return InvalidArgument("page_size", absl::StrCat("A page cannot hold ", query.page_size,
-                                                     " tickets; ask for 1 to ", kMaxPageSize,
-                                                     ", or 0 for ", kDefaultPageSize, "."));
-  }
-  const size_t limit = static_cast<size_t>(
-      query.page_size == 0 ? kDefaultPageSize : std::min(query.page_size, kMaxPageSize));
+  absl::StatusOr<int32_t> effective = EffectivePageSize(query.page_size);
+  if (!effective.ok()) return effective.status();
+  const size_t limit = static_cast<size_t>(*effective);
 
   // One more than a page tells whether another page follows.
   TicketPage page;

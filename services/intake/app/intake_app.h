@@ -32,6 +32,7 @@
 #include "services/common/core/ids.h"
 #include "services/common/core/types.h"
 #include "services/common/store/event_store.h"
+#include "services/common/core/paging.h"
 #include "services/intake/domain/complaint.h"
 #include "services/intake/domain/customer.h"
 #include "services/intake/domain/entitlement.h"
@@ -52,8 +53,8 @@ struct IntakePolicy {
   absl::Duration factory_return_promise = absl::Hours(24 * 30);   // factory: about 30 days
   absl::Duration complaint_first_response = absl::Hours(48);
 };
-inline constexpr int32_t kDefaultPageSize = 50;
-inline constexpr int32_t kMaxPageSize = 500;
+using ::fieldline::kDefaultPageSize;
+using ::fieldline::kMaxPageSize;
 
 struct TicketListQuery {
   TicketStatus status = TicketStatus::kNone;  // kNone: every state

@@ -49,11 +49,7 @@ absl::Status CheckExpectedVersion(std::optional<int64_t> expected, int64_t actua
   return absl::OkStatus();
 }
 
-absl::StatusOr<int32_t> PageSize(const PageRequest& page) {
-  if (page.page_size < 0) return InvalidArgument("page_size", "The page size cannot be negative.");
-  if (page.page_size == 0) return kDefaultPageSize;
-  return std::min(page.page_size, kMaxPageSize);
-}
+absl::StatusOr<int32_t> PageSize(const PageRequest& page) { return EffectivePageSize(page.page_size); }
 
 // Keeps JobParts lines sorted by (sku, location) and finds or adds one.
 pb::JobPartLine& LineOf(pb::JobParts& view, const std::string& sku,

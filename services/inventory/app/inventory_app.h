@@ -24,6 +24,7 @@
 #include "services/common/core/ids.h"
 #include "services/common/core/types.h"
 #include "services/common/store/event_store.h"
+#include "services/common/core/paging.h"
 #include "services/inventory/adapters/event_codec.h"
 #include "services/inventory/domain/location.h"
 #include "services/inventory/domain/part.h"
@@ -43,8 +44,8 @@ struct PageRequest {
   std::string page_token;
 };
 
-inline constexpr int32_t kDefaultPageSize = 50;
-inline constexpr int32_t kMaxPageSize = 500;
+using ::fieldline::kDefaultPageSize;
+using ::fieldline::kMaxPageSize;
 
 class InventoryApp {
  public:

@@ -60,14 +60,6 @@ common::v1::CommandAck Ack(std::string_view aggregate_id, int64_t version) {
   return ack;
 }
 
-absl::StatusOr<int32_t> EffectivePageSize(int32_t requested) {
-  if (requested < 0) {
-    return InvalidArgument("page_size", absl::StrCat("The page size ", requested,
-                                                     " is negative; ask for 1 to 500 items."));
-  }
-  if (requested == 0) return kDefaultPageSize;
-  return std::min(requested, kMaxPageSize);
-}
 
 absl::Status CorruptProjection(std::string_view key) {
   return absl::DataLossError(absl::StrCat("The stored record ", AsAbsl(key), " cannot be read."));

@@ -24,6 +24,7 @@
 #include "services/common/core/ids.h"
 #include "services/common/core/types.h"
 #include "services/common/store/event_store.h"
+#include "services/common/core/paging.h"
 #include "services/scheduling/domain/calendar.h"
 #include "services/scheduling/domain/job.h"
 #include "services/scheduling/domain/recommend.h"
@@ -35,8 +36,8 @@ namespace fieldline::scheduling {
 std::string JobProjectionKey(std::string_view job_id);                // p/job/<id>
 std::string TechnicianProjectionKey(std::string_view technician_id);  // p/technician/<id>
 
-inline constexpr int32_t kDefaultPageSize = 50;
-inline constexpr int32_t kMaxPageSize = 500;
+using ::fieldline::kDefaultPageSize;
+using ::fieldline::kMaxPageSize;
 
 struct ListJobsQuery {
   std::optional<JobStatus> state;  // nullopt: every state
