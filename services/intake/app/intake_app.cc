@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/common/core/errors.h"
 #include "services/common/core/strings.h"
 #include "services/intake/adapters/event_codec.h"
@@ -714,6 +715,12 @@ absl::StatusOr<TicketPage> IntakeApp::ListTickets(const TicketListQuery& query) 
 // ----------------------------------------------------------------------------------- reactions
 
 absl::Status IntakeApp::Apply(const EventEnvelope& event, Batch& batch) {
+  if (event.payload_case() == EventEnvelope::kCallbacks) {
+    if (event.callbacks().kind_case() == callbacks::v1::CallbacksEvent::kCallbackDissatisfied) {
+      return ReactToDissatisfiedCallback(event, batch);
+    }
+    return absl::OkStatus();  // other callback events do not concern intake
+  }
   if (event.payload_case() != EventEnvelope::kScheduling) return absl::OkStatus();
   const scheduling::v1::SchedulingEvent& scheduling = event.scheduling();
   switch (scheduling.kind_case()) {
@@ -775,6 +782,101 @@ absl::Status IntakeApp::React(const EventEnvelope& source, const std::string& ti
   return absl::OkStatus();
 }
 
+absl::Status IntakeApp::ReactToDissatisfiedCallback(const EventEnvelope& source, Batch& batch) {
+  const callbacks::v1::CallbackDissatisfied& e = source.callbacks().callback_dissatisfied();
+  const std::string ticket_id = Trimmed(e.ticket_id());
+  if (ticket_id.empty()) {
+    return InvalidArgument("ticket_id", absl::StrCat("Callback event ", source.event_id(),
+                                                     " does not say which ticket it is for."));
+  }
+  const AggregateKey ticket_key{kTicketAggregate, ticket_id};
+  const std::string complaint_id = DeriveId(source.event_id(), "intake/complaint");
+  const AggregateKey complaint_key{kComplaintAggregate, complaint_id};
+  batch.Lock({ticket_key, complaint_key});
+
+  absl::StatusOr<int64_t> complaint_version = batch.CurrentVersion(complaint_key);
+  if (!complaint_version.ok()) return complaint_version.status();
+  if (*complaint_version > 0) return absl::OkStatus();  // this event was applied already
+
+  absl::StatusOr<TicketView> view = LoadTicket(ticket_key);
+  if (!view.ok()) return view.status();
+  if (view->state.status == TicketStatus::kNone) {
+    return NotFound("ticket_id",
+                    absl::StrCat("There is no ticket ", ticket_id, " (callback ",
+                                 e.callback_id(), " found the customer dissatisfied)."));
+  }
+
+  CommandMeta meta;
+  meta.actor = Actor{kSystemUser, kSystemRole};
+  meta.now = clock_.Now();
+  meta.causation_id = source.event_id();
+  meta.correlation_id =
+      source.correlation_id().empty() ? source.event_id() : source.correlation_id();
+
+  // The complaint first, while the ticket still names its technician.
+  intake::RegisterComplaint c;
+  c.complaint_id = complaint_id;
+  c.kind = "complaint";
+  c.channel = "callback";
+  c.customer_id = view->state.customer.customer_id;
+  c.ticket_id = ticket_id;
+  c.technician_id =
+      !e.technician_id().empty() ? e.technician_id() : view->state.technician_id;
+  c.category = "callback_dissatisfied";
+  std::vector<std::string> low(e.low_questions().begin(), e.low_questions().end());
+  const std::string& job_id = e.job_id().empty() ? view->state.job_id : e.job_id();
+  c.description = absl::StrCat(
+      "Callback ", e.callback_id(), " for job ", job_id, ": the customer was dissatisfied with ",
+      low.empty() ? std::string("the service") : absl::StrJoin(low, ", "), " (lowest answer ",
+      e.lowest_answer(), " of 5; answers below ", e.threshold(), " count as dissatisfied).");
+  c.first_response_within = policy_.complaint_first_response;
+  absl::StatusOr<std::vector<ComplaintEvent>> complaint_events =
+      Decide(ComplaintState{}, c, meta.now);
+  if (!complaint_events.ok()) return complaint_events.status();
+  ComplaintState complaint;
+  std::vector<v1::IntakeEvent> payloads;
+  for (const ComplaintEvent& ce : *complaint_events) {
+    payloads.push_back(EncodeComplaintEvent(ce));
+    complaint = Evolve(std::move(complaint), ce);
+  }
+  if (absl::Status s = AppendIntake(batch, complaint_key, 0, payloads, meta, source.event_id(), 1);
+      !s.ok()) {
+    return s;
+  }
+  v1::Complaint projection;
+  ComplaintStateToProto(complaint, static_cast<int64_t>(payloads.size()), &projection);
+  ToProto(meta.now, projection.mutable_registered_at());
+  batch.Put(ComplaintProjectionKey(complaint_id), projection.SerializeAsString());
+  if (!complaint.customer_id.empty()) {
+    batch.Put(absl::StrCat(ComplaintCustomerIndexPrefix(complaint.customer_id), complaint_id), "");
+  }
+  Log().info("complaint opened from callback complaint={} ticket={} callback={} source_event={} "
+             "correlation_id={}",
+             complaint_id, ticket_id, e.callback_id(), source.event_id(), meta.correlation_id);
+
+  // Then the ticket goes back to OPEN if the reopen rule allows it from its state.
+  const TicketCommand reopen = ReopenTicket{
+      ticket_id, absl::StrCat("Callback ", e.callback_id(),
+                              " found the customer dissatisfied; complaint ", complaint_id, ".")};
+  absl::StatusOr<std::vector<TicketEvent>> ticket_events = Decide(view->state, reopen, meta.now);
+  if (!ticket_events.ok()) {
+    if (ticket_events.status().code() != absl::StatusCode::kFailedPrecondition) {
+      return ticket_events.status();
+    }
+    Log().info("ticket not reopened ticket={} source_event={} reason=\"{}\"", ticket_id,
+               source.event_id(), std::string(ticket_events.status().message()));
+    return absl::OkStatus();
+  }
+  if (ticket_events->empty()) return absl::OkStatus();
+  absl::StatusOr<TicketView> after =
+      Record(batch, ticket_key, *std::move(view), *ticket_events, meta, source.event_id(),
+             static_cast<int>(payloads.size()) + 1);
+  if (!after.ok()) return after.status();
+  Log().info("ticket reopened ticket={} version={} source_event={} correlation_id={}", ticket_id,
+             after->version, source.event_id(), meta.correlation_id);
+  return absl::OkStatus();
+}
+
 // ------------------------------------------------------------------------------------- helpers
 
 absl::StatusOr<TicketView> IntakeApp::LoadTicket(const AggregateKey& key) const {
@@ -798,11 +900,12 @@ absl::StatusOr<TicketView> IntakeApp::Record(Batch& batch, const AggregateKey& k
                                              TicketView view,
                                              const std::vector<TicketEvent>& events,
                                              const CommandMeta& meta,
-                                             std::string_view source_event_id) {
+                                             std::string_view source_event_id, int first_index) {
   std::vector<v1::IntakeEvent> payloads;
   payloads.reserve(events.size());
   for (const TicketEvent& e : events) payloads.push_back(EncodeTicketEvent(e));
-  if (absl::Status s = AppendIntake(batch, key, view.version, payloads, meta, source_event_id);
+  if (absl::Status s = AppendIntake(batch, key, view.version, payloads, meta, source_event_id,
+                                    first_index);
       !s.ok()) {
     return s;
   }
@@ -828,14 +931,16 @@ absl::StatusOr<TicketView> IntakeApp::Record(Batch& batch, const AggregateKey& k
 absl::Status IntakeApp::AppendIntake(Batch& batch, const AggregateKey& key,
                                      int64_t expected_version,
                                      const std::vector<v1::IntakeEvent>& payloads,
-                                     const CommandMeta& meta, std::string_view source_event_id) {
+                                     const CommandMeta& meta, std::string_view source_event_id,
+                                     int first_index) {
   std::vector<EventEnvelope> envelopes;
   envelopes.reserve(payloads.size());
   for (size_t i = 0; i < payloads.size(); ++i) {
     EventEnvelope envelope = NewEnvelope(meta);
     *envelope.mutable_intake() = payloads[i];
     if (!source_event_id.empty()) {
-      envelope.set_event_id(DeriveId(source_event_id, absl::StrCat("intake/", i + 1)));
+      envelope.set_event_id(
+          DeriveId(source_event_id, absl::StrCat("intake/", static_cast<int>(i) + first_index)));
     }
     envelopes.push_back(std::move(envelope));
   }

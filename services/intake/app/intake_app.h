@@ -138,7 +138,9 @@ class IntakeApp {
 
   // Applies one event of another service inside the consumer's batch (EventHandler contract:
   // locks what it changes, appends and puts, never commits). Scheduling's JobAssigned,
-  // JobStarted and JobCompleted move the job's ticket along; every other event is ignored.
+  // JobStarted and JobCompleted move the job's ticket along; callbacks' CallbackDissatisfied
+  // opens a complaint (channel "callback") and reopens the ticket when the reopen rule allows;
+  // every other event is ignored.
   absl::Status Apply(const EventEnvelope& event, Batch& batch);
 
  private:
@@ -146,20 +148,25 @@ class IntakeApp {
   absl::Status React(const EventEnvelope& source, const std::string& ticket_id,
                      const Command& command, Batch& batch);
 
+  // CallbackDissatisfied: a complaint with an id derived from the source event (so a re-delivery
+  // finds it and writes nothing), then ReopenTicket if the ticket's state allows it.
+  absl::Status ReactToDissatisfiedCallback(const EventEnvelope& source, Batch& batch);
+
   // The ticket as its stream tells it (version 0 and kNone if it has no events).
   absl::StatusOr<TicketView> LoadTicket(const AggregateKey& key) const;
 
   // Appends `events` (as of `view`, whose version is the expected version) with the envelope
   // fields of `meta`, and puts the projection and index entries they change. Reactions pass
-  // the causing event's id so the new events' ids derive from it.
+  // the causing event's id so the new events' ids derive from it ("intake/<first_index + i>").
   absl::StatusOr<TicketView> Record(Batch& batch, const AggregateKey& key, TicketView view,
                                     const std::vector<TicketEvent>& events,
-                                    const CommandMeta& meta, std::string_view source_event_id);
+                                    const CommandMeta& meta, std::string_view source_event_id,
+                                    int first_index = 1);
 
   // Appends intake event payloads to any intake aggregate's stream.
   absl::Status AppendIntake(Batch& batch, const AggregateKey& key, int64_t expected_version,
                             const std::vector<v1::IntakeEvent>& payloads, const CommandMeta& meta,
-                            std::string_view source_event_id);
+                            std::string_view source_event_id, int first_index = 1);
   // The asset as its stream tells it, with its version.
   absl::StatusOr<std::pair<AssetState, int64_t>> LoadAsset(std::string_view asset_id) const;
   // The registered customer from its projection (unregistered state if none).

@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
 #include "services/common/core/clock.h"
 #include "services/common/core/errors.h"
 #include "services/common/core/ids.h"
@@ -481,6 +482,175 @@ TEST_F(IntakeLifecycleAppTest, ComplaintNotesCloseReopenAndHistory) {
   ASSERT_TRUE(timeline.ok());
   EXPECT_EQ(timeline->entries_size(), 4);
   EXPECT_EQ(timeline->entries(2).role(), "manager");
+}
+
+// ------------------------------------------------------------------ callbacks: dissatisfaction
+
+// Scheduling and callbacks events as their outboxes would publish them.
+EventEnvelope SourceEnvelope(const std::string& event_id, const std::string& aggregate_type,
+                             const std::string& aggregate_id, int64_t version) {
+  EventEnvelope e;
+  e.set_event_id(event_id);
+  e.set_aggregate_type(aggregate_type);
+  e.set_aggregate_id(aggregate_id);
+  e.set_aggregate_version(version);
+  ToProto(kStart, e.mutable_server_time());
+  e.mutable_actor()->set_user_id("someone");
+  e.mutable_actor()->set_role("system");
+  e.set_correlation_id("corr-cb");
+  return e;
+}
+
+class IntakeCallbackReactionTest : public IntakeLifecycleAppTest {
+ protected:
+  absl::Status Deliver(const EventEnvelope& event) {
+    Batch batch = store_->NewBatch();
+    absl::Status status = app_->Apply(event, batch);
+    if (!status.ok()) return status;
+    return store_->Commit(std::move(batch));
+  }
+
+  // A ticket taken through assigned → started → completed by scheduling's events.
+  void Complete(const std::string& ticket) {
+    scheduling::v1::SchedulingEvent assigned;
+    assigned.mutable_job_assigned()->set_job_id("job-7");
+    assigned.mutable_job_assigned()->set_ticket_id(ticket);
+    assigned.mutable_job_assigned()->set_technician_id("tech-9");
+    scheduling::v1::SchedulingEvent started;
+    started.mutable_job_started()->set_job_id("job-7");
+    started.mutable_job_started()->set_ticket_id(ticket);
+    started.mutable_job_started()->set_technician_id("tech-9");
+    scheduling::v1::SchedulingEvent completed;
+    completed.mutable_job_completed()->set_job_id("job-7");
+    completed.mutable_job_completed()->set_ticket_id(ticket);
+    completed.mutable_job_completed()->set_technician_id("tech-9");
+    completed.mutable_job_completed()->set_resolution("Replaced the thermostat.");
+    int n = 0;
+    for (auto& payload : {assigned, started, completed}) {
+      ++n;
+      EventEnvelope e = SourceEnvelope(DeriveId(ticket, absl::StrCat("sched/", n)), "Job",
+                                       "job-7", n + 1);
+      *e.mutable_scheduling() = payload;
+      ASSERT_TRUE(Deliver(e).ok()) << e.DebugString();
+    }
+    ASSERT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_COMPLETED);
+  }
+
+  static EventEnvelope Dissatisfied(
+      const std::string& ticket, const std::string& technician,
+      const std::string& event_id = "0192a7f0-cb00-7000-8000-000000000001") {
+    EventEnvelope e = SourceEnvelope(event_id, "Callback", "cb-1", 5);
+    auto* d = e.mutable_callbacks()->mutable_callback_dissatisfied();
+    d->set_callback_id("cb-1");
+    d->set_job_id("job-7");
+    d->set_ticket_id(ticket);
+    d->set_technician_id(technician);
+    d->add_low_questions("attitude");
+    d->add_low_questions("punctuality");
+    d->set_lowest_answer(2);
+    d->set_threshold(3);
+    return e;
+  }
+};
+
+TEST_F(IntakeCallbackReactionTest, DissatisfiedCallbackOpensOneComplaintAndReopensTheTicket) {
+  const std::string customer = MustRegisterCustomer("c-1");
+  const std::string ticket = MustOpen("o-1", customer);
+  Complete(ticket);
+  const int64_t completed_version = app_->GetTicket(ticket)->version();
+  const EventEnvelope source = Dissatisfied(ticket, "");
+
+  ASSERT_TRUE(Deliver(source).ok());
+
+  const std::string complaint_id = DeriveId(source.event_id(), "intake/complaint");
+  auto complaint = app_->GetComplaint(complaint_id);
+  ASSERT_TRUE(complaint.ok()) << complaint.status();
+  EXPECT_EQ(complaint->kind(), "complaint");
+  EXPECT_EQ(complaint->channel(), "callback");
+  EXPECT_EQ(complaint->ticket_id(), ticket);
+  EXPECT_EQ(complaint->customer_id(), customer);
+  EXPECT_EQ(complaint->technician_id(), "tech-9");  // from the ticket: the event had none
+  EXPECT_THAT(complaint->description(), HasSubstr("attitude, punctuality"));
+  EXPECT_THAT(complaint->description(), HasSubstr("lowest answer 2"));
+  EXPECT_EQ(complaint->version(), 1);
+  auto complaint_stream = store_->ReadStream({"Complaint", complaint_id});
+  ASSERT_TRUE(complaint_stream.ok());
+  ASSERT_THAT(*complaint_stream, SizeIs(1));
+  EXPECT_EQ((*complaint_stream)[0].event_id(), DeriveId(source.event_id(), "intake/1"));
+  EXPECT_EQ((*complaint_stream)[0].causation_id(), source.event_id());
+  EXPECT_EQ((*complaint_stream)[0].correlation_id(), "corr-cb");
+
+  auto reopened = app_->GetTicket(ticket);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened->state(), v1::TICKET_STATE_OPEN);
+  EXPECT_EQ(reopened->version(), completed_version + 1);
+  EXPECT_EQ(reopened->reopen_count(), 1);
+  auto ticket_stream = store_->ReadStream({"Ticket", ticket});
+  ASSERT_TRUE(ticket_stream.ok());
+  EXPECT_EQ(ticket_stream->back().event_id(), DeriveId(source.event_id(), "intake/2"));
+  EXPECT_TRUE(ticket_stream->back().intake().has_ticket_reopened());
+
+  auto history = app_->GetCustomerHistory(customer);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_THAT(history->complaints, SizeIs(1));
+  EXPECT_EQ(history->complaints[0].complaint_id(), complaint_id);
+}
+
+TEST_F(IntakeCallbackReactionTest, SameEventTwiceChangesNothingTheSecondTime) {
+  const std::string customer = MustRegisterCustomer("c-1");
+  const std::string ticket = MustOpen("o-1", customer);
+  Complete(ticket);
+  const EventEnvelope source = Dissatisfied(ticket, "tech-2");
+  ASSERT_TRUE(Deliver(source).ok());
+  const int64_t ticket_version = app_->GetTicket(ticket)->version();
+  const std::string complaint_id = DeriveId(source.event_id(), "intake/complaint");
+
+  Batch batch = store_->NewBatch();
+  ASSERT_TRUE(app_->Apply(source, batch).ok());
+  EXPECT_TRUE(batch.empty());
+  ASSERT_TRUE(store_->Commit(std::move(batch)).ok());
+
+  EXPECT_EQ(app_->GetTicket(ticket)->version(), ticket_version);
+  EXPECT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_OPEN);
+  EXPECT_EQ(StreamSize("Complaint", complaint_id), 1u);
+  EXPECT_EQ(app_->GetComplaint(complaint_id)->technician_id(), "tech-2");  // the event's
+  auto history = app_->GetCustomerHistory(customer);
+  ASSERT_TRUE(history.ok());
+  EXPECT_THAT(history->complaints, SizeIs(1));
+}
+
+TEST_F(IntakeCallbackReactionTest, UnknownTicketIsNotFoundAndWritesNothing) {
+  const std::string unknown = "0192a7f0-0000-7000-8000-999999999999";
+  const EventEnvelope source = Dissatisfied(unknown, "tech-2");
+  Batch batch = store_->NewBatch();
+  absl::Status status = app_->Apply(source, batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(FieldOf(status), "ticket_id");
+  EXPECT_TRUE(batch.empty());
+  const std::string complaint_id = DeriveId(source.event_id(), "intake/complaint");
+  EXPECT_EQ(app_->GetComplaint(complaint_id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(StreamSize("Complaint", complaint_id), 0u);
+  EXPECT_EQ(StreamSize("Ticket", unknown), 0u);
+}
+
+TEST_F(IntakeCallbackReactionTest, TicketThatCannotBeReopenedStillGetsTheComplaint) {
+  const std::string ticket = MustOpen("o-1");  // OPEN: reopen is not allowed
+  const EventEnvelope source = Dissatisfied(ticket, "tech-2");
+  ASSERT_TRUE(Deliver(source).ok());
+  auto complaint = app_->GetComplaint(DeriveId(source.event_id(), "intake/complaint"));
+  ASSERT_TRUE(complaint.ok()) << complaint.status();
+  EXPECT_EQ(complaint->ticket_id(), ticket);
+  EXPECT_EQ(app_->GetTicket(ticket)->version(), 1);
+  EXPECT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_OPEN);
+}
+
+TEST_F(IntakeCallbackReactionTest, OtherCallbackEventsAreIgnored) {
+  const std::string ticket = MustOpen("o-1");
+  EventEnvelope e = SourceEnvelope("0192a7f0-cb00-7000-8000-000000000002", "Callback", "cb-1", 1);
+  e.mutable_callbacks()->mutable_callback_scheduled()->set_ticket_id(ticket);
+  Batch batch = store_->NewBatch();
+  EXPECT_TRUE(app_->Apply(e, batch).ok());
+  EXPECT_TRUE(batch.empty());
 }
 
 }  // namespace
