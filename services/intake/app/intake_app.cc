@@ -101,6 +101,24 @@ absl::StatusOr<v1::Ticket> ParseTicket(std::string_view key, std::string_view by
   return ticket;
 }
 
+// Reads every record an index "<prefix><id>" points at, in id order, through `get`.
+template <typename T, typename Get>
+absl::Status CollectIndexed(const EventStore& store, const std::string& prefix, Get&& get,
+                            std::vector<T>* out) {
+  absl::Status failure;
+  absl::Status scanned = store.Scan(prefix, "", [&](std::string_view key, std::string_view) {
+    absl::StatusOr<T> record = get(key.substr(prefix.size()));
+    if (!record.ok()) {
+      failure = record.status();
+      return false;
+    }
+    out->push_back(*std::move(record));
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+  return failure;
+}
+
 }  // namespace
 
 std::string TicketProjectionKey(std::string_view ticket_id) {
@@ -548,43 +566,24 @@ absl::StatusOr<CustomerHistory> IntakeApp::GetCustomerHistory(
   absl::StatusOr<v1::Customer> customer = GetCustomer(customer_id);
   if (!customer.ok()) return customer.status();
   history.customer = *std::move(customer);
-  absl::Status failure;
-  const std::string asset_prefix = AssetCustomerIndexPrefix(customer_id);
-  absl::Status scanned = store_.Scan(asset_prefix, "", [&](std::string_view key, std::string_view) {
-    absl::StatusOr<v1::Asset> asset = GetAsset(key.substr(asset_prefix.size()));
-    if (!asset.ok()) {
-      failure = asset.status();
-      return false;
-    }
-    history.assets.push_back(*std::move(asset));
-    return true;
-  });
-  if (!scanned.ok()) return scanned;
-  if (!failure.ok()) return failure;
-  const std::string ticket_prefix = TicketCustomerIndexPrefix(customer_id);
-  scanned = store_.Scan(ticket_prefix, "", [&](std::string_view key, std::string_view) {
-    absl::StatusOr<v1::Ticket> ticket = GetTicket(key.substr(ticket_prefix.size()));
-    if (!ticket.ok()) {
-      failure = ticket.status();
-      return false;
-    }
-    history.tickets.push_back(*std::move(ticket));
-    return true;
-  });
-  if (!scanned.ok()) return scanned;
-  if (!failure.ok()) return failure;
-  const std::string complaint_prefix = ComplaintCustomerIndexPrefix(customer_id);
-  scanned = store_.Scan(complaint_prefix, "", [&](std::string_view key, std::string_view) {
-    absl::StatusOr<v1::Complaint> complaint = GetComplaint(key.substr(complaint_prefix.size()));
-    if (!complaint.ok()) {
-      failure = complaint.status();
-      return false;
-    }
-    history.complaints.push_back(*std::move(complaint));
-    return true;
-  });
-  if (!scanned.ok()) return scanned;
-  if (!failure.ok()) return failure;
+  if (absl::Status s = CollectIndexed(store_, AssetCustomerIndexPrefix(customer_id),
+                                      [&](std::string_view id) { return GetAsset(id); },
+                                      &history.assets);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CollectIndexed(store_, TicketCustomerIndexPrefix(customer_id),
+                                      [&](std::string_view id) { return GetTicket(id); },
+                                      &history.tickets);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CollectIndexed(store_, ComplaintCustomerIndexPrefix(customer_id),
+                                      [&](std::string_view id) { return GetComplaint(id); },
+                                      &history.complaints);
+      !s.ok()) {
+    return s;
+  }
   return history;
 }
 
