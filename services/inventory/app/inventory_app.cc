@@ -390,59 +390,13 @@ absl::StatusOr<CommandAck> InventoryApp::RegisterLocation(
 absl::StatusOr<CommandAck> InventoryApp::RegisterPart(const CommandMeta& meta,
                                                       const inventory::RegisterPart& command,
                                                       std::optional<int64_t> expected_version) {
-  const std::string& sku = command.part.sku;
-  return store_.Execute(
-      meta.request_id, {PartKey(sku)}, [&](Batch& batch) -> absl::StatusOr<CommandAck> {
-        absl::StatusOr<PartState> state = LoadPart(sku);
-        if (!state.ok()) return state.status();
-        if (absl::Status s =
-                CheckExpectedVersion(expected_version, state->version, absl::StrCat("Part ", sku));
-            !s.ok()) {
-          return s;
-        }
-        absl::StatusOr<std::vector<PartEvent>> events = Decide(*state, command, meta.now);
-        if (!events.ok()) return events.status();
-        absl::StatusOr<PartState> next =
-            AppendPartEvents(batch, NewEnvelope(meta), *std::move(state), *events, nullptr);
-        if (!next.ok()) return next.status();
-        CommandAck ack;
-        ack.set_aggregate_id(sku);
-        ack.set_version(next->version);
-        return ack;
-      });
+  return RunPartCommand(meta, command.part.sku, command, {}, expected_version);
 }
 
 absl::StatusOr<CommandAck> InventoryApp::ReceiveStock(const CommandMeta& meta,
                                                       const inventory::ReceiveStock& command,
                                                       std::optional<int64_t> expected_version) {
-  const std::string& sku = command.sku;
-  return store_.Execute(
-      meta.request_id, {PartKey(sku)}, [&](Batch& batch) -> absl::StatusOr<CommandAck> {
-        absl::StatusOr<PartState> state = LoadPart(sku);
-        if (!state.ok()) return state.status();
-        if (absl::Status s =
-                CheckExpectedVersion(expected_version, state->version, absl::StrCat("Part ", sku));
-            !s.ok()) {
-          return s;
-        }
-        // Locations are never removed, so reading the projection under the part's lock is
-        // enough: a location seen here stays registered.
-        inventory::ReceiveStock checked = command;
-        absl::StatusOr<std::optional<pb::Location>> location =
-            GetMessage<pb::Location>(store_, kLocationPrefix + command.location_id);
-        if (!location.ok()) return location.status();
-        checked.location.reset();
-        if (location->has_value()) checked.location = FromProto(**location);
-        absl::StatusOr<std::vector<PartEvent>> events = Decide(*state, checked, meta.now);
-        if (!events.ok()) return events.status();
-        absl::StatusOr<PartState> next =
-            AppendPartEvents(batch, NewEnvelope(meta), *std::move(state), *events, nullptr);
-        if (!next.ok()) return next.status();
-        CommandAck ack;
-        ack.set_aggregate_id(sku);
-        ack.set_version(next->version);
-        return ack;
-      });
+  return RunPartCommand(meta, command.sku, command, {}, expected_version);
 }
 
 template <typename Command>
@@ -466,6 +420,12 @@ absl::StatusOr<CommandAck> InventoryApp::RunPartCommand(
             if (!location.ok()) return location.status();
             if (location->has_value()) command.locations[id] = **location;
           }
+        }
+        if constexpr (requires { command.location; }) {
+          // The single location a command names (a receipt), looked up the same way.
+          absl::StatusOr<std::optional<LocationInfo>> location = FindLocation(command.location_id);
+          if (!location.ok()) return location.status();
+          command.location = *std::move(location);
         }
         absl::StatusOr<std::vector<PartEvent>> events = Decide(*state, command, meta.now);
         if (!events.ok()) return events.status();

@@ -157,7 +157,8 @@ class InventoryApp {
   absl::StatusOr<std::vector<LocationInfo>> AllLocations() const;
 
   // Runs a warehouse command on one part: loads the part, the locations named in `location_ids`
-  // (into command.locations, if the command has them), decides and appends.
+  // (into command.locations, if the command has them) or the one in command.location_id (into
+  // command.location, if it has that), decides and appends.
   template <typename Command>
   absl::StatusOr<CommandAck> RunPartCommand(const CommandMeta& meta, const std::string& sku,
                                             Command command,
