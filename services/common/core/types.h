@@ -28,6 +28,8 @@ enum class Priority { kUnspecified = 0, kLow = 1, kNormal = 2, kHigh = 3, kUrgen
 struct Actor {
   std::string user_id;
   std::string role;  // "intake", "dispatcher", "technician", "warehouse", "care", "manager", "admin"
+  // Rights granted to this user beyond the role, e.g. "export" (download reports and lists).
+  std::vector<std::string> permissions;
 };
 
 // Who asked for a command, when and under which request id. Built by the gRPC adapter from the

@@ -108,7 +108,19 @@ absl::StatusOr<Actor> TokenVerifier::Verify(std::string_view token, absl::Time n
   if (sub == nullptr || *sub == '\0' || role == nullptr || !IsKnownRole(role)) {
     return Unauthenticated(kInvalidToken);
   }
-  return Actor{.user_id = sub, .role = role};
+  Actor actor{.user_id = sub, .role = role};
+  // Extra rights travel as one comma-separated claim: "export,reports".
+  if (const char* perms = jwt_get_grant(jwt.get(), "perms"); perms != nullptr) {
+    std::string_view rest(perms);
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      std::string_view one = Trim(rest.substr(0, comma));
+      if (!one.empty()) actor.permissions.emplace_back(one);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return actor;
 }
 
 absl::StatusOr<std::string> IssueToken(std::string_view secret, const Actor& actor, absl::Time now,
@@ -136,6 +148,17 @@ absl::StatusOr<std::string> IssueToken(std::string_view secret, const Actor& act
       jwt_add_grant_int(jwt.get(), "iat", iat) != 0 ||
       jwt_add_grant_int(jwt.get(), "exp", exp) != 0) {
     return absl::InternalError("cannot add the claims to a token");
+  }
+  if (!actor.permissions.empty()) {
+    for (const std::string& permission : actor.permissions) {
+      if (permission.empty() || permission.find(',') != std::string::npos) {
+        return InvalidArgument("permissions", "\"" + permission + "\" is not a permission name.");
+      }
+    }
+    std::vector<std::string_view> names(actor.permissions.begin(), actor.permissions.end());
+    if (jwt_add_grant(jwt.get(), "perms", Join(names, ",").c_str()) != 0) {
+      return absl::InternalError("cannot add the permissions to a token");
+    }
   }
   if (jwt_set_alg(jwt.get(), JWT_ALG_HS256, KeyBytes(secret), static_cast<int>(secret.size())) !=
       0) {
@@ -173,6 +196,16 @@ absl::Status RequireRole(const Actor& actor, std::initializer_list<std::string_v
   }
   return PermissionDenied(std::string(Article(actor.role)) + " " + actor.role +
                           " may not do this; it needs one of: " + Join(allowed, ", ") + ".");
+}
+
+absl::Status RequirePermission(const Actor& actor, std::string_view permission) {
+  if (actor.role == kAdminRole) return absl::OkStatus();
+  if (std::find(actor.permissions.begin(), actor.permissions.end(), permission) !=
+      actor.permissions.end()) {
+    return absl::OkStatus();
+  }
+  return PermissionDenied("You have no \"" + std::string(permission) +
+                          "\" permission; ask an administrator to grant it.");
 }
 
 }  // namespace fieldline

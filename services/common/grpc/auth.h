@@ -41,6 +41,9 @@ absl::StatusOr<Actor> Authenticate(const grpc::ServerContext& context,
 // PERMISSION_DENIED unless the actor's role is one of `roles` ("admin" is always allowed).
 absl::Status RequireRole(const Actor& actor, std::initializer_list<std::string_view> roles);
 
+// PERMISSION_DENIED unless the actor holds `permission` (token claim "perms"; "admin" holds all).
+absl::Status RequirePermission(const Actor& actor, std::string_view permission);
+
 // The auth guard every RPC handler starts with: authenticates, checks the role, then runs
 // `fn(actor)` (which returns absl::Status) and maps its result through ToGrpcStatus.
 template <typename Fn>

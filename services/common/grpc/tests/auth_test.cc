@@ -46,6 +46,36 @@ TEST(TokenTest, AnIssuedTokenVerifiesToTheSameActor) {
   EXPECT_EQ(actor->role, "dispatcher");
 }
 
+TEST(TokenTest, PermissionsTravelInTheTokenAndAreChecked) {
+  absl::StatusOr<std::string> token = IssueToken(
+      kSecret, Actor{"u-3", "manager", {"export", "reports"}}, kNow, absl::Hours(1));
+  ASSERT_TRUE(token.ok()) << token.status();
+  absl::StatusOr<Actor> actor = TokenVerifier(kSecret).Verify(*token, kNow);
+  ASSERT_TRUE(actor.ok()) << actor.status();
+  EXPECT_EQ(actor->permissions, (std::vector<std::string>{"export", "reports"}));
+  EXPECT_TRUE(RequirePermission(*actor, "export").ok());
+  absl::Status denied = RequirePermission(*actor, "payroll");
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(denied.message().find("payroll"), std::string::npos);
+}
+
+TEST(TokenTest, WithoutPermissionsOnlyAnAdminMayExport) {
+  absl::StatusOr<std::string> token =
+      IssueToken(kSecret, Actor{"u-4", "manager"}, kNow, absl::Hours(1));
+  ASSERT_TRUE(token.ok());
+  absl::StatusOr<Actor> manager = TokenVerifier(kSecret).Verify(*token, kNow);
+  ASSERT_TRUE(manager.ok());
+  EXPECT_TRUE(manager->permissions.empty());
+  EXPECT_EQ(RequirePermission(*manager, "export").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(RequirePermission(Actor{"root", "admin"}, "export").ok());
+}
+
+TEST(TokenTest, APermissionNameWithACommaIsRefused) {
+  absl::StatusOr<std::string> token =
+      IssueToken(kSecret, Actor{"u-5", "manager", {"a,b"}}, kNow, absl::Hours(1));
+  EXPECT_EQ(token.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(TokenTest, EveryRoleCanBeIssuedAndVerified) {
   for (const char* role :
        {"intake", "dispatcher", "technician", "warehouse", "care", "manager", "admin"}) {
