@@ -35,7 +35,7 @@ struct OptionSpec {
 
 // `auth_secret` has no flag (it would show in `ps`) and no file key (config files get shared):
 // it comes from the environment only.
-constexpr std::array<OptionSpec, 9> kOptions = {{
+constexpr std::array<OptionSpec, 11> kOptions = {{
     {"listen", "--listen", "HOST:PORT", Kind::kString, true, true, false,
      "host:port the gRPC server listens on (port 0: any free port)"},
     {"data_dir", "--data-dir", "DIR", Kind::kString, true, true, false,
@@ -54,6 +54,11 @@ constexpr std::array<OptionSpec, 9> kOptions = {{
      "publish this service's events to Kafka (true/false)"},
     {"consumer_enabled", "--consumer-enabled", "BOOL", Kind::kBool, true, true, false,
      "apply the other services' events from Kafka (true/false)"},
+    {"policy_file", "--policy-file", "FILE", Kind::kString, true, true, false,
+     "YAML file with this service's business rules (SLA allowances, calendars, checklists, fees, "
+     "callback and reminder rules); empty: the built-in defaults"},
+    {"metrics_listen", "--metrics-listen", "HOST:PORT", Kind::kString, true, true, false,
+     "host:port of the Prometheus /metrics and /healthz HTTP endpoint; empty: off"},
 }};
 
 // A value and where it came from, so errors can say which source to fix.
@@ -99,6 +104,8 @@ std::string DefaultOf(const OptionSpec& option, const ServiceConfig& defaults) {
   if (key == "log_level") return defaults.log_level;
   if (key == "relay_enabled") return defaults.relay_enabled ? "true" : "false";
   if (key == "consumer_enabled") return defaults.consumer_enabled ? "true" : "false";
+  if (key == "policy_file") return defaults.policy_file;
+  if (key == "metrics_listen") return defaults.metrics_listen;
   return "";
 }
 
@@ -160,6 +167,19 @@ absl::Status Apply(const OptionSpec& option, const Given& given, ServiceConfig& 
     config.brokers_file = v;
   } else if (key == "auth_secret_file") {
     config.auth_secret_file = v;
+  } else if (key == "policy_file") {
+    if (!v.empty() && !std::filesystem::exists(v)) {
+      return InvalidArgument(key, "policy file " + Quote(v) + " (from " + given.origin +
+                                      ") does not exist");
+    }
+    config.policy_file = v;
+  } else if (key == "metrics_listen") {
+    if (!v.empty()) {
+      if (absl::Status ok = ValidateListen(given); !ok.ok()) {
+        return InvalidArgument(key, std::string(ok.message()));
+      }
+    }
+    config.metrics_listen = v;
   } else if (key == "auth_secret") {
     config.auth_secret = v;
   } else if (key == "log_level") {

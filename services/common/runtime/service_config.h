@@ -28,6 +28,8 @@ struct ServiceConfig {
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
   bool relay_enabled = true;       // publish this service's events to Kafka
   bool consumer_enabled = true;    // apply other services' events from Kafka
+  std::string policy_file;         // YAML business rules of this service; empty: built-in defaults
+  std::string metrics_listen;      // host:port of the Prometheus endpoint; empty: off
 };
 
 // What the command line asked for: either a configuration to run with, or help to print.

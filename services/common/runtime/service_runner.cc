@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <ctime>
@@ -14,6 +15,7 @@
 
 #include "grpcpp/impl/service_type.h"
 #include "services/common/grpc/server.h"
+#include "services/common/kafka/kafka_client.h"
 #include "services/common/kafka/kafka_settings.h"
 #include "services/common/kafka/outbox_relay.h"
 #include "services/common/runtime/logging.h"
@@ -54,6 +56,7 @@ struct RunningService {
   std::unique_ptr<OutboxRelay> relay;
   std::unique_ptr<EventConsumer> consumer;
   std::unique_ptr<GrpcServer> server;
+  std::vector<std::unique_ptr<kafka_internal::StoppableThread>> tickers;
 
   ~RunningService() { Stop(); }
 
@@ -62,6 +65,8 @@ struct RunningService {
       server->Shutdown(kGrpcGrace);
       server.reset();
     }
+    for (std::unique_ptr<kafka_internal::StoppableThread>& ticker : tickers) ticker->Stop();
+    tickers.clear();
     if (consumer) {
       consumer->Stop();
       consumer.reset();
@@ -154,7 +159,7 @@ int RunService(const std::string& name, int default_port, int argc, char** argv,
   }
   running.store = *std::move(store);
 
-  const ServiceContext context{running.store.get(), &clock, &ids, &verifier};
+  const ServiceContext context{running.store.get(), &clock, &ids, &verifier, &config};
   absl::StatusOr<ServiceParts> parts = wire(context);
   if (!parts.ok()) {
     return Fail(name, kExitFailure,
@@ -201,6 +206,22 @@ int RunService(const std::string& name, int default_port, int argc, char** argv,
   absl::StatusOr<std::unique_ptr<GrpcServer>> server = GrpcServer::Start(config.listen, services);
   if (!server.ok()) return Fail(name, kExitFailure, std::string(server.status().message()));
   running.server = *std::move(server);
+
+  for (const Ticker& ticker : running.parts.tickers) {
+    auto thread = std::make_unique<kafka_internal::StoppableThread>();
+    kafka_internal::StoppableThread* self = thread.get();
+    thread->Start([self, &ticker, &clock, log] {
+      const auto every = std::chrono::milliseconds(
+          std::max<int64_t>(1, absl::ToInt64Milliseconds(ticker.every)));
+      do {
+        if (absl::Status done = ticker.tick(clock.Now()); !done.ok()) {
+          log->warn("periodic work {} failed, retrying in {}: {}", ticker.name,
+                    absl::FormatDuration(ticker.every), std::string(done.message()));
+        }
+      } while (self->SleepFor(every));
+    });
+    running.tickers.push_back(std::move(thread));
+  }
 
   log->info("service ready name={} listen={} port={} data_dir={}", name, config.listen,
             running.server->port(), config.data_dir);

@@ -14,6 +14,7 @@
 #include "services/common/core/ids.h"
 #include "services/common/grpc/auth.h"
 #include "services/common/kafka/consumer.h"
+#include "services/common/runtime/service_config.h"
 #include "services/common/store/event_store.h"
 
 namespace grpc {
@@ -28,6 +29,17 @@ struct ServiceContext {
   const Clock* clock;
   IdGenerator* ids;
   const TokenVerifier* verifier;
+  const ServiceConfig* config = nullptr;  // policy_file etc.; outlives the service
+};
+
+// Work a service does because time passes (SLA warnings, reminders falling due, the monthly
+// report on the 1st): `tick(now)` runs every `every` on a thread of its own, first right after
+// start. It must be idempotent (derive request ids from what it acts on), because a restart
+// runs it again. An error is logged and retried at the next tick.
+struct Ticker {
+  std::string name;
+  absl::Duration every;
+  std::function<absl::Status(absl::Time now)> tick;
 };
 
 // What a service's wiring function gives back.
@@ -36,6 +48,7 @@ struct ServiceParts {
   std::vector<std::string> consumed_topics;  // e.g. {"fieldline.scheduling.v1"}
   EventHandler handler;                       // applies one consumed event (may be empty)
   std::shared_ptr<void> keep_alive;           // owns the app objects the services point to
+  std::vector<Ticker> tickers;                // periodic work, stopped before the consumer
 };
 
 // Runs a service until SIGINT/SIGTERM. `name` is "intake", "scheduling", "inventory" or

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "services/common/core/errors.h"
 
 namespace fieldline {
 namespace {
@@ -66,6 +67,27 @@ TEST_F(ServiceConfigTest, DefaultsNeedNoSource) {
   EXPECT_EQ(c.log_level, "info");
   EXPECT_TRUE(c.relay_enabled);
   EXPECT_TRUE(c.consumer_enabled);
+}
+
+TEST_F(ServiceConfigTest, APolicyFileMustExist) {
+  const std::string policy = WriteFile("policy.yaml", "sla: {}\n");
+  absl::StatusOr<LoadedConfig> loaded = Load({"--policy-file", policy});
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->config.policy_file, policy);
+  EXPECT_TRUE(Load({}).value().config.policy_file.empty());
+
+  absl::StatusOr<LoadedConfig> missing = Load({"--policy-file", dir_ + "/nope.yaml"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(FieldOf(missing.status()), "policy_file");
+  EXPECT_NE(missing.status().message().find("nope.yaml"), std::string::npos);
+}
+
+TEST_F(ServiceConfigTest, TheMetricsAddressIsCheckedLikeTheListenAddress) {
+  EXPECT_EQ(Load({"--metrics-listen", "127.0.0.1:9101"}).value().config.metrics_listen,
+            "127.0.0.1:9101");
+  absl::StatusOr<LoadedConfig> bad = Load({"--metrics-listen", "nowhere"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(FieldOf(bad.status()), "metrics_listen");
 }
 
 TEST_F(ServiceConfigTest, FlagsBeatEnvironmentBeatsFileBeatsDefaults) {

@@ -109,6 +109,7 @@ TEST_F(ServiceRunnerTest, ServesUntilSigtermThenStopsCleanly) {
   const int port = FreePort();
   std::atomic<bool> wired{false};
   std::atomic<int> exit_code{-1};
+  std::atomic<int> ticks{0};
   std::thread service([&] {
     exit_code =
         RunWithArgs("runnertest",
@@ -120,8 +121,16 @@ TEST_F(ServiceRunnerTest, ServesUntilSigtermThenStopsCleanly) {
                       EXPECT_NE(context.clock, nullptr);
                       EXPECT_NE(context.ids, nullptr);
                       EXPECT_EQ(context.verifier->secret(), "runner-test-secret");
+                      EXPECT_NE(context.config, nullptr);
                       wired = true;
-                      return ServiceParts{};
+                      ServiceParts parts;
+                      parts.tickers.push_back(
+                          Ticker{"count", absl::Milliseconds(5), [&](absl::Time) {
+                                   ++ticks;
+                                   return ticks == 1 ? absl::UnavailableError("first fails")
+                                                     : absl::OkStatus();
+                                 }});
+                      return parts;
                     });
   });
 
@@ -138,6 +147,8 @@ TEST_F(ServiceRunnerTest, ServesUntilSigtermThenStopsCleanly) {
   });
   EXPECT_TRUE(serving);
   EXPECT_TRUE(wired);
+  // The ticker runs at start and keeps running after a failed tick.
+  EXPECT_TRUE(testing::WaitFor([&] { return ticks.load() >= 3; }));
   EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/data/runnertest"));
 
   kill(getpid(), SIGTERM);
