@@ -9,7 +9,7 @@ BUILD_PACKAGES=(
   librdkafka-dev librocksdb-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libspdlog-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
-  libjwt-dev libsodium-dev
+  libjwt-dev libsodium-dev libcpp-httplib-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
