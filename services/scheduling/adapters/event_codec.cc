@@ -289,6 +289,7 @@ pb::SchedulingEvent ToProto(const JobEvent& event) {
       ToProto(e.parts_needed, p->mutable_parts_needed());
       ToProto(e.site, p->mutable_site());
       p->set_override_reason(e.override_reason);
+      p->set_reason(e.reason);
     }
     void operator()(const JobReassigned& e) {
       pb::JobReassigned* p = out.mutable_job_reassigned();
@@ -453,7 +454,8 @@ absl::StatusOr<JobEvent> JobEventFromProto(const pb::SchedulingEvent& event) {
           .window_end = OptionalTimeFromProto(p.has_window_end(), p.window_end()),
           .parts_needed = FromProto(p.parts_needed()),
           .site = FromProto(p.site()),
-          .override_reason = p.override_reason()};
+          .override_reason = p.override_reason(),
+          .reason = p.reason()};
     }
     case pb::SchedulingEvent::kJobReassigned: {
       const pb::JobReassigned& p = event.job_reassigned();

@@ -446,4 +446,38 @@ grpc::Status SchedulingGrpcService::WatchBoard(grpc::ServerContext* context,
   });
 }
 
+grpc::Status SchedulingGrpcService::PreviewPlan(grpc::ServerContext* context,
+                                                const v1::PreviewPlanRequest* request,
+                                                v1::Plan* response) {
+  return Guarded(context, verifier_, kDispatchers, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, clock_);
+    if (!meta.ok()) return meta.status();
+    const PreviewPlanQuery query{
+        .territory = request->territory(),
+        .day = OptionalTimeFromProto(request->has_day(), request->day()),
+        .replan_from = OptionalTimeFromProto(request->has_replan_from(), request->replan_from()),
+        .time_limit_seconds = request->time_limit_seconds(),
+        .max_iterations = 0};
+    return Respond(app_.PreviewPlan(*meta, query), response);
+  });
+}
+
+grpc::Status SchedulingGrpcService::CommitPlan(grpc::ServerContext* context,
+                                               const v1::CommitPlanRequest* request,
+                                               v1::CommitPlanResponse* response) {
+  return Guarded(context, verifier_, kDispatchers, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, clock_);
+    if (!meta.ok()) return meta.status();
+    return Respond(app_.CommitPlan(*meta, request->plan_id()), response);
+  });
+}
+
+grpc::Status SchedulingGrpcService::GetPlan(grpc::ServerContext* context,
+                                            const v1::GetPlanRequest* request,
+                                            v1::Plan* response) {
+  return Guarded(context, verifier_, kDispatchers, [&](const Actor&) -> absl::Status {
+    return Respond(app_.GetPlan(request->plan_id()), response);
+  });
+}
+
 }  // namespace fieldline::scheduling

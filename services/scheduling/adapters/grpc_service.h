@@ -81,6 +81,12 @@ class SchedulingGrpcService final : public v1::SchedulingService::Service {
                         common::v1::CommandAck* response) override;
   grpc::Status WatchBoard(grpc::ServerContext* context, const v1::WatchBoardRequest* request,
                           grpc::ServerWriter<v1::BoardUpdate>* writer) override;
+  grpc::Status PreviewPlan(grpc::ServerContext* context, const v1::PreviewPlanRequest* request,
+                           v1::Plan* response) override;
+  grpc::Status CommitPlan(grpc::ServerContext* context, const v1::CommitPlanRequest* request,
+                          v1::CommitPlanResponse* response) override;
+  grpc::Status GetPlan(grpc::ServerContext* context, const v1::GetPlanRequest* request,
+                       v1::Plan* response) override;
 
  private:
   SchedulingApp& app_;

@@ -27,6 +27,7 @@
 #include "services/common/core/paging.h"
 #include "services/scheduling/domain/calendar.h"
 #include "services/scheduling/domain/job.h"
+#include "services/scheduling/domain/plan.h"
 #include "services/scheduling/domain/recommend.h"
 #include "services/scheduling/domain/technician.h"
 
@@ -66,6 +67,16 @@ struct BoardEntry {
   uint64_t position = 0;
   EventEnvelope event;
 };
+
+struct PreviewPlanQuery {
+  std::string territory;
+  std::optional<absl::Time> day;          // nullopt: today (service time zone)
+  std::optional<absl::Time> replan_from;  // nullopt: the whole day
+  double time_limit_seconds = 0;          // 0: kDefaultPlanSeconds
+  long max_iterations = 0;                // tests only: bound the optimiser (deterministic)
+};
+
+std::string PlanKey(std::string_view plan_id);  // p/plan/<id>
 
 struct ListTechniciansQuery {
   int32_t page_size = 0;
@@ -135,6 +146,20 @@ class SchedulingApp {
                                                     const scheduling::ReportWork& command);
   absl::StatusOr<common::v1::CommandAck> EndVisit(const CommandMeta& meta,
                                                   const scheduling::EndVisit& command);
+
+  // --- the optimiser ---
+
+  // Plans the territory's day (PlanDay) from the current jobs, technicians and bookings and
+  // stores the plan (p/plan/<id>) with what it was built from; assigns nothing. A retried
+  // request id returns the stored plan.
+  absl::StatusOr<v1::Plan> PreviewPlan(const CommandMeta& meta, const PreviewPlanQuery& query);
+  // Applies the plan in one batch under the locks of every job it changes and every technician
+  // of the territory: JobAssigned / JobRescheduled / JobReassigned / JobUnassigned with reason
+  // "plan <id>". ABORTED naming the job or technician when anything changed since the preview
+  // (nothing applied); a committed plan is not applied again (the first answer is returned).
+  absl::StatusOr<v1::CommitPlanResponse> CommitPlan(const CommandMeta& meta,
+                                                    std::string_view plan_id);
+  absl::StatusOr<v1::Plan> GetPlan(std::string_view plan_id) const;
 
   // --- queries (projections). A technician sees only their own jobs. ---
 

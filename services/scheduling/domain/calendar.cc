@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -42,6 +43,13 @@ double GreatCircleKm(const GeoPoint& a, const GeoPoint& b) {
       std::sin(dlat / 2) * std::sin(dlat / 2) +
       std::cos(Radians(a.lat)) * std::cos(Radians(b.lat)) * std::sin(dlng / 2) * std::sin(dlng / 2);
   return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(h)));
+}
+
+absl::Duration JobDuration(std::string_view category, const DispatchPolicy& policy) {
+  const std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(
+      absl::string_view(category.data(), category.size())));
+  const auto it = policy.category_durations.find(key);
+  return it != policy.category_durations.end() ? it->second : policy.default_job_duration;
 }
 
 absl::Duration TravelTime(const GeoPoint& a, const GeoPoint& b, const DispatchPolicy& policy) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -34,7 +35,15 @@ struct DispatchPolicy {
   // The published fee schedule: item code → amount in minor units (fen).
   std::map<std::string, int64_t> fee_schedule = {
       {"inspection", 3000}, {"repair-labour", 8000}, {"installation", 10000}};
+  // How long a visit takes on site when the job has no appointment window yet, by category
+  // (the job's required skill, lower case); others take default_job_duration. The optimiser
+  // books a job without a window for this long.
+  absl::Duration default_job_duration = absl::Minutes(60);
+  std::map<std::string, absl::Duration> category_durations;
 };
+
+// The policy's on-site duration for a job of `category` (its required skill).
+absl::Duration JobDuration(std::string_view category, const DispatchPolicy& policy);
 
 // An assigned job's appointment window on its technician's calendar.
 struct Booking {

@@ -250,6 +250,7 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const AssignJo
       .parts_needed = job.parts_needed,
       .site = job.customer.location,
       .override_reason = std::string(Trim(command.override_reason)),
+      .reason = std::string(Trim(command.reason)),
   }};
 }
 

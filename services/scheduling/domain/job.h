@@ -132,6 +132,7 @@ struct AssignJob {
   std::optional<absl::Time> window_end;
   int64_t expected_version = 0;  // 0: do not check
   std::string override_reason;   // to assign outside the territory or instead of the fixed one
+  std::string reason;            // optional, recorded on JobAssigned (e.g. "plan <id>")
 };
 
 struct ReassignJob {
@@ -236,6 +237,7 @@ struct JobAssigned {
   std::vector<PartLine> parts_needed;
   GeoPoint site;
   std::string override_reason;
+  std::string reason;  // why (e.g. "plan <id>"); empty for a dispatcher's assignment
   friend bool operator==(const JobAssigned&, const JobAssigned&) = default;
 };
 
