@@ -52,8 +52,23 @@ int64_t ParseInt(std::string_view s) {
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
+  // A full or failing disk is the operator's to fix and the caller's to retry later: UNAVAILABLE
+  // (the write batch is atomic, so nothing of the change was kept).
+  if (s.IsNoSpace() || s.IsIOError()) {
+    return absl::UnavailableError(
+        absl::StrCat("The service cannot save changes right now: its disk is full or failing "
+                     "(while ",
+                     AsAbsl(what), ": ", s.ToString(),
+                     "). Nothing was changed; try again once the disk has space."));
+  }
   return absl::InternalError(absl::StrCat("The service's data store failed while ", AsAbsl(what), ": ",
                                           s.ToString()));
+}
+
+absl::Status DiskFailed() {
+  return absl::UnavailableError(
+      "The service cannot save changes: a write to its disk failed (full or failing). Nothing "
+      "was changed. Free space or replace the disk, then restart the service.");
 }
 
 }  // namespace
@@ -193,6 +208,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const Options& opti
   db_options.create_if_missing = true;
   db_options.IncreaseParallelism(2);
   db_options.max_background_jobs = 2;
+  if (options.env != nullptr) db_options.env = options.env;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, &raw);
   if (!s.ok()) {
@@ -215,9 +231,16 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const Options& opti
   return store;
 }
 
+std::optional<uint64_t> EventStore::IntProperty(std::string_view name) const {
+  uint64_t value = 0;
+  if (!db_->GetIntProperty(rocksdb::Slice(name.data(), name.size()), &value)) return std::nullopt;
+  return value;
+}
+
 EventStore::~EventStore() {
   if (db_) {
-    IgnoreError(FromRocks(db_->SyncWAL(), "closing"), "best effort on close");
+    // After a failed write RocksDB's log writer must not be touched again.
+    if (!write_failed_) IgnoreError(FromRocks(db_->SyncWAL(), "closing"), "best effort on close");
     IgnoreError(FromRocks(db_->Close(), "closing"), "best effort on close");
   }
 }
@@ -228,6 +251,7 @@ absl::Status EventStore::Commit(Batch batch) {
   uint64_t written;
   {
     std::lock_guard<std::mutex> lock(commit_mu_);
+    if (write_failed_) return DiskFailed();
     const uint64_t first = next_sequence_;
     for (const auto& e : b.log_events) {
       b.write_batch.Put(LogKey(next_sequence_++), e.SerializeAsString());
@@ -237,13 +261,17 @@ absl::Status EventStore::Commit(Batch batch) {
     rocksdb::Status s = db_->Write(wo, &b.write_batch);
     if (!s.ok()) {
       next_sequence_ = first;
+      if (s.IsNoSpace() || s.IsIOError()) write_failed_ = true;
       return FromRocks(s, "saving a change");
     }
     written_sequence_ = next_sequence_ - 1;
     written = written_sequence_;
   }
   if (durable) {
-    if (absl::Status s = FromRocks(db_->SyncWAL(), "flushing a change to disk"); !s.ok()) return s;
+    if (rocksdb::Status s = db_->SyncWAL(); !s.ok()) {
+      if (s.IsNoSpace() || s.IsIOError()) write_failed_ = true;
+      return FromRocks(s, "flushing a change to disk");
+    }
     std::lock_guard<std::mutex> lock(durable_mu_);
     if (written > durable_sequence_) {
       durable_sequence_ = written;
@@ -383,6 +411,7 @@ uint64_t EventStore::WaitForDurable(uint64_t after, absl::Duration timeout) cons
 absl::StatusOr<std::optional<std::string>> EventStore::GetRelayState() const { return Get(kRelayKey); }
 
 absl::Status EventStore::PutRelayState(std::string_view state) {
+  if (write_failed_) return DiskFailed();
   rocksdb::WriteOptions wo;
   return FromRocks(db_->Put(wo, rocksdb::Slice(kRelayKey.data(), kRelayKey.size()),
                             rocksdb::Slice(state.data(), state.size())),

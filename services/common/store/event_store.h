@@ -11,6 +11,7 @@
 // Threading: all methods are thread-safe. Batches are used by one thread. Locks taken through a
 // Batch are held until the Batch is committed or destroyed.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -31,6 +32,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 }
 
 namespace fieldline {
@@ -108,6 +110,7 @@ class EventStore {
   struct Options {
     std::string path;
     size_t lock_stripes = 4096;
+    rocksdb::Env* env = nullptr;  // tests inject disk faults; default: the real file system
   };
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(const Options& options);
   ~EventStore();
@@ -140,6 +143,13 @@ class EventStore {
                                                          std::string_view topic,
                                                          int32_t partition) const;
 
+  // A RocksDB integer property ("rocksdb.estimate-num-keys", ...) for metrics; nullopt if unknown.
+  std::optional<uint64_t> IntProperty(std::string_view name) const;
+  // A write failed on the disk (full or failing). From then on every change is refused with
+  // UNAVAILABLE without touching RocksDB (which cannot continue after a failed log write); the
+  // health check reports it and a restart, once the disk has space, recovers.
+  bool write_failed() const { return write_failed_.load(); }
+
   // --- outbox log (for the relay) ---
   // Entries with sequence in (after, durable watermark], at most `limit`.
   absl::StatusOr<std::vector<LogEntry>> ReadLog(uint64_t after, size_t limit) const;
@@ -164,6 +174,7 @@ class EventStore {
   mutable std::mutex durable_mu_;
   mutable std::condition_variable durable_cv_;
   uint64_t durable_sequence_ = 0;  // guarded by durable_mu_
+  std::atomic<bool> write_failed_{false};
 };
 
 // An envelope with the common fields of a command's events filled from `meta` (request id,
