@@ -268,6 +268,11 @@ absl::StatusOr<CallbackEvent> DecodeEvent(const v1::CallbacksEvent& event) {
                               .outcome = DecodeOutcome(p.outcome()),
                               .excluded_at = TimeFromProto(p.has_excluded_at(), p.excluded_at())};
     }
+    case v1::CallbacksEvent::kReminderScheduled:
+    case v1::CallbacksEvent::kReminderFellDue:
+    case v1::CallbacksEvent::kReminderOutcomeRecorded:
+    case v1::CallbacksEvent::kReminderCameIn:
+      return absl::InvalidArgumentError("A reminder event is not an event of a callback.");
     case v1::CallbacksEvent::KIND_NOT_SET:
       break;
   }

@@ -115,8 +115,12 @@ v1::Callback ProjectionOf(const CallbackState& state, const common::v1::Customer
 }  // namespace
 
 CallbacksApp::CallbacksApp(EventStore& store, const Clock& clock, CallbackPolicy policy,
-                           KpiPolicy kpi_policy)
-    : store_(store), clock_(clock), policy_(std::move(policy)), kpi_policy_(kpi_policy) {}
+                           KpiPolicy kpi_policy, ReminderPolicy reminder_policy)
+    : store_(store),
+      clock_(clock),
+      policy_(std::move(policy)),
+      kpi_policy_(kpi_policy),
+      reminder_policy_(std::move(reminder_policy)) {}
 
 // ---------------------------------------------------------------------------------------------
 // queries
@@ -190,6 +194,10 @@ absl::Status CallbacksApp::Apply(const EventEnvelope& event, Batch& batch) {
         return OnTicketResolvedRemotely(event, batch);
       }
       if (event.intake().has_customer_registered()) return OnCustomerRegistered(event, batch);
+      if (event.intake().has_asset_registered()) return OnAssetRegistered(event, batch);
+      if (event.intake().has_asset_ownership_transferred()) {
+        return OnAssetOwnershipTransferred(event, batch);
+      }
       return absl::OkStatus();
     case common::v1::EventEnvelope::kScheduling:
       if (event.scheduling().has_job_completed()) return OnJobCompleted(event, batch);
@@ -256,6 +264,7 @@ absl::Status CallbacksApp::OnTicketOpened(const EventEnvelope& source, Batch& ba
   v1::TicketFact fact;
   fact.set_customer_id(opened.customer().customer_id());
   fact.set_category(opened.category());
+  fact.set_asset_id(opened.asset_id());
   if (source.has_server_time()) *fact.mutable_opened_at() = source.server_time();
   batch.Put(TicketFactKey(ticket_id), fact.SerializeAsString());
 
@@ -286,7 +295,10 @@ absl::Status CallbacksApp::OnTicketOpened(const EventEnvelope& source, Batch& ba
 
 absl::Status CallbacksApp::OnJobCompleted(const EventEnvelope& source, Batch& batch) {
   const scheduling::v1::JobCompleted& completed = source.scheduling().job_completed();
-  return ScheduleFrom(
+  // A maintenance visit also answers the asset's maintenance reminders; one batch, one lock set.
+  absl::StatusOr<MaintenancePlan> plan = PlanMaintenanceVisit(source);
+  if (!plan.ok()) return plan.status();
+  absl::Status scheduled = ScheduleFrom(
       source,
       ScheduleCallbackForCompletedJob{
           .job_id = completed.job_id(),
@@ -297,7 +309,9 @@ absl::Status CallbacksApp::OnJobCompleted(const EventEnvelope& source, Batch& ba
               source.has_server_time() ? FromProto(source.server_time()) : absl::InfinitePast(),
           .reason = CallbackReason::kJobCompleted,
       },
-      batch);
+      batch, plan->Locks());
+  if (!scheduled.ok() || plan->asset_id.empty()) return scheduled;
+  return OnMaintenanceVisit(source, *plan, batch);
 }
 
 absl::Status CallbacksApp::OnTicketResolvedRemotely(const EventEnvelope& source, Batch& batch) {
@@ -325,12 +339,14 @@ absl::Status CallbacksApp::OnCustomerRegistered(const EventEnvelope& source, Bat
 }
 
 absl::Status CallbacksApp::ScheduleFrom(const EventEnvelope& source,
-                                        ScheduleCallbackForCompletedJob command, Batch& batch) {
+                                        ScheduleCallbackForCompletedJob command, Batch& batch,
+                                        std::vector<AggregateKey> extra_locks) {
   const std::string ticket_id = command.ticket_id;
   const AggregateKey key = CallbackKey(command.reason == CallbackReason::kRemoteFix
                                            ? CallbackIdForRemoteFix(ticket_id)
                                            : CallbackIdForJob(command.job_id));
-  std::vector<AggregateKey> locks{key};
+  std::vector<AggregateKey> locks = std::move(extra_locks);
+  locks.push_back(key);
   if (!ticket_id.empty()) locks.push_back(TicketLock(ticket_id));
   batch.Lock(std::move(locks));
 

@@ -12,6 +12,12 @@
 //   x/due_by_agent/<agent_id>/<id>         index: open callbacks assigned to an agent
 //   x/ticket_fact/<ticket_id>              fieldline.callbacks.v1.TicketFact (for the KPIs)
 //   x/customer_tier/<customer_id>          the customer's tier (intake CustomerTier number)
+//   e/Reminder/<id>/...                    the Reminder streams (events)
+//   p/reminder/<id>                        fieldline.callbacks.v1.Reminder projection
+//   x/asset/<asset_id>                     fieldline.callbacks.v1.AssetFact (owner, model)
+//   x/reminder_by_asset/<asset_id>/<id>    index: reminders of an asset
+//   x/reminder_pending/<remind_at>/<id>    index: reminders waiting to fall due (time-ordered)
+//   x/reminder_due/<remind_at>/<id>        index: fallen due, no outcome yet (the due list)
 //
 // Locks: a reaction that touches the local ticket model holds the lock named
 // AggregateKey{"Ticket", ticket_id}; one that changes a callback holds {"Callback", id}. A
@@ -33,6 +39,7 @@
 #include "services/callbacks/domain/callback_policy.h"
 #include "services/callbacks/domain/kpis.h"
 #include "services/callbacks/domain/monthly_report.h"
+#include "services/callbacks/domain/reminder.h"
 #include "fieldline/common/v1/types.pb.h"
 #include "services/common/core/clock.h"
 #include "services/common/store/event_store.h"
@@ -76,6 +83,24 @@ struct KpiQuery {
   std::optional<double> care_completion;
 };
 
+// A reminder as a query shows it: the customer is the asset's current owner.
+struct ReminderView {
+  ReminderState reminder;
+  bool overdue = false;
+};
+
+struct ListRemindersQuery {
+  std::string asset_id;  // empty: all reminders (ListReminders only)
+  ReminderKind kind = ReminderKind::kUnspecified;  // ListDueReminders: unspecified = every kind
+  int32_t page_size = 0;
+  std::string page_token;
+};
+
+struct ReminderPage {
+  std::vector<ReminderView> reminders;
+  std::string next_page_token;  // empty on the last page
+};
+
 struct KpiReport {
   Period period;
   CallbackSuccess callback_success;
@@ -87,7 +112,7 @@ struct KpiReport {
 class CallbacksApp {
  public:
   CallbacksApp(EventStore& store, const Clock& clock, CallbackPolicy policy = {},
-               KpiPolicy kpi_policy = {});
+               KpiPolicy kpi_policy = {}, ReminderPolicy reminder_policy = {});
 
   const Clock& clock() const { return clock_; }
 
@@ -96,6 +121,20 @@ class CallbacksApp {
                                                 const AssignCallback& command);
   absl::StatusOr<common::v1::CommandAck> RecordAttempt(const CommandMeta& meta,
                                                        const RecordCallbackAttempt& command);
+
+  // What a reminder call came to; the agent is meta.actor.
+  absl::StatusOr<common::v1::CommandAck> RecordReminderOutcome(
+      const CommandMeta& meta, const callbacks::RecordReminderOutcome& command);
+
+  // The ticker: every reminder whose remind_at is at or before `now` falls due (request id
+  // derived from the reminder, so a rerun changes nothing). Returns how many fell due.
+  absl::StatusOr<int> FallDueReminders(absl::Time now);
+
+  absl::StatusOr<ReminderView> GetReminder(std::string_view reminder_id) const;
+  // An asset's reminders (or all), in id order.
+  absl::StatusOr<ReminderPage> ListReminders(const ListRemindersQuery& query) const;
+  // Fallen due and without an outcome, earliest remind_at first; optionally one kind.
+  absl::StatusOr<ReminderPage> ListDueReminders(const ListRemindersQuery& query) const;
 
   // An agent's open callbacks: overdue first, then higher priority, then earlier due time.
   // INVALID_ARGUMENT "agent_id" when empty.
@@ -126,10 +165,37 @@ class CallbacksApp {
   absl::Status OnJobCompleted(const EventEnvelope& source, Batch& batch);
   absl::Status OnTicketResolvedRemotely(const EventEnvelope& source, Batch& batch);
   absl::Status OnCustomerRegistered(const EventEnvelope& source, Batch& batch);
+  // intake AssetRegistered: remember the asset; schedule its first-maintenance, warranty and
+  // contract reminders. AssetOwnershipTransferred: the asset's new owner.
+  absl::Status OnAssetRegistered(const EventEnvelope& source, Batch& batch);
+  absl::Status OnAssetOwnershipTransferred(const EventEnvelope& source, Batch& batch);
+  // What a completed job does to reminders when it is a maintenance visit on a known asset (its
+  // ticket's category is one of the policy's maintenance categories): the asset's reminders
+  // answered ("came in") and the next regular maintenance. asset_id empty: nothing.
+  struct MaintenancePlan {
+    std::string asset_id;
+    std::string ticket_customer_id;
+    absl::Time completed_at = absl::InfinitePast();
+    absl::Time next_due = absl::InfinitePast();
+    std::string next_id;                    // the next regular-maintenance reminder
+    std::vector<std::string> reminder_ids;  // the asset's reminders, next_id excluded
+    std::vector<AggregateKey> Locks() const;
+  };
+  absl::StatusOr<MaintenancePlan> PlanMaintenanceVisit(const EventEnvelope& source) const;
+  // Under the plan's locks: came in for the open maintenance reminders, the next one scheduled.
+  absl::Status OnMaintenanceVisit(const EventEnvelope& source, const MaintenancePlan& first_look,
+                                  Batch& batch);
+  // Appends `events` to reminder `before` with ids derived from `source` (or fresh ones when
+  // `source` is null), and writes the projection and index changes.
+  absl::Status AppendReminder(const ReminderState& before, const std::vector<ReminderEvent>& events,
+                              const CommandMeta& meta, const EventEnvelope* source, Batch& batch);
+  absl::StatusOr<ReminderState> LoadReminder(std::string_view reminder_id) const;
+  absl::StatusOr<std::optional<ReminderView>> ReadReminderView(std::string_view reminder_id,
+                                                               absl::Time now) const;
   // Schedules the callback `command` asks for, unless it exists: customer and key-account tier
   // from the local models, event derived from `source`, projection and indexes in `batch`.
   absl::Status ScheduleFrom(const EventEnvelope& source, ScheduleCallbackForCompletedJob command,
-                            Batch& batch);
+                            Batch& batch, std::vector<AggregateKey> extra_locks = {});
 
   absl::StatusOr<CallbackState> LoadCallback(const AggregateKey& key) const;
   absl::StatusOr<std::vector<std::string>> CallbacksOfTicket(std::string_view ticket_id) const;
@@ -147,6 +213,7 @@ class CallbacksApp {
   const Clock& clock_;
   const CallbackPolicy policy_;
   const KpiPolicy kpi_policy_;
+  const ReminderPolicy reminder_policy_;
 };
 
 }  // namespace fieldline::callbacks

@@ -51,6 +51,11 @@ struct ReminderPolicy {
   absl::Duration regular_maintenance_lead = absl::Hours(24 * 7);  // one week before due
   int warranty_lead_months = 1;   // one month before the warranty ends
   int insurance_lead_months = 1;  // one month before the insurance ends
+  int contract_lead_months = 1;   // one month before a service contract ends
+  // After a maintenance visit, the next regular maintenance is due this many months later.
+  int regular_maintenance_interval_months = 6;
+  // Ticket categories that make a completed job a maintenance visit ("came in").
+  std::vector<std::string> maintenance_categories = {"maintenance"};
 };
 
 // Calendar months later/earlier in local time; a day that does not exist in the target month
@@ -64,8 +69,5 @@ absl::Time RegularMaintenanceReminderAt(absl::Time maintenance_due_at,
                                         const ReminderPolicy& policy);
 absl::Time WarrantyExpiryReminderAt(absl::Time warranty_end, const ReminderPolicy& policy);
 absl::Time InsuranceExpiryReminderAt(absl::Time insurance_end, const ReminderPolicy& policy);
-
-// A reminder's outcome: a maintenance visit completed counts as "came in" (DOMAIN §4/§5).
-enum class ReminderOutcome { kPending = 0, kCameIn = 1, kDeclined = 2, kUnreachable = 3 };
 
 }  // namespace fieldline::callbacks
