@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
   int partitions = 32;
   int brokers = 1;
   std::vector<std::string> topics = {"fieldline.intake.v1", "fieldline.scheduling.v1",
-                                     "fieldline.inventory.v1", "fieldline.callbacks.v1"};
+                                     "fieldline.inventory.v1", "fieldline.callbacks.v1",
+                                     "fieldline.deadletter.v1"};
   std::string bootstrap_file;
   app.add_option("--partitions", partitions, "Partitions of each topic")
       ->check(CLI::Range(1, 1024))

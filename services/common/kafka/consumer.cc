@@ -10,8 +10,10 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "nlohmann/json.hpp"
 #include "services/common/kafka/kafka_client.h"
 
 namespace fieldline {
@@ -27,6 +29,30 @@ constexpr milliseconds kMinRetryBackoff(100);
 constexpr milliseconds kMaxRetryBackoff(2000);
 constexpr milliseconds kCloseTimeout(5000);
 constexpr int kSeekTimeoutMs = 1000;
+constexpr char kDeadLetterTopic[] = "fieldline.deadletter.v1";
+constexpr milliseconds kDeadLetterRetry(1000);
+constexpr int kDeadLetterFlushMs = 5000;
+constexpr size_t kDeadLetterBatch = 500;
+
+std::string QuarantinePrefix(const std::string& group) { return "q/" + group + "/"; }
+
+// Time first so records list in arrival order; topic/partition/offset keep it unique.
+std::string QuarantineKey(const std::string& group, const std::string& topic, int32_t partition,
+                          int64_t offset) {
+  const long long nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  char time[24];
+  std::snprintf(time, sizeof(time), "%020lld", nanos);
+  return QuarantinePrefix(group) + time + "/" + topic + "/" + std::to_string(partition) + "/" +
+         std::to_string(offset);
+}
+
+void DeliveryReport(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+  if (message->_private != nullptr) {
+    *static_cast<rd_kafka_resp_err_t*>(message->_private) = message->err;
+  }
+}
 
 bool IsRetryable(const absl::Status& status) {
   switch (status.code()) {
@@ -114,7 +140,11 @@ struct EventConsumer::Impl {
   std::atomic<uint64_t> skipped{0};
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> unknown{0};
+  std::atomic<uint64_t> quarantined{0};
+  std::atomic<uint64_t> dead_lettered{0};
   std::atomic<bool> assigned{false};
+  mutable std::mutex lag_mu;
+  std::map<std::pair<std::string, int32_t>, int64_t> lag_by_partition;  // guarded by lag_mu
 
   // --- polling thread only ---
   struct PartitionState {
@@ -126,6 +156,10 @@ struct EventConsumer::Impl {
   bool waiting_logged = false;
   Clock::time_point next_bootstrap_check;
   std::map<std::pair<std::string, int32_t>, PartitionState> partitions;
+  ClientPtr dead_letter_producer;
+  std::string dead_letter_bootstrap;
+  bool quarantine_pending = true;  // look for unpublished records (at start: left by a crash)
+  Clock::time_point next_dead_letter_attempt;
 
   bool SleepFor(milliseconds d) { return worker.SleepFor(d); }
   bool stopping() const { return worker.stopping(); }
@@ -143,6 +177,14 @@ struct EventConsumer::Impl {
   void CommitPositionOnly(const std::string& topic, int32_t partition, int64_t offset);
   void Retry(const std::string& topic, int32_t partition, int64_t offset,
              const EventEnvelope* event, const absl::Status& status);
+  // Adds the quarantine record of a poison message to `batch`.
+  void AddQuarantine(Batch& batch, const std::string& topic, int32_t partition, int64_t offset,
+                     const rd_kafka_message_t& message, const EventEnvelope* event,
+                     const absl::Status& why);
+  // Publishes unpublished quarantine records to the dead-letter topic; true when none is left.
+  bool PublishQuarantine();
+  void MaybePublishQuarantine();
+  void UpdateLag(const rd_kafka_message_t& message);
 
   static void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* partitions, void* opaque) {
@@ -367,9 +409,19 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
     ++unknown;
     log->error(
         "consumer cannot decode a message group={} topic={} partition={} offset={} "
-        "bytes={}; skipping it",
-        group, topic, partition, offset, message.len);
-    CommitPositionOnly(topic, partition, offset);
+        "bytes={}; quarantining it to {}",
+        group, topic, partition, offset, message.len, kDeadLetterTopic);
+    Batch record = store.NewBatch();
+    AddQuarantine(record, topic, partition, offset, message, nullptr,
+                  absl::DataLossError("the message is not an event envelope"));
+    AddPosition(record, topic, partition, offset);
+    if (absl::Status s = store.Commit(std::move(record)); !s.ok()) {
+      Retry(topic, partition, offset, nullptr, s);
+      return;
+    }
+    ++quarantined;
+    quarantine_pending = true;
+    state.failures = 0;
     return;
   }
   if (!IsKnownEvent(event)) {
@@ -430,13 +482,152 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
       std::string(status.message()));
   Batch record = store.NewBatch();
   record.RecordInbox(source, event.aggregate_version());
+  AddQuarantine(record, topic, partition, offset, message, &event, status);
   AddPosition(record, topic, partition, offset);
   if (absl::Status s = store.Commit(std::move(record)); !s.ok()) {
     Retry(topic, partition, offset, &event, s);
     return;
   }
   ++rejected;
+  ++quarantined;
+  quarantine_pending = true;
   state.failures = 0;
+}
+
+void EventConsumer::Impl::AddQuarantine(Batch& batch, const std::string& topic, int32_t partition,
+                                        int64_t offset, const rd_kafka_message_t& message,
+                                        const EventEnvelope* event, const absl::Status& why) {
+  const std::string key = message.key != nullptr
+                              ? std::string(static_cast<const char*>(message.key), message.key_len)
+                              : "";
+  const std::string payload =
+      message.payload != nullptr
+          ? absl::Base64Escape(
+                absl::string_view(static_cast<const char*>(message.payload), message.len))
+          : "";
+  nlohmann::json record = {
+      {"group", group},
+      {"topic", topic},
+      {"partition", partition},
+      {"offset", offset},
+      {"code", std::string(absl::StatusCodeToString(why.code()))},
+      {"reason", std::string(why.message())},
+      {"event_id", event != nullptr ? event->event_id() : ""},
+      {"event_type", event != nullptr ? EventTypeName(*event) : ""},
+      {"aggregate", event != nullptr ? event->aggregate_type() + "/" + event->aggregate_id() : ""},
+      {"key", key},
+      {"payload_base64", payload},
+      {"published", false},
+  };
+  batch.Put(QuarantineKey(group, topic, partition, offset), record.dump());
+}
+
+void EventConsumer::Impl::MaybePublishQuarantine() {
+  if (!quarantine_pending || Clock::now() < next_dead_letter_attempt) return;
+  quarantine_pending = !PublishQuarantine();
+  if (quarantine_pending) next_dead_letter_attempt = Clock::now() + kDeadLetterRetry;
+}
+
+bool EventConsumer::Impl::PublishQuarantine() {
+  if (bootstrap.empty()) return false;
+  if (!dead_letter_producer || dead_letter_bootstrap != bootstrap) {
+    dead_letter_producer.reset();
+    absl::StatusOr<ConfPtr> conf = NewConf({{"bootstrap.servers", bootstrap},
+                                            {"client.id", group + "-deadletter"},
+                                            {"enable.idempotence", "true"},
+                                            {"acks", "all"},
+                                            {"linger.ms", "0"}});
+    if (!conf.ok()) return false;
+    rd_kafka_conf_set_dr_msg_cb(conf->get(), &DeliveryReport);
+    absl::StatusOr<ClientPtr> client = NewClient(RD_KAFKA_PRODUCER, *std::move(conf));
+    if (!client.ok()) return false;
+    dead_letter_producer = *std::move(client);
+    dead_letter_bootstrap = bootstrap;
+  }
+  struct Pending {
+    std::string key;
+    nlohmann::json record;
+    rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+  };
+  std::vector<std::unique_ptr<Pending>> pending;
+  absl::Status scanned =
+      store.Scan(QuarantinePrefix(group), "", [&](std::string_view key, std::string_view value) {
+        nlohmann::json record = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+        if (record.is_discarded() || record.value("published", false)) return true;
+        auto entry = std::make_unique<Pending>();
+        entry->key = std::string(key);
+        entry->record = std::move(record);
+        pending.push_back(std::move(entry));
+        return pending.size() < kDeadLetterBatch;
+      });
+  if (!scanned.ok()) return false;
+  if (pending.empty()) return true;
+  for (const std::unique_ptr<Pending>& p : pending) {
+    std::string payload;
+    absl::Base64Unescape(p->record.value("payload_base64", std::string()), &payload);
+    const std::string key = p->record.value("key", std::string());
+    const std::vector<std::pair<const char*, std::string>> header_values = {
+        {"fieldline-source-topic", p->record.value("topic", std::string())},
+        {"fieldline-source-partition", std::to_string(p->record.value("partition", -1))},
+        {"fieldline-source-offset", std::to_string(p->record.value("offset", int64_t{-1}))},
+        {"fieldline-group", group},
+        {"fieldline-reason", p->record.value("reason", std::string())},
+        {"fieldline-code", p->record.value("code", std::string())},
+    };
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(header_values.size());
+    for (const auto& [name, value] : header_values) {
+      rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        dead_letter_producer.get(), RD_KAFKA_V_TOPIC(kDeadLetterTopic),
+        RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(payload.data(), payload.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&p->result), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_headers_destroy(headers);  // librdkafka takes them over only on success
+      p->result = err;
+    }
+  }
+  rd_kafka_flush(dead_letter_producer.get(), kDeadLetterFlushMs);
+  bool all = true;
+  Batch marks = store.NewBatch();
+  uint64_t published = 0;
+  for (const std::unique_ptr<Pending>& p : pending) {
+    if (p->result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      all = false;
+      continue;
+    }
+    p->record["published"] = true;
+    marks.Put(p->key, p->record.dump());
+    ++published;
+  }
+  if (!all) {
+    log->warn("consumer could not publish every quarantined message to {} group={}; will retry",
+              kDeadLetterTopic, group);
+    // Drop what is still queued or in flight, so no delivery report can write into `pending`
+    // after it is gone; those records stay unpublished and go again next time.
+    rd_kafka_purge(dead_letter_producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(dead_letter_producer.get(), kDeadLetterFlushMs);
+    dead_letter_producer.reset();
+  }
+  if (published > 0) {
+    if (absl::Status s = store.Commit(std::move(marks)); !s.ok()) return false;
+    dead_lettered += published;
+  }
+  return all && pending.size() < kDeadLetterBatch;
+}
+
+void EventConsumer::Impl::UpdateLag(const rd_kafka_message_t& message) {
+  if (message.rkt == nullptr) return;
+  const std::string topic = rd_kafka_topic_name(message.rkt);
+  int64_t low = 0;
+  int64_t high = 0;
+  if (rd_kafka_get_watermark_offsets(consumer.get(), topic.c_str(), message.partition, &low,
+                                     &high) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(lag_mu);
+  lag_by_partition[{topic, message.partition}] = std::max<int64_t>(0, high - (message.offset + 1));
 }
 
 void EventConsumer::Impl::Run() {
@@ -452,12 +643,17 @@ void EventConsumer::Impl::Run() {
       continue;
     }
     MessagePtr message(rd_kafka_consumer_poll(consumer.get(), kPollTimeoutMs));
-    if (!message) continue;
+    if (!message) {
+      MaybePublishQuarantine();
+      continue;
+    }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       HandleConsumerError(*message);
       continue;
     }
     Process(*message);
+    UpdateLag(*message);
+    MaybePublishQuarantine();
   }
   Close();
   log->info("consumer stopped group={} applied={} skipped={} rejected={} unknown={}", group,
@@ -493,5 +689,13 @@ uint64_t EventConsumer::skipped() const { return impl_->skipped; }
 uint64_t EventConsumer::rejected() const { return impl_->rejected; }
 uint64_t EventConsumer::unknown() const { return impl_->unknown; }
 bool EventConsumer::assigned() const { return impl_->assigned; }
+uint64_t EventConsumer::quarantined() const { return impl_->quarantined; }
+uint64_t EventConsumer::dead_lettered() const { return impl_->dead_lettered; }
+int64_t EventConsumer::lag() const {
+  std::lock_guard<std::mutex> lock(impl_->lag_mu);
+  int64_t total = 0;
+  for (const auto& [partition, lag] : impl_->lag_by_partition) total += lag;
+  return total;
+}
 
 }  // namespace fieldline

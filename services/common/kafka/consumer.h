@@ -11,7 +11,15 @@
 // Handler contract: call batch.Lock(...) on every aggregate it will change before reading its
 // state, append events / put projections into the batch, and return OK. It must not commit.
 // Errors: UNAVAILABLE, INTERNAL, ABORTED, UNKNOWN → retried (the offset does not advance);
-// any other code → the event is recorded as rejected (logged, counted) and skipped.
+// any other code → the event is rejected: logged, counted and QUARANTINED.
+//
+// Quarantine (poison messages): a message that cannot be decoded, or an event the handler
+// rejects, is never fatal and never silently dropped. A record of it (source topic, partition,
+// offset, reason, the original bytes) is written to the store under "q/<group>/..." in the same
+// batch that moves the offset past it, and then published to the dead-letter topic
+// fieldline.deadletter.v1 (headers: fieldline-source-topic, -partition, -offset, -group,
+// -reason, -code); a record stays marked unpublished until the broker acknowledged it, so a
+// crash or a broker outage only delays it.
 //
 // Threading: one polling thread per consumer; handlers run on it, one event at a time.
 
@@ -42,6 +50,9 @@ class EventConsumer {
   uint64_t skipped() const;   // duplicates recognised by the inbox
   uint64_t rejected() const;  // events the handler refused
   uint64_t unknown() const;   // envelopes of a type this build does not know
+  uint64_t quarantined() const;    // undecodable messages and rejected events put aside
+  uint64_t dead_lettered() const;  // quarantine records acknowledged by the dead-letter topic
+  int64_t lag() const;  // messages behind the ends of the assigned partitions (as last fetched)
   bool assigned() const;      // has a partition assignment (for tests)
 
  private:

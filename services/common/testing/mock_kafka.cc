@@ -143,7 +143,7 @@ struct MockKafka::Impl {
 
 std::vector<std::string> MockKafka::DefaultTopics() {
   return {"fieldline.intake.v1", "fieldline.scheduling.v1", "fieldline.inventory.v1",
-          "fieldline.callbacks.v1"};
+          "fieldline.callbacks.v1", "fieldline.deadletter.v1"};
 }
 
 MockKafka::MockKafka(int partitions, std::vector<std::string> topics)

@@ -24,7 +24,8 @@ namespace fieldline::testing {
 
 class MockKafka {
  public:
-  // Fieldline's four topics: fieldline.{intake,scheduling,inventory,callbacks}.v1.
+  // Fieldline's topics: fieldline.{intake,scheduling,inventory,callbacks}.v1 and the dead-letter
+  // topic fieldline.deadletter.v1.
   static std::vector<std::string> DefaultTopics();
 
   explicit MockKafka(int partitions = 8, std::vector<std::string> topics = DefaultTopics());

@@ -1,5 +1,6 @@
 #include "services/common/kafka/consumer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -228,6 +229,95 @@ TEST(EventConsumerTest, SkipsRejectedEventsAndRetriesTransientFailures) {
   absl::StatusOr<int64_t> inbox = store->InboxVersion({"Ticket", "t-1"});
   ASSERT_TRUE(inbox.ok());
   EXPECT_EQ(*inbox, 4);
+}
+
+}  // namespace
+}  // namespace fieldline
+
+namespace fieldline {
+namespace {
+
+// A poison message (not an envelope) and an event the handler refuses: neither stops the
+// consumer, neither is dropped silently. Both are recorded in the store in the same batch that
+// moves past them and published, byte for byte, to the dead-letter topic.
+TEST(EventConsumerTest, QuarantinesPoisonMessagesToTheDeadLetterTopic) {
+  TempDir dir;
+  MockKafka kafka;
+  auto store = OpenStore(dir.Sub("db"));
+  const std::string garbage = "\xff\xfe not a protobuf envelope";
+  ASSERT_TRUE(kafka.Produce(kTopic, "t-9", garbage).ok());
+  const EventEnvelope refused = TicketEvent("t-1", 1);
+  Publish(kafka, refused);
+  Publish(kafka, TicketEvent("t-1", 2));
+
+  EventHandler handler = [&](const EventEnvelope& event, Batch& batch) -> absl::Status {
+    if (event.aggregate_version() == 1) {
+      return InvalidArgument("ticket_id", "This ticket cannot be planned.");
+    }
+    return CountEvent(*store, event, batch);
+  };
+  EventConsumer consumer(*store, KafkaSettings{.bootstrap_servers = kafka.bootstrap()}, kGroup,
+                         {kTopic}, handler);
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return consumer.dead_lettered() == 2 && consumer.applied() == 1; },
+                      kDeadline))
+      << "quarantined=" << consumer.quarantined() << " dead_lettered=" << consumer.dead_lettered()
+      << " applied=" << consumer.applied();
+  EXPECT_EQ(consumer.quarantined(), 2u);
+  EXPECT_EQ(consumer.rejected(), 1u);
+  EXPECT_EQ(consumer.lag(), 0);
+  consumer.Stop();
+
+  EXPECT_EQ(CountOf(*store, "t-1"), 1) << "the event after the refused one still applied";
+  absl::StatusOr<std::vector<MockKafka::Message>> dead = kafka.ReadTopic("fieldline.deadletter.v1");
+  ASSERT_TRUE(dead.ok()) << dead.status();
+  std::vector<std::string> values;
+  for (const MockKafka::Message& m : *dead) values.push_back(m.value);
+  std::sort(values.begin(), values.end());
+  std::vector<std::string> expected = {garbage, refused.SerializeAsString()};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(values, expected);
+
+  // The store keeps both records, marked published, with the reason.
+  int records = 0;
+  bool reason_kept = false;
+  ASSERT_TRUE(store
+                  ->Scan(std::string("q/") + kGroup + "/", "",
+                         [&](std::string_view, std::string_view value) {
+                           ++records;
+                           EXPECT_NE(value.find("\"published\":true"), std::string_view::npos);
+                           if (value.find("cannot be planned") != std::string_view::npos) {
+                             reason_kept = true;
+                           }
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(records, 2);
+  EXPECT_TRUE(reason_kept);
+}
+
+// A record already published is not published again by the next run of the consumer.
+TEST(EventConsumerTest, APublishedQuarantineRecordIsNotPublishedAgainAfterARestart) {
+  TempDir dir;
+  MockKafka kafka;
+  auto store = OpenStore(dir.Sub("db"));
+  ASSERT_TRUE(kafka.Produce(kTopic, "t-9", "garbage").ok());
+  {
+    EventConsumer consumer(*store, KafkaSettings{.bootstrap_servers = kafka.bootstrap()}, kGroup,
+                           {kTopic}, Counting(*store));
+    ASSERT_TRUE(consumer.Start().ok());
+    ASSERT_TRUE(WaitFor([&] { return consumer.dead_lettered() == 1; }, kDeadline));
+  }
+  {
+    EventConsumer consumer(*store, KafkaSettings{.bootstrap_servers = kafka.bootstrap()}, kGroup,
+                           {kTopic}, Counting(*store));
+    ASSERT_TRUE(consumer.Start().ok());
+    ASSERT_TRUE(WaitFor([&] { return consumer.assigned(); }, kAssignmentDeadline));
+    EXPECT_EQ(consumer.dead_lettered(), 0u);
+  }
+  absl::StatusOr<std::vector<MockKafka::Message>> dead = kafka.ReadTopic("fieldline.deadletter.v1");
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(dead->size(), 1u);
 }
 
 }  // namespace
