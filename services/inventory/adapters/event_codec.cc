@@ -154,6 +154,7 @@ pb::InventoryEvent ToProto(const PartEvent& event) {
           r->set_location_id(e.location_id);
           r->set_job_id(e.job_id);
           r->set_quantity(e.quantity);
+          r->set_keeps_backorder(e.keeps_backorder);
         } else if constexpr (std::is_same_v<T, PartsConsumed>) {
           pb::PartsConsumed* r = out.mutable_parts_consumed();
           r->set_sku(e.sku);
@@ -294,7 +295,8 @@ absl::StatusOr<PartEvent> PartEventFromProto(const pb::InventoryEvent& event) {
     }
     case pb::InventoryEvent::kReservationReleased: {
       const pb::ReservationReleased& r = event.reservation_released();
-      return ReservationReleased{r.sku(), r.location_id(), r.job_id(), r.quantity()};
+      return ReservationReleased{r.sku(), r.location_id(), r.job_id(), r.quantity(),
+                                 r.keeps_backorder()};
     }
     case pb::InventoryEvent::kPartsConsumed: {
       const pb::PartsConsumed& r = event.parts_consumed();

@@ -34,6 +34,14 @@ constexpr char kJobPartsPrefix[] = "p/jobparts/";
 constexpr char kLocationLedgerPrefix[] = "p/ledger/location/";
 // technician id → the inventory location of their van, as scheduling last told us.
 constexpr char kTechnicianVanPrefix[] = "x/technician-van/";
+// job id → the van the job's parts are held in (its technician's when it was last assigned);
+// absent while the job is unassigned.
+constexpr char kJobVanPrefix[] = "x/job-van/";
+// job id → the job site "lat,lng" from JobAssigned (nearest stock when the job changes hands).
+constexpr char kJobSitePrefix[] = "x/job-site/";
+// job id → the id of the JobCompleted event whose parts were settled (a completion is booked once,
+// even if it arrives again outside the consumer's inbox).
+constexpr char kJobCompletedPrefix[] = "x/job-completed/";
 constexpr char kSystemActor[] = "system:inventory";
 
 AggregateKey LocationKey(const std::string& id) { return {kLocationType, id}; }
@@ -825,6 +833,53 @@ absl::Status InventoryApp::Apply(const EventEnvelope& event, Batch& batch) {
     }
     case spb::SchedulingEvent::kJobAssigned:
       return ReserveForAssignedJob(event, batch);
+    case spb::SchedulingEvent::kJobReassigned: {
+      const spb::JobReassigned& r = scheduling.job_reassigned();
+      if (r.job_id().empty()) {
+        return InvalidArgument("job_id", "A job reassignment without a job id.");
+      }
+      if (!r.to_technician_id().empty() && !r.van_location_id().empty()) {
+        batch.Put(kTechnicianVanPrefix + r.to_technician_id(), r.van_location_id());
+      }
+      std::string to_van = r.van_location_id();
+      if (to_van.empty()) {
+        absl::StatusOr<std::string> known = VanOf(r.to_technician_id());
+        if (!known.ok()) return known.status();
+        to_van = *std::move(known);
+      }
+      return RetargetJobParts(event, batch, r.job_id(), r.from_technician_id(), to_van,
+                              /*unassigned=*/false, {});
+    }
+    case spb::SchedulingEvent::kJobRescheduled: {
+      // A new window for the same technician changes nothing; a window with another technician
+      // (the job changed hands) moves the van's hold like a reassignment.
+      const spb::JobRescheduled& r = scheduling.job_rescheduled();
+      if (r.job_id().empty()) {
+        return InvalidArgument("job_id", "A job reschedule without a job id.");
+      }
+      absl::StatusOr<std::string> to_van = VanOf(r.technician_id());
+      if (!to_van.ok()) return to_van.status();
+      absl::StatusOr<std::optional<std::string>> held_in = store_.Get(kJobVanPrefix + r.job_id());
+      if (!held_in.ok()) return held_in.status();
+      if (to_van->empty() || !held_in->has_value() || **held_in == *to_van) {
+        return absl::OkStatus();
+      }
+      return RetargetJobParts(event, batch, r.job_id(), "", *to_van, /*unassigned=*/false, {});
+    }
+    case spb::SchedulingEvent::kJobUnassigned: {
+      const spb::JobUnassigned& u = scheduling.job_unassigned();
+      if (u.job_id().empty()) {
+        return InvalidArgument("job_id", "A job unassignment without a job id.");
+      }
+      return RetargetJobParts(event, batch, u.job_id(), u.technician_id(), "",
+                              /*unassigned=*/true, {});
+    }
+    case spb::SchedulingEvent::kJobDeclined: {
+      const spb::JobDeclined& d = scheduling.job_declined();
+      if (d.job_id().empty()) return InvalidArgument("job_id", "A declined job without a job id.");
+      return RetargetJobParts(event, batch, d.job_id(), d.technician_id(), "",
+                              /*unassigned=*/true, {});
+    }
     case spb::SchedulingEvent::kJobCompleted:
       return SettleCompletedJob(event, batch);
     default:
@@ -852,49 +907,107 @@ absl::Status InventoryApp::ReserveForAssignedJob(const EventEnvelope& source, Ba
   if (!assigned.technician_id().empty() && !assigned.van_location_id().empty()) {
     batch.Put(kTechnicianVanPrefix + assigned.technician_id(), assigned.van_location_id());
   }
+  if (assigned.has_site()) {
+    batch.Put(kJobSitePrefix + job_id,
+              absl::StrCat(assigned.site().lat(), ",", assigned.site().lng()));
+  }
   const std::map<std::string, int64_t> needed =
       LinesBySku(assigned.parts_needed(), "parts_needed", job_id, CorrelationOf(source), *log_);
-  if (needed.empty()) return absl::OkStatus();
   std::string van = assigned.van_location_id();
   if (van.empty()) {
     absl::StatusOr<std::string> known = VanOf(assigned.technician_id());
     if (!known.ok()) return known.status();
     van = *std::move(known);
   }
+  std::optional<GeoPoint> site;
+  if (assigned.has_site()) site = GeoPoint{assigned.site().lat(), assigned.site().lng()};
+  // A job seen for the first time is served from the van, then the nearest stock; a job that
+  // already holds or is owed parts (assigned again after being unassigned or declined, a hand
+  // reservation made earlier, a re-delivery) gets only what it lacks, and what it holds in
+  // another technician's van follows it.
+  return RetargetJobParts(source, batch, job_id, "", van, /*unassigned=*/false, needed, site);
+}
+
+absl::Status InventoryApp::RetargetJobParts(const EventEnvelope& source, Batch& batch,
+                                            const std::string& job_id,
+                                            const std::string& previous_technician_id,
+                                            const std::string& to_van, bool unassigned,
+                                            const std::map<std::string, int64_t>& needed,
+                                            std::optional<GeoPoint> site) {
+  // The van the job's parts were held in: the one recorded when it was last assigned, else the
+  // previous technician's.
+  absl::StatusOr<std::optional<std::string>> recorded = store_.Get(kJobVanPrefix + job_id);
+  if (!recorded.ok()) return recorded.status();
+  std::string from_van = recorded->value_or("");
+  if (from_van.empty() && !previous_technician_id.empty()) {
+    absl::StatusOr<std::string> known = VanOf(previous_technician_id);
+    if (!known.ok()) return known.status();
+    from_van = *std::move(known);
+  }
+  if (unassigned) {
+    batch.Delete(kJobVanPrefix + job_id);
+  } else if (!to_van.empty()) {
+    batch.Put(kJobVanPrefix + job_id, to_van);
+  }
+
+  // The parts concerned: those asked for, and those the job holds or is owed.
+  std::set<std::string> skus;
+  for (const auto& [sku, quantity] : needed) skus.insert(sku);
+  if (needed.empty() || !from_van.empty()) {
+    absl::StatusOr<pb::JobParts> job_parts = LoadJobParts(job_id);
+    if (!job_parts.ok()) return job_parts.status();
+    for (const pb::JobPartLine& line : job_parts->lines()) {
+      if (line.reserved() > 0 || line.backordered() > 0) skus.insert(line.sku());
+    }
+  }
+  if (skus.empty()) return absl::OkStatus();
 
   std::vector<AggregateKey> keys;
-  for (const auto& [sku, quantity] : needed) keys.push_back(PartKey(sku));
+  for (const std::string& sku : skus) keys.push_back(PartKey(sku));
   batch.Lock(std::move(keys));
 
   // Distances from the job site to every location with a position (nearest stock first).
+  if (!site) {
+    absl::StatusOr<std::optional<std::string>> stored = store_.Get(kJobSitePrefix + job_id);
+    if (!stored.ok()) return stored.status();
+    double lat = 0;
+    double lng = 0;
+    if (stored->has_value() && std::sscanf((*stored)->c_str(), "%lf,%lf", &lat, &lng) == 2) {
+      site = GeoPoint{lat, lng};
+    }
+  }
   std::map<std::string, double> distance_km;
-  if (assigned.has_site()) {
+  if (site && !unassigned) {
     absl::StatusOr<std::vector<LocationInfo>> locations = AllLocations();
     if (!locations.ok()) return locations.status();
-    const GeoPoint site{assigned.site().lat(), assigned.site().lng()};
     for (const LocationInfo& location : *locations) {
-      if (location.position)
-        distance_km[location.location_id] = DistanceKm(site, *location.position);
+      if (location.position) {
+        distance_km[location.location_id] = DistanceKm(*site, *location.position);
+      }
     }
   }
 
   Reaction reaction{source};
   const EventEnvelope base = ReactionEnvelope(source, clock_.Now());
-
-  for (const auto& [sku, quantity] : needed) {
+  for (const std::string& sku : skus) {
     absl::StatusOr<PartState> state = LoadPart(sku);
     if (!state.ok()) return state.status();
     if (!state->registered()) {
-      log_->warn(
-          "cannot reserve unknown part job={} sku={} quantity={} "
-          "correlation={}",
-          job_id, sku, quantity, base.correlation_id());
+      log_->warn("cannot reserve unknown part job={} sku={} correlation={}", job_id, sku,
+                 base.correlation_id());
       continue;
     }
-    absl::StatusOr<std::vector<PartEvent>> events =
-        Decide(*state, ReserveForJob{sku, job_id, quantity, van, distance_km}, clock_.Now());
+    const auto asked = needed.find(sku);
+    RetargetJob command{.sku = sku,
+                        .job_id = job_id,
+                        .from_van_location_id = from_van,
+                        .to_van_location_id = to_van,
+                        .unassigned = unassigned,
+                        .needed = asked == needed.end() ? 0 : asked->second,
+                        .distance_km = distance_km};
+    absl::StatusOr<std::vector<PartEvent>> events = Decide(*state, command, clock_.Now());
     if (!events.ok()) {
-      log_->warn("cannot reserve parts job={} sku={} reason=\"{}\" correlation={}", job_id, sku,
+      log_->warn("cannot move parts job={} sku={} reason=\"{}\" correlation={}", job_id, sku,
                  AsStd(events.status().message()), base.correlation_id());
       continue;
     }
@@ -913,7 +1026,19 @@ absl::Status InventoryApp::SettleCompletedJob(const EventEnvelope& source, Batch
       LinesBySku(completed.parts_used(), "parts_used", job_id, CorrelationOf(source), *log_);
   absl::StatusOr<std::string> van = VanOf(completed.technician_id());
   if (!van.ok()) return van.status();
-  return SettleJobParts(source, batch, job_id, used, *van, "job completed");
+  absl::StatusOr<std::optional<std::string>> done = store_.Get(kJobCompletedPrefix + job_id);
+  if (!done.ok()) return done.status();
+  if (done->has_value()) {
+    log_->info("job already settled job={} first={} again={}", job_id, **done, source.event_id());
+    return absl::OkStatus();
+  }
+  batch.Put(kJobCompletedPrefix + job_id, source.event_id());
+  std::string job_van = *van;
+  absl::StatusOr<std::optional<std::string>> recorded = store_.Get(kJobVanPrefix + job_id);
+  if (!recorded.ok()) return recorded.status();
+  if (job_van.empty() && recorded->has_value()) job_van = **recorded;
+  batch.Delete(kJobVanPrefix + job_id);
+  return SettleJobParts(source, batch, job_id, used, job_van, "job completed");
 }
 
 absl::Status InventoryApp::SettleCancelledTicket(const EventEnvelope& source,

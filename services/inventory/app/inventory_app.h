@@ -173,6 +173,15 @@ class InventoryApp {
                                              Reaction* reaction);
 
   absl::Status ReserveForAssignedJob(const EventEnvelope& source, Batch& batch);
+  // The job changed hands (assigned, reassigned, rescheduled to another technician, unassigned,
+  // declined): per part, Decide(RetargetJob) from the van the job's parts were held in to
+  // `to_van`; `needed` (per SKU, from JobAssigned) tops up what the job neither holds nor is owed.
+  absl::Status RetargetJobParts(const EventEnvelope& source, Batch& batch,
+                                const std::string& job_id,
+                                const std::string& previous_technician_id,
+                                const std::string& to_van, bool unassigned,
+                                const std::map<std::string, int64_t>& needed,
+                                std::optional<GeoPoint> site = std::nullopt);
   absl::Status SettleCompletedJob(const EventEnvelope& source, Batch& batch);
   absl::Status SettleCancelledTicket(const EventEnvelope& source, const std::string& ticket_id,
                                      Batch& batch);

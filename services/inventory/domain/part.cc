@@ -238,18 +238,44 @@ PartState EvolveAll(PartState state, const std::vector<PartEvent>& events) {
   return state;
 }
 
-// Stock that arrived at `location_id` goes to the jobs waiting for parts, first come first served,
-// as far as it is available there.
+// Stock that became free at `location_id` (received, returned, released, counted up) goes to the
+// jobs waiting for parts, first come first served, as far as it is available there. The job that
+// gave the stock back (`except_job_id`) is not served from it.
 void AppendBackorderFills(const PartState& before, const std::string& location_id,
-                          std::vector<PartEvent>& events) {
+                          std::vector<PartEvent>& events, const std::string& except_job_id = "") {
   PartState after = EvolveAll(before, events);
   int64_t available = after.LevelAt(location_id).available();
   for (const std::string& job_id : after.backorder_queue) {
     if (available <= 0) break;
+    if (job_id == except_job_id) continue;
     const int64_t q = std::min(available, after.backorders.at(job_id));
     events.push_back(PartsReserved{after.info.sku, location_id, job_id, q, true});
     available -= q;
   }
+}
+
+// Fills backorders at every location one of `events` released a hold at, in location order.
+void AppendFillsAfterReleases(const PartState& before, std::vector<PartEvent>& events,
+                              const std::string& except_job_id) {
+  std::set<std::string> released;
+  for (const PartEvent& e : events) {
+    if (const auto* r = std::get_if<ReservationReleased>(&e)) released.insert(r->location_id);
+  }
+  for (const std::string& location_id : released) {
+    AppendBackorderFills(before, location_id, events, except_job_id);
+  }
+}
+
+// Units requested or approved for transfer to `location_id` and not shipped yet.
+int64_t PendingInbound(const PartState& state, const std::string& location_id) {
+  int64_t total = 0;
+  for (const auto& [id, t] : state.transfers) {
+    if (t.to_location_id == location_id &&
+        (t.status == TransferStatus::kRequested || t.status == TransferStatus::kApproved)) {
+      total += t.quantity;
+    }
+  }
+  return total;
 }
 
 // After `events`, every location whose available stock fell below its reorder point without an open
@@ -266,8 +292,10 @@ void AppendReplenishment(const PartState& before, std::vector<PartEvent>& events
     auto open = after.replenishment_open.find(location_id);
     if (level.available() >= point.min_available) continue;
     if (open != after.replenishment_open.end() && open->second) continue;
-    const int64_t suggested =
-        std::max<int64_t>(1, point.target_quantity - level.available() - level.in_transit);
+    // Up to the target, counting what is on its way and what transfers will bring.
+    const int64_t suggested = std::max<int64_t>(
+        1, point.target_quantity - level.available() - level.in_transit -
+               PendingInbound(after, location_id));
     events.push_back(ReplenishmentRequested{after.info.sku, location_id, level.available(),
                                             level.in_transit, suggested});
   }
@@ -446,6 +474,79 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rele
     events.push_back(
         ReservationReleased{state.info.sku, held.location_id, command.job_id, held.quantity});
   }
+  AppendFillsAfterReleases(state, events, command.job_id);
+  return events;
+}
+
+absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const RetargetJob& command,
+                                              absl::Time /*now*/) {
+  if (absl::Status s = ValidateJobId(command.job_id); !s.ok()) return s;
+  if (command.needed < 0) return InvalidArgument("quantity", "The quantity cannot be negative.");
+  if (!state.registered()) return NoSuchPart(command.sku);
+  const std::string& sku = state.info.sku;
+  const std::string& from = command.from_van_location_id;
+  const std::string to = command.unassigned ? std::string() : command.to_van_location_id;
+
+  int64_t moved = 0;  // held in the previous van, which is no longer the job's
+  if (!from.empty() && (command.unassigned || from != to)) {
+    if (auto job = state.reservations.find(command.job_id); job != state.reservations.end()) {
+      if (auto at = job->second.find(from); at != job->second.end()) moved = at->second;
+    }
+  }
+  std::vector<PartEvent> events;
+  if (command.unassigned) {
+    if (moved > 0) {
+      events.push_back(ReservationReleased{sku, from, command.job_id, moved, true});
+      AppendBackorderFills(state, from, events, command.job_id);
+      AppendReplenishment(state, events);
+    }
+    return events;
+  }
+
+  auto owed_it = state.backorders.find(command.job_id);
+  const int64_t owed = owed_it == state.backorders.end() ? 0 : owed_it->second;
+  const int64_t have = state.ReservedFor(command.job_id) + owed;
+  const int64_t shortfall = command.needed > 0 ? std::max<int64_t>(0, command.needed - have) : 0;
+  const int64_t wanted = owed + moved + shortfall;
+  if (wanted == 0) return events;
+
+  // Plan on the stock as it would be without the previous van's hold.
+  PartState released = state;
+  if (moved > 0) {
+    released = Evolve(std::move(released),
+                      ReservationReleased{sku, from, command.job_id, moved, true});
+  }
+  std::vector<Take> takes = TakeFromFreeStock(released, to, wanted, command.distance_km);
+  // What would be held again in the previous van simply stays held there.
+  int64_t kept = 0;
+  for (Take& t : takes) {
+    if (t.location_id != from || moved == 0) continue;
+    kept = std::min(moved, t.quantity);
+    t.quantity -= kept;
+  }
+  std::erase_if(takes, [](const Take& t) { return t.quantity == 0; });
+  if (moved - kept > 0) {
+    events.push_back(ReservationReleased{sku, from, command.job_id, moved - kept, true});
+  }
+  // What the job was owed is served first (it has waited longest), then the rest.
+  int64_t owed_left = owed;
+  int64_t taken = 0;
+  for (const Take& t : takes) {
+    const int64_t fills = std::min(owed_left, t.quantity);
+    if (fills > 0) events.push_back(PartsReserved{sku, t.location_id, command.job_id, fills, true});
+    if (t.quantity - fills > 0) {
+      events.push_back(PartsReserved{sku, t.location_id, command.job_id, t.quantity - fills});
+    }
+    owed_left -= fills;
+    taken += t.quantity;
+  }
+  // Units of the moved hold and of the shortfall that nothing could cover are owed too.
+  const int64_t covered_new = taken - (owed - owed_left);
+  if (const int64_t missing = (moved - kept) + shortfall - covered_new; missing > 0) {
+    events.push_back(PartsBackordered{sku, command.job_id, missing});
+  }
+  if (moved - kept > 0) AppendBackorderFills(state, from, events, command.job_id);
+  AppendReplenishment(state, events);
   return events;
 }
 
@@ -520,6 +621,8 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rele
     events.push_back(ReservationReleased{state.info.sku, t.location_id, command.job_id, q});
     remaining -= q;
   }
+  AppendFillsAfterReleases(state, events, command.job_id);
+  AppendReplenishment(state, events);
   return events;
 }
 
@@ -582,6 +685,10 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Move
   std::vector<PartEvent> events{StockMoved{command.kind, state.info.sku, command.from_location_id,
                                            command.to_location_id, command.job_id, command.quantity,
                                            command.serials}};
+  // Unused parts back on the shelf go to the jobs waiting for them.
+  if (command.kind == MoveKind::kReturnUnused) {
+    AppendBackorderFills(state, command.to_location_id, events, command.job_id);
+  }
   AppendReplenishment(state, events);
   return events;
 }
@@ -867,6 +974,7 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Adju
   std::vector<PartEvent> events{
       StockAdjusted{state.info.sku, command.location_id, delta, command.counted_quantity,
                     std::string(absl::StripAsciiWhitespace(command.reason)), command.serials}};
+  if (delta > 0) AppendBackorderFills(state, command.location_id, events);
   AppendReplenishment(state, events);
   return events;
 }
@@ -980,8 +1088,10 @@ PartState Evolve(PartState state, const PartEvent& event) {
         } else if constexpr (std::is_same_v<T, ReservationReleased>) {
           TakeFromReservation(state, e.job_id, e.location_id, e.quantity);
           // Releasing everything the job held settles its parts (a partial release by hand leaves
-          // the backorder open).
-          if (!state.reservations.contains(e.job_id)) EraseBackorder(state, e.job_id);
+          // the backorder open; so does a hold that moves because the job changed hands).
+          if (!e.keeps_backorder && !state.reservations.contains(e.job_id)) {
+            EraseBackorder(state, e.job_id);
+          }
         } else if constexpr (std::is_same_v<T, PartsConsumed>) {
           TakeFromReservation(state, e.job_id, e.location_id, e.quantity);
           state.stock[e.location_id].on_hand -= e.quantity;

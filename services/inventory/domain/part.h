@@ -234,6 +234,25 @@ struct ConsumeForJob {
   std::string van_location_id;
 };
 
+// The job changed hands. `from_van_location_id` is the van its parts were held in (the previous
+// technician's; may be empty). Assigned (again) or reassigned to a technician: what the job held
+// in that van is held again — in the new technician's van (`to_van_location_id`) as far as it has
+// free stock, else at the nearest locations (`distance_km`), else it is backordered; what the job
+// is still owed is filled the same way (it keeps its place in the queue); and with `needed` > 0
+// (the quantity the assignment asks for) whatever the job neither holds nor is owed is added.
+// Holds at warehouses, service centres or other vans stay where they are. Unassigned (or
+// declined): only the hold in the previous van is given back; holds elsewhere and what the job
+// is owed stay, so the job keeps its parts and its place while it waits for a technician.
+struct RetargetJob {
+  std::string sku;
+  std::string job_id;
+  std::string from_van_location_id;
+  std::string to_van_location_id;
+  bool unassigned = false;
+  int64_t needed = 0;
+  std::map<std::string, double> distance_km = {};
+};
+
 // Give back whatever is still held for a job.
 struct ReleaseForJob {
   std::string sku;
@@ -280,6 +299,8 @@ struct ReservationReleased {
   std::string location_id;
   std::string job_id;
   int64_t quantity = 0;
+  // The hold moved away because the job changed hands: the job keeps what it is still owed.
+  bool keeps_backorder = false;
   friend bool operator==(const ReservationReleased&, const ReservationReleased&) = default;
 };
 // Taken out of stock for a job: first from what the job held at that location, the rest from
@@ -424,6 +445,9 @@ using PartEvent =
                                                             absl::Time now);
 [[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
                                                             const ReleaseForJob& command,
+                                                            absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
+                                                            const RetargetJob& command,
                                                             absl::Time now);
 
 [[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,

@@ -1,0 +1,445 @@
+// App tests of jobs changing hands (scheduling's JobReassigned, JobUnassigned, JobDeclined,
+// JobRescheduled, JobAssigned again), completion settling exactly, and backorders filled by
+// releases and returns: a real EventStore in a temp dir, envelopes built the way scheduling
+// publishes them, each reaction delivered twice.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "fieldline/scheduling/v1/events.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/core/clock.h"
+#include "services/common/core/errors.h"
+#include "services/common/core/ids.h"
+#include "services/common/store/event_store.h"
+#include "services/common/testing/temp_dir.h"
+#include "services/inventory/app/inventory_app.h"
+
+namespace fieldline::inventory {
+namespace {
+
+namespace spb = ::fieldline::scheduling::v1;
+
+const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
+// A job site in Huangdao: SC-1 is ~1 km away, WH-1 ~20 km.
+const GeoPoint kSite{35.97, 120.20};
+
+class ReactionsAppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = EventStore::Open({.path = dir_.Sub("db")});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    app_ = std::make_unique<InventoryApp>(*store_, clock_);
+  }
+
+  CommandMeta Meta(const std::string& request_id) {
+    return {.request_id = request_id, .actor = {"wh-anna", "warehouse"}, .now = clock_.Now()};
+  }
+
+  void Location(const std::string& id, LocationKind kind, const std::string& owner = "",
+                std::optional<GeoPoint> position = {}) {
+    LocationInfo location{.location_id = id,
+                          .kind = kind,
+                          .name = "Location " + id,
+                          .owner_technician_id = owner,
+                          .position = position};
+    ASSERT_TRUE(app_->RegisterLocation(Meta("loc-" + id), {location}).ok());
+  }
+
+  void Part(const std::string& sku, bool serialised = false) {
+    PartInfo part{
+        .sku = sku, .name = "Part " + sku, .unit_cost_minor = 100, .serialised = serialised};
+    ASSERT_TRUE(app_->RegisterPart(Meta("part-" + sku), {part}).ok());
+  }
+
+  void Receive(const std::string& sku, const std::string& location, int64_t quantity,
+               std::vector<std::string> serials = {}) {
+    auto ack = app_->ReceiveStock(Meta("recv-" + std::to_string(++requests_)),
+                                  {.sku = sku,
+                                   .location_id = location,
+                                   .quantity = quantity,
+                                   .unit_cost_minor = 100,
+                                   .serials = std::move(serials)});
+    ASSERT_TRUE(ack.ok()) << ack.status();
+  }
+
+  // WH-1 (Qingdao centre), SC-1 (Huangdao), VAN-7 (tech-7's), VAN-8 (tech-8's); FLT-1: 10 at
+  // WH-1, 5 at SC-1, 2 in VAN-7, 1 in VAN-8; PMP-2: 1 in VAN-7, 4 at WH-1.
+  void GivenStock() {
+    Location("WH-1", LocationKind::kWarehouse, "", GeoPoint{36.0671, 120.3826});
+    Location("SC-1", LocationKind::kServiceCentre, "", GeoPoint{35.9606, 120.1996});
+    Location("VAN-7", LocationKind::kVan, "tech-7");
+    Location("VAN-8", LocationKind::kVan, "tech-8");
+    Part("FLT-1");
+    Part("PMP-2");
+    Receive("FLT-1", "WH-1", 10);
+    Receive("FLT-1", "SC-1", 5);
+    Receive("FLT-1", "VAN-7", 2);
+    Receive("FLT-1", "VAN-8", 1);
+    Receive("PMP-2", "VAN-7", 1);
+    Receive("PMP-2", "WH-1", 4);
+  }
+
+  size_t StreamSize(const std::string& sku) {
+    auto events = store_->ReadStream({"Part", sku});
+    EXPECT_TRUE(events.ok()) << events.status();
+    return events.ok() ? events->size() : 0;
+  }
+
+  pb::LocationStock StockAt(const std::string& sku, const std::string& location) {
+    auto stock = app_->GetPartStock(sku);
+    EXPECT_TRUE(stock.ok()) << stock.status();
+    if (stock.ok()) {
+      for (const pb::LocationStock& l : stock->locations()) {
+        if (l.location_id() == location) return l;
+      }
+    }
+    return {};
+  }
+
+  // What the job holds at a location (0 if nothing) and is owed.
+  int64_t Held(const std::string& job, const std::string& sku, const std::string& location) {
+    auto parts = app_->GetJobParts(job);
+    EXPECT_TRUE(parts.ok()) << parts.status();
+    for (const pb::JobPartLine& line : parts->lines()) {
+      if (line.sku() == sku && line.location_id() == location) return line.reserved();
+    }
+    return 0;
+  }
+  int64_t Owed(const std::string& job, const std::string& sku) {
+    auto parts = app_->GetJobParts(job);
+    EXPECT_TRUE(parts.ok()) << parts.status();
+    for (const pb::JobPartLine& line : parts->lines()) {
+      if (line.sku() == sku && line.location_id().empty()) return line.backordered();
+    }
+    return 0;
+  }
+
+  // An envelope the way scheduling publishes it.
+  EventEnvelope Scheduling(const std::string& job_id, spb::SchedulingEvent payload) {
+    EventEnvelope e;
+    e.set_event_id(ids_.NewId(clock_.Now()));
+    e.set_aggregate_type("Job");
+    e.set_aggregate_id(job_id);
+    e.set_aggregate_version(++versions_);
+    fieldline::ToProto(clock_.Now(), e.mutable_server_time());
+    e.mutable_actor()->set_user_id("disp-1");
+    e.mutable_actor()->set_role("dispatcher");
+    e.set_request_id("req-" + job_id + "-" + std::to_string(versions_));
+    e.set_correlation_id("corr-" + job_id);
+    *e.mutable_scheduling() = std::move(payload);
+    return e;
+  }
+
+  EventEnvelope JobAssigned(const std::string& job_id, const std::string& technician,
+                            const std::string& van,
+                            std::vector<std::pair<std::string, int64_t>> parts) {
+    spb::SchedulingEvent payload;
+    spb::JobAssigned* a = payload.mutable_job_assigned();
+    a->set_job_id(job_id);
+    a->set_ticket_id("T-" + job_id);
+    a->set_technician_id(technician);
+    a->set_van_location_id(van);
+    a->mutable_site()->set_lat(kSite.lat);
+    a->mutable_site()->set_lng(kSite.lng);
+    for (const auto& [sku, quantity] : parts) {
+      auto* line = a->add_parts_needed();
+      line->set_sku(sku);
+      line->set_quantity(quantity);
+    }
+    return Scheduling(job_id, std::move(payload));
+  }
+
+  EventEnvelope JobReassigned(const std::string& job_id, const std::string& from,
+                              const std::string& to, const std::string& van) {
+    spb::SchedulingEvent payload;
+    spb::JobReassigned* r = payload.mutable_job_reassigned();
+    r->set_job_id(job_id);
+    r->set_ticket_id("T-" + job_id);
+    r->set_from_technician_id(from);
+    r->set_to_technician_id(to);
+    r->set_van_location_id(van);
+    r->set_reason("tech-7 is ill");
+    return Scheduling(job_id, std::move(payload));
+  }
+
+  EventEnvelope JobUnassigned(const std::string& job_id, const std::string& technician) {
+    spb::SchedulingEvent payload;
+    spb::JobUnassigned* u = payload.mutable_job_unassigned();
+    u->set_job_id(job_id);
+    u->set_ticket_id("T-" + job_id);
+    u->set_technician_id(technician);
+    u->set_reason("customer asked for another day");
+    return Scheduling(job_id, std::move(payload));
+  }
+
+  EventEnvelope JobDeclined(const std::string& job_id, const std::string& technician) {
+    spb::SchedulingEvent payload;
+    spb::JobDeclined* d = payload.mutable_job_declined();
+    d->set_job_id(job_id);
+    d->set_ticket_id("T-" + job_id);
+    d->set_technician_id(technician);
+    d->set_reason("van broke down");
+    return Scheduling(job_id, std::move(payload));
+  }
+
+  EventEnvelope JobRescheduled(const std::string& job_id, const std::string& technician) {
+    spb::SchedulingEvent payload;
+    spb::JobRescheduled* r = payload.mutable_job_rescheduled();
+    r->set_job_id(job_id);
+    r->set_ticket_id("T-" + job_id);
+    r->set_technician_id(technician);
+    fieldline::ToProto(kStart + absl::Hours(48), r->mutable_window_start());
+    fieldline::ToProto(kStart + absl::Hours(50), r->mutable_window_end());
+    r->set_reason("customer asked");
+    return Scheduling(job_id, std::move(payload));
+  }
+
+  EventEnvelope JobCompleted(const std::string& job_id, const std::string& technician,
+                             std::vector<std::pair<std::string, int64_t>> parts) {
+    spb::SchedulingEvent payload;
+    spb::JobCompleted* c = payload.mutable_job_completed();
+    c->set_job_id(job_id);
+    c->set_ticket_id("T-" + job_id);
+    c->set_technician_id(technician);
+    c->set_resolution("fixed");
+    for (const auto& [sku, quantity] : parts) {
+      auto* line = c->add_parts_used();
+      line->set_sku(sku);
+      line->set_quantity(quantity);
+    }
+    return Scheduling(job_id, std::move(payload));
+  }
+
+  EventEnvelope TechnicianRegistered(const std::string& technician, const std::string& van) {
+    spb::SchedulingEvent payload;
+    payload.mutable_technician_registered()->set_technician_id(technician);
+    payload.mutable_technician_registered()->set_van_location_id(van);
+    return Scheduling(technician, std::move(payload));
+  }
+
+  // What the consumer does with one event: handler, then commit.
+  absl::Status ApplyAndCommit(const EventEnvelope& event) {
+    Batch batch = store_->NewBatch();
+    if (absl::Status s = app_->Apply(event, batch); !s.ok()) return s;
+    return store_->Commit(std::move(batch));
+  }
+
+  // Delivered twice: the second delivery must change nothing.
+  void ApplyTwice(const EventEnvelope& event) {
+    ASSERT_TRUE(ApplyAndCommit(event).ok());
+    const size_t flt = StreamSize("FLT-1");
+    const size_t pmp = StreamSize("PMP-2");
+    const std::string stock = app_->GetPartStock("FLT-1")->SerializeAsString();
+    ASSERT_TRUE(ApplyAndCommit(event).ok());
+    EXPECT_EQ(StreamSize("FLT-1"), flt);
+    EXPECT_EQ(StreamSize("PMP-2"), pmp);
+    EXPECT_EQ(app_->GetPartStock("FLT-1")->SerializeAsString(), stock);
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{kStart};
+  UuidV7Generator ids_;
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<InventoryApp> app_;
+  int requests_ = 0;
+  int64_t versions_ = 0;
+};
+
+TEST_F(ReactionsAppTest, AReassignedJobsVanPartsAreHeldAgainFromTheNewVanThenTheNearestStock) {
+  GivenStock();
+  // J1 needs 3 FLT-1 and 1 PMP-2: tech-7's van has 2 + 1, the third FLT-1 from SC-1 (nearest).
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 3}, {"PMP-2", 1}}))
+                  .ok());
+  ASSERT_EQ(Held("J1", "FLT-1", "VAN-7"), 2);
+  ASSERT_EQ(Held("J1", "FLT-1", "SC-1"), 1);
+  ASSERT_EQ(Held("J1", "PMP-2", "VAN-7"), 1);
+
+  const EventEnvelope reassigned = JobReassigned("J1", "tech-7", "tech-8", "VAN-8");
+  ApplyTwice(reassigned);
+  // FLT-1: VAN-8's one unit, then SC-1 (nearest to the site) for the other; SC-1's earlier hold
+  // stays. PMP-2: VAN-8 has none, the nearest with stock is WH-1.
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 0);
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-8"), 1);
+  EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 2);
+  EXPECT_EQ(Held("J1", "PMP-2", "VAN-7"), 0);
+  EXPECT_EQ(Held("J1", "PMP-2", "WH-1"), 1);
+  EXPECT_EQ(StockAt("FLT-1", "VAN-7").reserved(), 0);
+  EXPECT_EQ(StockAt("FLT-1", "VAN-7").available(), 2);
+  EXPECT_EQ(StockAt("FLT-1", "VAN-8").available(), 0);
+  EXPECT_EQ(StockAt("PMP-2", "VAN-7").available(), 1);
+
+  // Every event of the reaction is caused by the reassignment, with ids derived from it.
+  auto events = store_->ReadStream({"Part", "FLT-1"});
+  ASSERT_TRUE(events.ok());
+  const EventEnvelope& last = events->back();
+  EXPECT_EQ(last.causation_id(), reassigned.event_id());
+  EXPECT_EQ(last.correlation_id(), "corr-J1");
+  EXPECT_EQ(last.actor().user_id(), "system:inventory");
+  const pb::InventoryEvent& released = events->at(events->size() - 3).inventory();
+  ASSERT_TRUE(released.has_reservation_released());
+  EXPECT_TRUE(released.reservation_released().keeps_backorder());
+  EXPECT_EQ(events->at(events->size() - 3).event_id(),
+            DeriveId(reassigned.event_id(), "inventory/1"));
+}
+
+TEST_F(ReactionsAppTest, AReassignmentWithoutAVanInTheEventUsesTheVanSchedulingReported) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(TechnicianRegistered("tech-8", "VAN-8")).ok());
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 2}})).ok());
+  ASSERT_TRUE(ApplyAndCommit(JobReassigned("J1", "tech-7", "tech-8", "")).ok());
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-8"), 1);
+  EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 1);
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 0);
+}
+
+TEST_F(ReactionsAppTest, AnUnassignedJobGivesBackItsVanPartsAndKeepsItsOtherHoldsAndBackorder) {
+  GivenStock();
+  // J1 needs 19 FLT-1 of the 18 there are: VAN-7 2, SC-1 5, WH-1 10, VAN-8 1; 1 backordered.
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 19}})).ok());
+  ASSERT_EQ(Owed("J1", "FLT-1"), 1);
+  ASSERT_EQ(Held("J1", "FLT-1", "VAN-8"), 1);
+  ApplyTwice(JobUnassigned("J1", "tech-7"));
+  // Only tech-7's van gives its hold back; the job keeps the rest and its place in the queue.
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 0);
+  EXPECT_EQ(StockAt("FLT-1", "VAN-7").available(), 2);
+  EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 5);
+  EXPECT_EQ(Held("J1", "FLT-1", "WH-1"), 10);
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-8"), 1);
+  EXPECT_EQ(Owed("J1", "FLT-1"), 1);
+  ASSERT_EQ(app_->GetPartStock("FLT-1")->backorders_size(), 1);
+
+  // Assigned again, to tech-8, asking for 19: it holds 16 and is owed 1, so 2 are lacking. The
+  // only free stock is VAN-7's 2: the owed unit first, then one of the lacking; 1 is owed.
+  ApplyTwice(JobAssigned("J1", "tech-8", "VAN-8", {{"FLT-1", 19}}));
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 2);
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-8"), 1);
+  EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 5);
+  EXPECT_EQ(Held("J1", "FLT-1", "WH-1"), 10);
+  EXPECT_EQ(Owed("J1", "FLT-1"), 1);
+  EXPECT_EQ(app_->GetPartStock("FLT-1")->backordered(), 1);
+}
+
+TEST_F(ReactionsAppTest, ADeclinedJobGivesBackItsVanParts) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 3}})).ok());
+  ApplyTwice(JobDeclined("J1", "tech-7"));
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 0);
+  EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 1);
+  EXPECT_EQ(StockAt("FLT-1", "VAN-7").reserved(), 0);
+}
+
+TEST_F(ReactionsAppTest, ARescheduleKeepsThePartsUnlessTheJobChangedTechnician) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(TechnicianRegistered("tech-7", "VAN-7")).ok());
+  ASSERT_TRUE(ApplyAndCommit(TechnicianRegistered("tech-8", "VAN-8")).ok());
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 2}})).ok());
+  const size_t before = StreamSize("FLT-1");
+  ApplyTwice(JobRescheduled("J1", "tech-7"));
+  EXPECT_EQ(StreamSize("FLT-1"), before);
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 2);
+  // A new window with tech-8: the van hold follows the job.
+  ApplyTwice(JobRescheduled("J1", "tech-8"));
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 0);
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-8"), 1);
+  EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 1);
+}
+
+TEST_F(ReactionsAppTest, AReassignedJobWithAHandReservationIsToppedUpNotServedTwice) {
+  GivenStock();
+  // A clerk held 1 at WH-1 for J1 before scheduling assigned it 3.
+  ASSERT_TRUE(app_->ReserveStock(Meta("hold-1"), {.sku = "FLT-1",
+                                                  .location_id = "WH-1",
+                                                  .job_id = "J1",
+                                                  .quantity = 1})
+                  .ok());
+  ApplyTwice(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 3}}));
+  EXPECT_EQ(Held("J1", "FLT-1", "WH-1"), 1);
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 2);
+  EXPECT_EQ(StockAt("FLT-1", "WH-1").reserved() + StockAt("FLT-1", "VAN-7").reserved() +
+                StockAt("FLT-1", "SC-1").reserved(),
+            3);
+}
+
+TEST_F(ReactionsAppTest, CompletionConsumesExactlyWhatWasReportedAndTheRestGoesToWaitingJobs) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 17}})).ok());
+  // VAN-7 2, SC-1 5, WH-1 10 held for J1; J2 waits for 4 and J3 for 1, VAN-8 has 1 left.
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J2", "tech-9", "", {{"FLT-1", 5}})).ok());
+  ASSERT_EQ(Owed("J2", "FLT-1"), 4);
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J3", "tech-9", "", {{"FLT-1", 1}})).ok());
+  ASSERT_EQ(Owed("J3", "FLT-1"), 1);
+
+  ApplyTwice(JobCompleted("J1", "tech-7", {{"FLT-1", 3}}));
+  // 3 consumed: the van's 2 first, then 1 of SC-1's hold. On hand 18 → 15.
+  auto job = app_->GetJobParts("J1");
+  ASSERT_TRUE(job.ok());
+  int64_t consumed = 0;
+  int64_t released = 0;
+  for (const pb::JobPartLine& line : job->lines()) {
+    consumed += line.consumed();
+    released += line.released();
+    EXPECT_EQ(line.reserved(), 0) << line.location_id();
+  }
+  EXPECT_EQ(consumed, 3);
+  EXPECT_EQ(released, 14);
+  EXPECT_EQ(StockAt("FLT-1", "VAN-7").on_hand(), 0);
+  EXPECT_EQ(StockAt("FLT-1", "SC-1").on_hand(), 4);
+  EXPECT_EQ(StockAt("FLT-1", "WH-1").on_hand(), 10);
+  // The 14 given back go to J2 (4) then J3 (1), first come first served.
+  EXPECT_EQ(Owed("J2", "FLT-1"), 0);
+  EXPECT_EQ(Owed("J3", "FLT-1"), 0);
+  EXPECT_EQ(app_->GetPartStock("FLT-1")->backordered(), 0);
+  EXPECT_EQ(StockAt("FLT-1", "SC-1").reserved() + StockAt("FLT-1", "WH-1").reserved() +
+                StockAt("FLT-1", "VAN-8").reserved(),
+            6);
+}
+
+TEST_F(ReactionsAppTest, CompletionOfASerialisedPartConsumesSerialsFromTheJobsLocation) {
+  Location("WH-1", LocationKind::kWarehouse);
+  Location("VAN-7", LocationKind::kVan, "tech-7");
+  Part("CMP-9", /*serialised=*/true);
+  Receive("CMP-9", "VAN-7", 2, {"S-1", "S-2"});
+  Receive("CMP-9", "WH-1", 1, {"S-3"});
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"CMP-9", 2}})).ok());
+  ASSERT_TRUE(ApplyAndCommit(JobCompleted("J1", "tech-7", {{"CMP-9", 1}})).ok());
+  auto s1 = app_->GetSerialHistory("CMP-9", "S-1");
+  ASSERT_TRUE(s1.ok()) << s1.status();
+  EXPECT_EQ(s1->current_place(), "consumed:J1");
+  auto s2 = app_->GetSerialHistory("CMP-9", "S-2");
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(s2->current_place(), "VAN-7");  // released, still in the van
+  auto s3 = app_->GetSerialHistory("CMP-9", "S-3");
+  ASSERT_TRUE(s3.ok());
+  EXPECT_EQ(s3->current_place(), "WH-1");  // never touched
+  EXPECT_EQ(StockAt("CMP-9", "VAN-7").on_hand(), 1);
+  EXPECT_EQ(StockAt("CMP-9", "VAN-7").reserved(), 0);
+}
+
+TEST_F(ReactionsAppTest, AReleaseByHandFillsTheJobsWaitingInOrderOnce) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 17}})).ok());
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J2", "tech-9", "", {{"FLT-1", 3}})).ok());
+  ASSERT_EQ(Owed("J2", "FLT-1"), 2);  // VAN-8's 1 was free
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J3", "tech-9", "", {{"FLT-1", 1}})).ok());
+  // The clerk releases 2 of J1's at WH-1: J2 (waiting first) gets both, J3 nothing.
+  const inventory::ReleaseStock release{
+      .sku = "FLT-1", .job_id = "J1", .location_id = "WH-1", .quantity = 2};
+  ASSERT_TRUE(app_->ReleaseStock(Meta("rel-1"), release).ok());
+  const size_t after = StreamSize("FLT-1");
+  ASSERT_TRUE(app_->ReleaseStock(Meta("rel-1"), release).ok());  // a retry: one effect
+  EXPECT_EQ(StreamSize("FLT-1"), after);
+  EXPECT_EQ(Owed("J2", "FLT-1"), 0);
+  EXPECT_EQ(Held("J2", "FLT-1", "WH-1"), 2);
+  EXPECT_EQ(Owed("J3", "FLT-1"), 1);
+  EXPECT_EQ(Held("J1", "FLT-1", "WH-1"), 8);
+  EXPECT_EQ(StockAt("FLT-1", "WH-1").reserved(), 10);
+}
+
+}  // namespace
+}  // namespace fieldline::inventory
