@@ -16,7 +16,8 @@ const SCREENS = [
 ];
 
 const view = document.getElementById('view');
-let current = null;  // { id, module, dispose }
+let current = null;  // { id, dispose }
+let routeNo = 0;     // a newer route() makes an older one stop
 
 function user() {
   const s = session();
@@ -40,7 +41,9 @@ function renderHeader() {
   applyI18n(document.getElementById('top'));
 }
 
-function renderLogin(message) {
+let loginMessage = '';
+function renderLogin(message = loginMessage) {
+  loginMessage = message || '';
   current = null;
   renderHeader();
   const username = input('username', { autocomplete: 'username', required: true, 'data-testid': 'login-username' });
@@ -59,14 +62,16 @@ function renderLogin(message) {
     try {
       const res = await api.login(username.value.trim(), password.value);
       saveSession(res);
-      location.hash = `#/${defaultScreen(res.user)}`;
-      route();
+      loginMessage = '';
+      const target = `#/${defaultScreen(res.user)}`;
+      if (location.hash !== target) location.hash = target;  // hashchange routes
+      else route();
     } catch (err) {
-      if (err.status === 401) err.field = 'password', err.message = err.message || t('login.wrong');
-      if (err.status === 423) err.message = t('login.locked', { until: new Date(err.lockedUntil || Date.now()).toLocaleTimeString() }) + (err.message ? ` — ${err.message}` : '');
-      if (err.status === 403) err.message = err.message || t('login.departed');
+      // The service's words in English; the user's language for the three expected refusals.
+      if (err.status === 401) { err.field = 'password'; err.message = t('login.wrong'); }
+      if (err.status === 423) { err.field = 'password'; err.message = t('login.locked', { until: new Date(err.lockedUntil || Date.now()).toLocaleTimeString() }); }
+      if (err.status === 403) { err.field = 'password'; err.message = t('login.departed'); }
       showError(form, err);
-      form.querySelector('[data-error-for]')?.setAttribute('data-testid', 'login-error');
     } finally {
       submit.disabled = false;
     }
@@ -81,6 +86,7 @@ function defaultScreen(u) {
 }
 
 async function route() {
+  const my = ++routeNo;
   const u = user();
   if (!u) { if (current && current.dispose) current.dispose(); renderLogin(); return; }
   const want = (location.hash.replace(/^#\/?/, '').split('/')[0]) || defaultScreen(u);
@@ -93,12 +99,16 @@ async function route() {
   clear(view, h('p', { class: 'muted' }, t('common.loading')));
   try {
     const mod = await screen.load();
-    if (!current || current.id !== screen.id) return;
+    if (my !== routeNo) return;
     const ctx = { user: u, view, onAuthError: () => logout(t('err.session')) };
     clear(view);
     view.dataset.screen = screen.id;
-    current.dispose = await mod.mount(view, ctx);
+    const mine = current;
+    const dispose = await mod.mount(view, ctx);
+    if (my !== routeNo || current !== mine) { if (dispose) dispose(); return; }
+    current.dispose = dispose;
   } catch (err) {
+    if (my !== routeNo) return;
     if (err && err.status === 401) { logout(t('err.session')); return; }
     clear(view);
     showError(view, err);
@@ -106,6 +116,7 @@ async function route() {
 }
 
 function logout(message) {
+  routeNo++;
   if (current && current.dispose) current.dispose();
   current = null;
   saveSession(null);

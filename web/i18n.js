@@ -142,6 +142,7 @@ const D = {
   'tech.accept': ['Accept', '接单'],
   'tech.enRoute': ['On my way', '出发'],
   'tech.arrived': ['Arrived — start', '到达并开工'],
+  'tech.start': ['Start work', '开始维修'],
   'tech.decline': ['Decline', '拒单'],
   'tech.declineReason': ['Reason for declining', '拒单原因'],
   'tech.checklist': ['On-site checklist', '上门服务规范'],

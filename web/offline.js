@@ -82,9 +82,14 @@ export function flush() {
   return flushing;
 }
 
+// While something waits, look again every 5 s (a browser does not always say it is online).
 function schedule() {
   if (timer) return;
-  timer = setTimeout(() => { timer = null; if (pendingCount() && navigator.onLine) flush(); }, 5000);
+  timer = setTimeout(() => {
+    timer = null;
+    if (!pendingCount()) return;
+    if (navigator.onLine) flush(); else schedule();
+  }, 5000);
 }
 
 window.addEventListener('online', () => flush());

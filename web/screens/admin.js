@@ -40,7 +40,7 @@ export async function mount(view, ctx) {
   }
 
   const form = h('form', { class: 'grid2', novalidate: true });
-  form.append(field('login.username', input('username')), field('admin.name', input('display_name')),
+  clear(form, field('login.username', input('username')), field('admin.name', input('display_name')),
     field('admin.role', select('role', ROLES.map((r) => [r, t(`role.${r}`)]), 'intake')), field('login.password', input('password', { type: 'password', autocomplete: 'new-password' })),
     field('admin.tech', input('technician_id')), field('admin.perms', input('permissions', { placeholder: 'export' })),
     h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, t('admin.create'))));

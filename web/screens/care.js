@@ -77,15 +77,15 @@ export async function mount(view, ctx) {
       }
       try {
         await api.call('callbacks', 'RecordCallbackAttempt', body);
-        banner(root, t('care.recorded', { name: c.customer_name || '' }), 'ok');
         await load();
+        banner(root, t('care.recorded', { name: c.customer_name || '' }), 'ok');
       } catch (err) {
         if (err.status === 401) { ctx.onAuthError(); return; }
         showError(form, err);
       } finally { btn.disabled = false; }
     };
     const reached = button('care.reached', () => record('ATTEMPT_OUTCOME_REACHED', reached), { class: 'primary big', 'data-outcome': 'REACHED' });
-    form.append(
+    clear(form,
       h('div', { class: 'script' }, h('h3', {}, t('care.script')),
         h('p', {}, t('care.script1', { name: c.customer_name || '', me: ctx.user.display_name || me })),
         h('p', {}, t('care.script2', { when: fmtTime(c.completed_at), what: ticket ? `${ticket.category} — ${ticket.symptom}` : '', tech: c.technician_id })),
@@ -141,7 +141,7 @@ export async function mount(view, ctx) {
       } catch (err) { showError(form, err); } finally { btn.disabled = false; }
     }
     const dueSoon = x.first_response_due && !x.first_responded_at;
-    form.append(h('div', { class: 'qline' }, h('strong', {}, `${cust.name} · ${x.kind}`),
+    clear(form, h('div', { class: 'qline' }, h('strong', {}, `${cust.name} · ${x.kind}`),
       dueSoon ? h('span', { class: `sla ${Date.parse(x.first_response_due) < Date.now() ? 'breached' : 'risk'}` }, `${t('care.respondBy')} ${fmtTime(x.first_response_due)}`) : null),
       h('p', {}, x.description),
       (x.notes || []).length ? h('ul', { class: 'small' }, x.notes.map((n) => h('li', {}, `${t(`care.step.${n.step}`)}: ${n.text} (${n.user_id}, ${fmtTime(n.at)})`))) : null,

@@ -45,7 +45,9 @@ export async function mount(view, ctx) {
     h('div', { class: 'board-grid' }, queueEl, sideEl), timelineEl);
   view.append(root);
 
+  let dragging = false;  // no re-render under the dragged card
   async function load() {
+    if (dragging) { clearTimeout(reloadTimer); reloadTimer = setTimeout(() => load().catch(() => {}), 400); return; }
     const [unassigned, techs, assigned, inProgress] = await Promise.all([
       listAll('scheduling', 'ListJobs', { state: 'JOB_STATE_UNASSIGNED' }, 'jobs'),
       listAll('scheduling', 'ListTechnicians', {}, 'technicians'),
@@ -73,7 +75,8 @@ export async function mount(view, ctx) {
         return h('li', {
           class: `qjob ${risk} ${state.selected && state.selected.job_id === j.job_id ? 'selected' : ''}`,
           draggable: 'true', tabindex: '0', 'data-job': j.job_id, 'data-ticket': j.ticket_id,
-          ondragstart: (e) => { e.dataTransfer.setData('text/plain', j.job_id); e.dataTransfer.effectAllowed = 'move'; },
+          ondragstart: (e) => { dragging = true; e.dataTransfer.setData('text/plain', j.job_id); e.dataTransfer.effectAllowed = 'move'; },
+          ondragend: () => { dragging = false; },
           onclick: () => select(j),
           onkeydown: (e) => { if (e.key === 'Enter') select(j); },
         },
@@ -141,7 +144,7 @@ export async function mount(view, ctx) {
       if (!(recs.recommendations || []).length) recList = h('p', { class: 'banner warn' }, t('board.noRecs', { n: recs.infeasible || 0 }));
     }
     const manualBtn = button('board.assign', () => assign(manual.value.trim(), manualBtn), { class: 'small' });
-    form.append(
+    clear(form,
       h('div', { class: 'row' }, field('board.windowStart', from), field('board.windowEnd', to)),
       field('board.override', override),
       h('div', { class: 'row' }, field('board.technician', manual), manualBtn, techList));
@@ -175,6 +178,7 @@ export async function mount(view, ctx) {
         ondragleave: () => row.classList.remove('drop'),
         ondrop: (e) => {
           e.preventDefault(); row.classList.remove('drop');
+          dragging = false;
           const id = e.dataTransfer.getData('text/plain');
           const job = state.queue.find((x) => x.job_id === id);
           if (!job) return;

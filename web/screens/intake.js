@@ -46,7 +46,7 @@ export async function mount(view, ctx) {
     clear(ticketEl);
     const form = h('form', { class: 'grid2', novalidate: true, 'data-testid': 'register-form' });
     const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'register' }, t('intake.register'));
-    form.append(
+    clear(form,
       field('intake.name', input('name', { required: true, autocomplete: 'off' })),
       field('intake.phones', input('phones', { value: phoneValue }), 'intake.phonesHint'),
       field('intake.address', input('address')),
@@ -131,7 +131,7 @@ export async function mount(view, ctx) {
       } else clear(assetInfo);
     });
     const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'open-ticket' }, t('intake.open'));
-    form.append(
+    clear(form,
       field('intake.asset', assetSel), assetInfo,
       field('intake.category', category),
       field('intake.symptom', h('textarea', { name: 'symptom', rows: 2 })),

@@ -133,6 +133,8 @@ export async function mount(view, ctx) {
       if (!j.accepted) add('tech.accept', 'AcceptJob');
       if (!j.en_route_at) add('tech.enRoute', 'MarkEnRoute');
       add('tech.arrived', 'MarkArrived');
+      // Start without an arrival record (e.g. the work was already under way on site).
+      add('tech.start', 'StartJob', {}, { class: 'big secondary' });
       if (!j.en_route_at) {
         const reason = input('reason', { placeholder: t('tech.declineReason') });
         const b = button('tech.decline', () => send(box, b, 'DeclineJob', { job_id: j.job_id, reason: reason.value.trim() }),
@@ -156,7 +158,7 @@ export async function mount(view, ctx) {
     const pad = signaturePad(r.signature_ref);
     const parts = input('parts_used', { value: (j.parts_needed || []).map((p) => `${p.sku}:${num(p.quantity)}`).join(', '),
       placeholder: 'SEAL-040:1, CAP-025:2', 'data-testid': 'parts-used' });
-    form.append(
+    clear(form,
       checks,
       field('tech.faultType', input('fault_type', { value: r.fault_type || '' })),
       field('tech.faultLocation', input('fault_location', { value: r.fault_location || '' })),

@@ -1,0 +1,330 @@
+// Fieldline in a real browser: playwright-core drives Debian's Chromium through the web app that
+// the gateway serves, against the real broker, services and gateway started by ./harness.mjs.
+//   node --test flow.test.mjs            (FIELDLINE_BUILD_DIR=<build dir>, default ../../build)
+// Screenshots of every step go to <build dir>/browser-artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { Platform, REPO } from './harness.mjs';
+
+const BUILD = path.resolve(process.env.FIELDLINE_BUILD_DIR || path.join(REPO, 'build'));
+const ARTIFACTS = path.join(BUILD, 'browser-artifacts');
+const CHROMIUM = process.env.FIELDLINE_CHROMIUM || '/usr/bin/chromium';
+const PHONE = { width: 390, height: 844 };
+
+let platform;
+let browser;
+
+before(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  platform = new Platform(BUILD);
+  try {
+    await platform.start();
+  } catch (e) {
+    await platform.stop();
+    throw e;
+  }
+  // launch() gives Chromium a fresh, empty user-data-dir of its own (deleted on close); each
+  // role below gets its own context (its own storage, its own service worker).
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+// On a failure, every page still open is photographed (FAIL-*.png) before it is closed.
+async function failureShots() {
+  let i = 0;
+  for (const p of openPages) {
+    try { await p.screenshot({ path: path.join(ARTIFACTS, `FAIL-${++i}.png`), fullPage: true }); } catch { /* closed */ }
+  }
+}
+
+after(async () => {
+  try { if (browser) await browser.close(); } catch { /* already gone */ }
+  if (platform) {
+    await platform.stop();
+    const failed = process.exitCode && process.exitCode !== 0;
+    if (failed) process.stderr.write(platform.tails());
+    fs.writeFileSync(path.join(ARTIFACTS, 'platform-logs.txt'), platform.tails());
+    platform.cleanup();
+  }
+});
+
+let shotNo = 0;
+async function shot(page, name) {
+  shotNo++;
+  await page.screenshot({ path: path.join(ARTIFACTS, `${String(shotNo).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+const openPages = new Set();
+async function newPage(opts = {}) {
+  const context = await browser.newContext({ locale: 'en-US', ...opts });
+  const page = await context.newPage();
+  openPages.add(page);
+  page.on('close', () => openPages.delete(page));
+  page.setDefaultTimeout(20000);
+  page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
+  return { context, page };
+}
+
+async function login(page, username, password = `demo-${username}`) {
+  await page.goto(platform.url + '/');
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.locator('#logout').waitFor({ state: 'visible' });
+}
+
+// Polls `check` (which throws or returns falsy while not yet true), running `poke` between tries.
+async function eventually(what, check, poke, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try { const v = await check(); if (v) return v; } catch (e) { last = e; }
+    if (poke) await poke();
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+test('a wrong password shows the error; the language switch changes the texts', async () => {
+  const { context, page } = await newPage();
+  try {
+    await page.goto(platform.url + '/');
+    await assert.doesNotReject(page.getByTestId('login-username').waitFor());
+    assert.equal(await page.locator('main h1').textContent(), 'Log in');
+    await page.getByTestId('login-username').fill('dispatcher');
+    await page.getByTestId('login-password').fill('not-the-password');
+    await page.getByTestId('login-submit').click();
+    const err = page.locator('[data-error-for="password"]');
+    await err.waitFor({ state: 'visible' });
+    assert.ok((await err.textContent()).trim().length > 0, 'the refusal is shown next to the password');
+    await shot(page, 'login-wrong-password');
+
+    await page.getByTestId('lang-switch').click();
+    await page.locator('main h1', { hasText: '登录' }).waitFor();
+    assert.equal(await page.getByTestId('login-submit').textContent(), '登录');
+    await shot(page, 'login-chinese');
+    // Remembered: a reload keeps Chinese.
+    await page.reload();
+    await page.locator('main h1', { hasText: '登录' }).waitFor();
+    await page.getByTestId('lang-switch').click();
+    await page.locator('main h1', { hasText: 'Log in' }).waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+test('intake → dispatch → technician offline → warehouse → care → manager', async () => {
+  try { await flow(); } catch (e) { await failureShots(); throw e; }
+});
+
+async function flow() {
+  const phone = `139${String(Date.now()).slice(-8)}`;
+  const name = '浏览器 Browser-Test';
+
+  // The manager's KPI before.
+  const mgr = await newPage();
+  await login(mgr.page, 'manager');
+  await mgr.page.goto(`${platform.url}/#/manager`);
+  const ratio = mgr.page.getByTestId('kpi-callback_success-ratio');
+  await ratio.waitFor();
+  const before = (await ratio.textContent()).trim();
+  const [numBefore] = before.split('/').map((x) => Number(x.trim()));
+  await shot(mgr.page, 'manager-before');
+
+  // 1. Intake: look the phone up (unknown), register the customer, open a ticket.
+  const { context: ic, page: intake } = await newPage();
+  await login(intake, 'intake');
+  await intake.goto(`${platform.url}/#/intake`);
+  await intake.getByTestId('lookup-phone').fill(phone);
+  await intake.getByTestId('lookup').click();
+  const reg = intake.getByTestId('register-form');
+  await reg.waitFor();
+  // The service's refusal lands next to the field it names.
+  await intake.getByTestId('register').click();
+  await intake.locator('[data-testid="register-form"] [data-error-for="name"]:not(:empty)').waitFor();
+  await shot(intake, 'intake-error-next-to-field');
+  await reg.locator('input[name="name"]').fill(name);
+  await reg.locator('input[name="address"]').fill('青岛市市南区香港中路 10 号');
+  await reg.locator('input[name="lat"]').fill('36.066');
+  await reg.locator('input[name="lng"]').fill('120.383');
+  await intake.getByTestId('register').click();
+  await intake.getByTestId('customer-card').waitFor();
+  const form = intake.getByTestId('ticket-form');
+  await form.locator('select[name="category"]').selectOption('washing-machine');
+  await form.locator('textarea[name="symptom"]').fill('不排水 / does not drain');
+  await form.locator('input[name="parts_needed"]').fill('SEAL-040:1');
+  await intake.getByTestId('open-ticket').click();
+  const ticketId = (await intake.getByTestId('ticket-id').textContent()).trim();
+  assert.match(ticketId, /\S+/);
+  await shot(intake, 'intake-ticket-opened');
+  await ic.close();
+
+  // 2. Dispatcher: the new job shows in the queue; recommendations; drag it onto T01.
+  const { context: dc, page: board } = await newPage({ viewport: { width: 1400, height: 1000 } });
+  await login(board, 'dispatcher');
+  await board.goto(`${platform.url}/#/dispatch`);
+  await board.getByTestId('live').locator('.dot.on').waitFor();
+  const card = board.locator(`li.qjob[data-ticket="${ticketId}"]`);
+  await eventually('the job in the queue', () => card.isVisible(), null, 30000);
+  await card.click();
+  await board.locator('[data-testid="recommendations"] li.rec').first().waitFor();
+  await shot(board, 'dispatch-recommendations');
+  const jobId = await card.getAttribute('data-job');
+  // HTML5 drag and drop, as the browser fires it (dragstart → dragover → drop → dragend) with one
+  // DataTransfer: Playwright's mouse-driven drag does not reach a drop target this far below a
+  // scrolled list in headless Chromium.
+  await board.evaluate(([job, tech]) => {
+    const src = document.querySelector(`li.qjob[data-job="${job}"]`);
+    const dst = document.querySelector(`.tl-row[data-tech="${tech}"]`);
+    const dataTransfer = new DataTransfer();
+    const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { dataTransfer, bubbles: true, cancelable: true }));
+    fire(src, 'dragstart'); fire(dst, 'dragenter'); fire(dst, 'dragover'); fire(dst, 'drop'); fire(src, 'dragend');
+  }, [jobId, 'T01']);
+  await board.locator(`.tl-row[data-tech="T01"] [data-job="${jobId}"]`).waitFor();
+  assert.equal(await board.locator(`li.qjob[data-job="${jobId}"]`).count(), 0, 'gone from the queue');
+  await shot(board, 'dispatch-assigned-to-T01');
+
+  // 3. Technician T01 on a phone: accept and go online; arrive, report, sign and complete offline.
+  const { context: tc, page: phonePage } = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await login(phonePage, 'technician');
+  await phonePage.goto(`${platform.url}/#/tech`);
+  const job = phonePage.locator(`li.job[data-job="${jobId}"]`);
+  await job.waitFor();
+  await job.locator('.job-head').click();
+  await job.locator('[data-action="AcceptJob"]').click();
+  await job.locator('[data-testid="job-state"]', { hasText: 'accepted' }).waitFor();
+  await job.locator('[data-action="MarkEnRoute"]').click();
+  await job.locator('[data-testid="job-state"]', { hasText: 'on the way' }).waitFor();
+  await shot(phonePage, 'tech-en-route');
+
+  await tc.setOffline(true);
+  await job.locator('[data-action="MarkArrived"]').click();
+  const net = phonePage.getByTestId('net-indicator');
+  await phonePage.locator('[data-testid="net-indicator"]', { hasText: '1 updates waiting' }).waitFor();
+  for (const box of await job.locator('.checklist input[type="checkbox"]').all()) await box.check();
+  await job.locator('input[name="fault_type"]').fill('drain blocked');
+  await job.locator('input[name="cause"]').fill('worn door seal');
+  await job.locator('textarea[name="solution"]').fill('replaced the door seal');
+  await job.locator('select[name="fee_item"]').selectOption('repair-labour');
+  const pad = job.getByTestId('signature');
+  const b = await pad.boundingBox();
+  await phonePage.mouse.move(b.x + 20, b.y + b.height / 2);
+  await phonePage.mouse.down();
+  for (let i = 1; i <= 10; i++) await phonePage.mouse.move(b.x + 20 + i * (b.width - 40) / 10, b.y + b.height / 2 + (i % 2 ? 15 : -15));
+  await phonePage.mouse.up();
+  await job.locator('input[name="signer_name"]').fill(name);
+  assert.equal(await job.getByTestId('parts-used').inputValue(), 'SEAL-040:1');
+  await job.locator('textarea[name="resolution"]').fill('fixed');
+  await job.locator('[data-action="CompleteJob"]').click();
+  await phonePage.locator('[data-testid="net-indicator"]', { hasText: '3 updates waiting' }).waitFor();
+  assert.match(await net.textContent(), /Offline/);
+  await job.locator('[data-testid="job-state"]', { hasText: 'completed' }).waitFor();
+  await shot(phonePage, 'tech-offline-3-waiting');
+
+  await tc.setOffline(false);
+  await net.waitFor({ state: 'hidden', timeout: 30000 });
+  assert.equal(await phonePage.getByTestId('conflicts').count(), 0, 'no conflicts');
+  await phonePage.locator(`li.job[data-job="${jobId}"] [data-testid="job-state"]`, { hasText: 'completed' }).waitFor();
+  assert.equal(await phonePage.evaluate(() => JSON.parse(localStorage.getItem('fieldline.outbox') || '[]').length), 0);
+  await shot(phonePage, 'tech-synced');
+  await tc.close();
+
+  // 4. Warehouse: T01's van shows the seal consumed (3 → 2) and on the restock list.
+  const { context: wc, page: wh } = await newPage({ viewport: { width: 1280, height: 1000 } });
+  await login(wh, 'warehouse');
+  await wh.goto(`${platform.url}/#/warehouse`);
+  await wh.getByTestId('stock-location').selectOption('VAN-T01');
+  await eventually('the van\'s seal stock to drop to 2',
+    async () => (await wh.locator('[data-testid="stock"] tr[data-sku="SEAL-040"] [data-col="on_hand"]').textContent()).trim() === '2',
+    async () => { await wh.getByTestId('stock').getByRole('button', { name: 'Refresh' }).click(); await wh.getByTestId('stock-location').selectOption('VAN-T01'); });
+  await wh.getByTestId('van-select').selectOption('VAN-T01');
+  await wh.getByTestId('van-restock-show').click();
+  await wh.locator('[data-testid="van-restock"] tr[data-sku="SEAL-040"] [data-col="used"]', { hasText: '1' }).waitFor();
+  await shot(wh, 'warehouse-van-consumption');
+  await wc.close();
+
+  // 5. Care: the callback is due; take it, read the script, record "reached" with the survey.
+  const { context: cc, page: care } = await newPage({ viewport: { width: 1280, height: 1000 } });
+  await login(care, 'care');
+  await care.goto(`${platform.url}/#/care`);
+  const take = care.locator(`li.cb[data-ticket="${ticketId}"] button`);
+  await eventually('the callback in the pool', () => take.isVisible(), () => care.reload(), 30000);
+  await take.click();
+  await care.getByTestId('call').locator('[data-outcome="REACHED"]').waitFor();
+  await care.getByTestId('call').locator('input[name="attitude"][value="4"]').check();
+  await shot(care, 'care-call-script');
+  await care.getByTestId('call').locator('[data-outcome="REACHED"]').click();
+  await care.locator('.banner.ok').waitFor();
+  assert.equal(await care.locator(`[data-testid="due-callbacks"] li.cb[data-ticket="${ticketId}"]`).count(), 0, 'no longer due');
+  await shot(care, 'care-recorded');
+  await cc.close();
+
+  // 6. Manager: the callback success KPI moved.
+  await eventually('the callback KPI to move', async () => {
+    const [n] = (await ratio.textContent()).trim().split('/').map((x) => Number(x.trim()));
+    return n === numBefore + 1;
+  }, async () => { await mgr.page.getByTestId('kpi-refresh').click(); await mgr.page.waitForTimeout(300); });
+  await shot(mgr.page, 'manager-after');
+  await mgr.context.close();
+}
+
+// The gateway's API, as the test's own client (to set up and to disturb a scenario).
+async function apiAs(username) {
+  const res = await fetch(`${platform.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: `demo-${username}` }) });
+  assert.equal(res.status, 200, `login of ${username}`);
+  const { token } = await res.json();
+  return async (service, method, body) => {
+    const r = await fetch(`${platform.url}/api/v1/${service}/${method}`, { method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const data = await r.json();
+    if (!r.ok) throw new Error(`${method}: ${r.status} ${JSON.stringify(data)}`);
+    return data;
+  };
+}
+
+test('an update refused on replay is shown to the technician as a conflict; the app opens offline', async () => {
+  const dispatcher = await apiAs('dispatcher');
+  const tech = await dispatcher('scheduling', 'GetTechnician', { technician_id: 'T01' });
+  const { jobs } = await dispatcher('scheduling', 'ListJobs', { state: 'JOB_STATE_UNASSIGNED', page_size: 500 });
+  const job = jobs.find((j) => tech.skills.includes(j.required_skill));
+  assert.ok(job, 'an unassigned job T01 can take');
+  await dispatcher('scheduling', 'AssignJob', { request_id: `browser-${job.job_id}`, job_id: job.job_id, technician_id: 'T01' });
+
+  const { context, page } = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
+  try {
+    await login(page, 'technician');
+    await page.goto(`${platform.url}/#/tech`);
+    const item = page.locator(`li.job[data-job="${job.job_id}"]`);
+    await item.waitFor();
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await context.setOffline(true);
+    // Offline, the app shell comes from the service worker and the day from the phone's copy.
+    await page.reload();
+    await item.waitFor();
+    await item.locator('.job-head').click();
+    await item.locator('[data-action="AcceptJob"]').click();
+    await page.locator('[data-testid="net-indicator"]', { hasText: '1 updates waiting' }).waitFor();
+    await shot(page, 'tech-offline-accept-queued');
+    // Meanwhile the office takes the job back.
+    await dispatcher('scheduling', 'UnassignJob', { request_id: `browser-un-${job.job_id}`, job_id: job.job_id, reason: 'customer asked for another day' });
+    await context.setOffline(false);
+    const conflicts = page.getByTestId('conflicts');
+    await conflicts.waitFor({ timeout: 30000 });
+    assert.match(await conflicts.textContent(), new RegExp(job.job_id));
+    await page.getByTestId('net-indicator').waitFor({ state: 'hidden' });
+    await shot(page, 'tech-conflict-shown');
+    const recorded = await dispatcher('scheduling', 'ListSyncConflicts', { page_size: 50 });
+    assert.ok((recorded.conflicts || []).some((c) => c.job_id === job.job_id), 'the dispatcher sees it too');
+  } finally {
+    await context.close();
+  }
+});
