@@ -81,14 +81,42 @@ export class Platform {
         '--brokers-file', this.bootstrap, '--auth-secret-file', this.secretFile, '--log-level', 'info'])]);
     }
     for (const [s, p] of started) await this.waitForLine(p, `READY ${s}`);
-    const gw = this.spawn('gateway', ['--listen', '127.0.0.1:0', '--data-dir', path.join(this.dir, 'data-gateway'),
-      '--auth-secret-file', this.secretFile, '--web-root', path.join(REPO, 'web'),
-      ...SERVICES.flatMap((s) => [`--${s}`, `127.0.0.1:${this.ports[s]}`]), '--demo-users', '--log-level', 'info']);
-    const ready = await this.waitForLine(gw, 'READY gateway');
-    this.ports.gateway = Number(ready.trim().split(/\s+/)[2]);
-    this.url = `http://127.0.0.1:${this.ports.gateway}`;
+    await this.startGateway(0);
     if (seed) await this.ctl(['seed'], 300000);
     return this;
+  }
+
+  // The gateway on `port` (0: any free port); the same data dir on every start.
+  async startGateway(port) {
+    const gw = this.spawn('gateway', ['--listen', `127.0.0.1:${port}`, '--data-dir', path.join(this.dir, 'data-gateway'),
+      '--auth-secret-file', this.secretFile, '--web-root', path.join(REPO, 'web'),
+      ...SERVICES.flatMap((s) => [`--${s}`, `127.0.0.1:${this.ports[s]}`]), '--demo-users', '--log-level', 'info']);
+    this.gatewayStarts = (this.gatewayStarts || 0) + 1;
+    const lines = async () => {
+      const deadline = Date.now() + 60000;
+      for (;;) {
+        const ready = this.logOf('gateway').split('\n').filter((l) => l.startsWith('READY gateway'));
+        if (ready.length >= this.gatewayStarts) return ready[ready.length - 1];
+        if (gw.exited) throw new Error(`the gateway exited during start:\n${this.logOf('gateway').slice(-4000)}`);
+        if (Date.now() > deadline) throw new Error(`the gateway did not start:\n${this.logOf('gateway').slice(-4000)}`);
+        await sleep(50);
+      }
+    };
+    const ready = await lines();
+    this.ports.gateway = Number(ready.trim().split(/\s+/)[2]);
+    this.url = `http://127.0.0.1:${this.ports.gateway}`;
+    this.gateway = gw;
+  }
+
+  // Stops the gateway (SIGTERM) and waits for it to exit.
+  async stopGateway() {
+    const p = this.gateway;
+    if (!p || p.exited) return;
+    p.child.kill('SIGTERM');
+    const deadline = Date.now() + 10000;
+    while (!p.exited && Date.now() < deadline) await sleep(50);
+    if (!p.exited) p.child.kill('SIGKILL');
+    while (!p.exited) await sleep(20);
   }
 
   // Runs fieldlinectl against this platform (as admin unless args say otherwise).

@@ -301,6 +301,7 @@ export async function mount(view, ctx) {
       lastPos ? h('span', { class: 'muted small' }, ` #${lastPos} · ${events}`) : null,
       state.live.length ? h('span', { class: 'muted small live-last' }, ` · ${state.live[0]}`) : null);
     liveEl.dataset.position = lastPos;
+    liveEl.dataset.events = String(events);
   }
 
   renderLive('connecting');

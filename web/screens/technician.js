@@ -84,7 +84,7 @@ export async function mount(view, ctx) {
       h('button', { type: 'button', class: 'job-head', 'aria-expanded': String(open), onclick: () => {
         openJob = open ? '' : j.job_id; sessionStorage.setItem('fieldline.openJob', openJob); render(); } },
         h('span', { class: 'when' }, j.window_start ? `${fmtTime(j.window_start, false)}–${fmtTime(j.window_end, false)}` : t('tech.noWindow')),
-        h('span', { class: 'who' }, c.name || '—'),
+        h('span', { class: 'cust' }, c.name || '—'),
         h('span', { class: `state s-${j.state}`, 'data-testid': 'job-state' }, stateText(j)),
         j.pending ? h('span', { class: 'badge warn' }, t('tech.pendingBadge', { n: j.pending })) : null));
     if (!open) return li;
