@@ -383,10 +383,11 @@ grpc::Status InventoryGrpcService::GetLedger(grpc::ServerContext* context,
     if (request->sku().empty() == request->location_id().empty()) {
       return InvalidArgument("sku", "Ask for the ledger of one part or of one location.");
     }
+    const PageRequest page{request->page_size(), request->page_token()};
     if (!request->sku().empty()) {
-      return Respond(app_.GetPartLedger(request->sku(), from, to), response);
+      return Respond(app_.GetPartLedger(request->sku(), from, to, page), response);
     }
-    return Respond(app_.GetLocationLedger(request->location_id(), from, to), response);
+    return Respond(app_.GetLocationLedger(request->location_id(), from, to, page), response);
   });
 }
 

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "fieldline/scheduling/v1/events.pb.h"
 #include "google/protobuf/descriptor.h"
@@ -615,13 +616,35 @@ absl::StatusOr<pb::PartStock> InventoryApp::GetPartStockAt(const std::string& sk
   return ToPartStock(state);
 }
 
+namespace {
+
+// The page size of a ledger request, or nullopt for the whole period (no size, no token).
+absl::StatusOr<std::optional<int32_t>> LedgerPageSize(const PageRequest& page) {
+  if (page.page_size == 0 && page.page_token.empty()) return std::optional<int32_t>();
+  absl::StatusOr<int32_t> size = PageSize(page);
+  if (!size.ok()) return size.status();
+  return std::optional<int32_t>(*size);
+}
+
+}  // namespace
+
 absl::StatusOr<pb::Ledger> InventoryApp::GetPartLedger(const std::string& sku, absl::Time from,
-                                                       absl::Time to) const {
+                                                       absl::Time to,
+                                                       const PageRequest& page) const {
   if (absl::Status s = ValidateId("sku", "SKU", sku); !s.ok()) return s;
   if (absl::Status s = ValidatePeriod(from, to); !s.ok()) return s;
-  absl::StatusOr<std::vector<EventEnvelope>> stream = store_.ReadStream(PartKey(sku));
+  absl::StatusOr<std::optional<int32_t>> size = LedgerPageSize(page);
+  if (!size.ok()) return size.status();
+  // The token is the part's version of the last entry of the previous page.
+  int64_t after_version = 0;
+  if (!page.page_token.empty() &&
+      (!absl::SimpleAtoi(page.page_token, &after_version) || after_version < 1)) {
+    return InvalidArgument("page_token", "This page token does not belong to a part's ledger.");
+  }
+  absl::StatusOr<std::vector<EventEnvelope>> stream =
+      store_.ReadStream(PartKey(sku), after_version + 1);
   if (!stream.ok()) return stream.status();
-  if (stream->empty()) {
+  if (stream->empty() && after_version == 0) {
     return NotFound("sku", absl::StrCat("There is no part ", sku, " in the catalogue."));
   }
   pb::Ledger ledger;
@@ -629,15 +652,23 @@ absl::StatusOr<pb::Ledger> InventoryApp::GetPartLedger(const std::string& sku, a
     const absl::Time t = ServerTimeOf(envelope);
     if (t < from) continue;
     if (t > to) break;
+    if (*size && ledger.entries_size() == **size) {
+      ledger.set_next_page_token(
+          absl::StrCat(ledger.entries(ledger.entries_size() - 1).aggregate_version()));
+      break;
+    }
     *ledger.add_entries() = std::move(envelope);
   }
   return ledger;
 }
 
 absl::StatusOr<pb::Ledger> InventoryApp::GetLocationLedger(const std::string& location_id,
-                                                           absl::Time from, absl::Time to) const {
+                                                           absl::Time from, absl::Time to,
+                                                           const PageRequest& page) const {
   if (absl::Status s = ValidateId("location_id", "location id", location_id); !s.ok()) return s;
   if (absl::Status s = ValidatePeriod(from, to); !s.ok()) return s;
+  absl::StatusOr<std::optional<int32_t>> size = LedgerPageSize(page);
+  if (!size.ok()) return size.status();
   absl::StatusOr<std::optional<LocationInfo>> location = FindLocation(location_id);
   if (!location.ok()) return location.status();
   if (!location->has_value()) {
@@ -645,17 +676,35 @@ absl::StatusOr<pb::Ledger> InventoryApp::GetLocationLedger(const std::string& lo
   }
   pb::Ledger ledger;
   const std::string prefix = absl::StrCat(kLocationLedgerPrefix, location_id, "/");
-  const int64_t from_ns = from == absl::InfinitePast() ? 0 : absl::ToUnixNanos(from);
+  // The token is the key of the last entry of the previous page, after the location's prefix
+  // ("<time ns>/<sku>/<version>").
+  std::string start_after;
+  if (!page.page_token.empty()) {
+    if (std::count(page.page_token.begin(), page.page_token.end(), '/') != 2) {
+      return InvalidArgument("page_token",
+                             "This page token does not belong to a location's ledger.");
+    }
+    start_after = prefix + page.page_token;
+  } else {
+    const int64_t from_ns = from == absl::InfinitePast() ? 0 : absl::ToUnixNanos(from);
+    if (from_ns > 0) start_after = absl::StrCat(prefix, Padded(from_ns - 1), "/\xff");
+  }
+  std::string last_key;
   absl::Status status =
-      store_.Scan(prefix, from_ns > 0 ? absl::StrCat(prefix, Padded(from_ns - 1), "/\xff") : "",
-                  [&](std::string_view /*key*/, std::string_view value) {
-                    EventEnvelope envelope;
-                    envelope.ParseFromArray(value.data(), static_cast<int>(value.size()));
-                    const absl::Time t = ServerTimeOf(envelope);
-                    if (t > to) return false;
-                    if (t >= from) *ledger.add_entries() = std::move(envelope);
-                    return true;
-                  });
+      store_.Scan(prefix, start_after, [&](std::string_view key, std::string_view value) {
+        EventEnvelope envelope;
+        envelope.ParseFromArray(value.data(), static_cast<int>(value.size()));
+        const absl::Time t = ServerTimeOf(envelope);
+        if (t > to) return false;
+        if (t < from) return true;
+        if (*size && ledger.entries_size() == **size) {
+          ledger.set_next_page_token(last_key.substr(prefix.size()));
+          return false;
+        }
+        *ledger.add_entries() = std::move(envelope);
+        last_key = std::string(key);
+        return true;
+      });
   if (!status.ok()) return status;
   return ledger;
 }

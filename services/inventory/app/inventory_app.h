@@ -118,11 +118,13 @@ class InventoryApp {
   absl::StatusOr<pb::JobParts> GetJobParts(const std::string& job_id) const;
   // The part as it was at `at` (its stream folded up to that moment).
   absl::StatusOr<pb::PartStock> GetPartStockAt(const std::string& sku, absl::Time at) const;
-  // Every event of the part, or every event that changed a location's stock, in [from, to].
-  absl::StatusOr<pb::Ledger> GetPartLedger(const std::string& sku, absl::Time from,
-                                           absl::Time to) const;
+  // Every event of the part, or every event that changed a location's stock, in [from, to], in
+  // time order. Paged when `page` has a size or a token (size 0 with a token: 50; at most 500;
+  // the token is next_page_token of the previous page); without either, the whole period.
+  absl::StatusOr<pb::Ledger> GetPartLedger(const std::string& sku, absl::Time from, absl::Time to,
+                                           const PageRequest& page = {}) const;
   absl::StatusOr<pb::Ledger> GetLocationLedger(const std::string& location_id, absl::Time from,
-                                               absl::Time to) const;
+                                               absl::Time to, const PageRequest& page = {}) const;
   absl::StatusOr<pb::SerialHistory> GetSerialHistory(const std::string& sku,
                                                      const std::string& serial) const;
   // Locations with a position and at least `min_available` (0: 1) of the part, nearest first;

@@ -10,7 +10,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/cord.h"
 #include "services/common/core/errors.h"
+#include "services/common/core/strings.h"
 #include "services/inventory/domain/validation.h"
 
 namespace fieldline::inventory {
@@ -19,6 +21,14 @@ namespace {
 constexpr char kDefaultUnit[] = "pcs";
 
 bool IsBlank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
+
+// FAILED_PRECONDITION that names the field it is about (the shared vocabulary has no field for
+// it; the payload is the one FieldOf reads and the gRPC adapter puts in "fieldline-field").
+absl::Status FailedPreconditionOn(std::string_view field, std::string_view message) {
+  absl::Status status = FailedPrecondition(message);
+  status.SetPayload(AsAbsl(kFieldPayloadUrl), absl::Cord(AsAbsl(field)));
+  return status;
+}
 
 absl::Status NoSuchPart(const std::string& sku) {
   return NotFound("sku", absl::StrCat("There is no part ", sku, " in the catalogue."));
@@ -180,7 +190,7 @@ absl::Status ValidateSerialsAt(const PartState& state, const std::vector<std::st
                                               " with serial ", serial, "."));
     }
     if (it->second != place) {
-      return FailedPrecondition(absl::StrCat("Serial ", serial, " of ", state.info.sku,
+      return FailedPreconditionOn("serials", absl::StrCat("Serial ", serial, " of ", state.info.sku,
                                              " is not at ", place, " (it is at ", it->second,
                                              ")."));
     }

@@ -1,7 +1,8 @@
 // App tests of jobs changing hands (scheduling's JobReassigned, JobUnassigned, JobDeclined,
 // JobRescheduled, JobAssigned again), completion settling exactly, and backorders filled by
 // releases and returns: a real EventStore in a temp dir, envelopes built the way scheduling
-// publishes them, each reaction delivered twice.
+// publishes them, each reaction delivered twice. Also the paged ledgers and the refusals that must
+// say what is available where and change nothing.
 
 #include <memory>
 #include <optional>
@@ -439,6 +440,124 @@ TEST_F(ReactionsAppTest, AReleaseByHandFillsTheJobsWaitingInOrderOnce) {
   EXPECT_EQ(Owed("J3", "FLT-1"), 1);
   EXPECT_EQ(Held("J1", "FLT-1", "WH-1"), 8);
   EXPECT_EQ(StockAt("FLT-1", "WH-1").reserved(), 10);
+}
+
+// --- paged ledgers ----------------------------------------------------------------------------
+
+TEST_F(ReactionsAppTest, APartsLedgerIsReadPageByPageWithACursor) {
+  GivenStock();  // FLT-1: registered and 4 receipts
+  const PageRequest first{.page_size = 2};
+  auto page1 = app_->GetPartLedger("FLT-1", absl::InfinitePast(), absl::InfiniteFuture(), first);
+  ASSERT_TRUE(page1.ok()) << page1.status();
+  ASSERT_EQ(page1->entries_size(), 2);
+  EXPECT_EQ(page1->entries(0).aggregate_version(), 1);
+  EXPECT_EQ(page1->next_page_token(), "2");
+  auto page2 = app_->GetPartLedger("FLT-1", absl::InfinitePast(), absl::InfiniteFuture(),
+                                   {.page_size = 2, .page_token = page1->next_page_token()});
+  ASSERT_TRUE(page2.ok()) << page2.status();
+  ASSERT_EQ(page2->entries_size(), 2);
+  EXPECT_EQ(page2->entries(0).aggregate_version(), 3);
+  auto page3 = app_->GetPartLedger("FLT-1", absl::InfinitePast(), absl::InfiniteFuture(),
+                                   {.page_size = 2, .page_token = page2->next_page_token()});
+  ASSERT_TRUE(page3.ok()) << page3.status();
+  ASSERT_EQ(page3->entries_size(), 1);
+  EXPECT_EQ(page3->entries(0).aggregate_version(), 5);
+  EXPECT_EQ(page3->next_page_token(), "");
+  // Without a size or a token: the whole period, as before.
+  auto all = app_->GetPartLedger("FLT-1", absl::InfinitePast(), absl::InfiniteFuture());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->entries_size(), 5);
+  EXPECT_EQ(all->next_page_token(), "");
+
+  auto bad = app_->GetPartLedger("FLT-1", absl::InfinitePast(), absl::InfiniteFuture(),
+                                 {.page_size = 2, .page_token = "WH-1/x"});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(bad.status()).value_or(""), "page_token");
+  auto negative = app_->GetPartLedger("FLT-1", absl::InfinitePast(), absl::InfiniteFuture(),
+                                      {.page_size = -1});
+  EXPECT_EQ(FieldOf(negative.status()).value_or(""), "page_size");
+}
+
+TEST_F(ReactionsAppTest, ALocationsLedgerIsReadPageByPageInTimeOrderWithinAPeriod) {
+  GivenStock();
+  clock_.Advance(absl::Minutes(1));
+  const absl::Time period_start = clock_.Now();
+  // Three more moves at WH-1, one a minute: a reservation, a release, a receipt.
+  ASSERT_TRUE(app_->ReserveStock(Meta("r1"), {.sku = "FLT-1",
+                                              .location_id = "WH-1",
+                                              .job_id = "J1",
+                                              .quantity = 2})
+                  .ok());
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_TRUE(app_->ReleaseStock(Meta("r2"), {.sku = "FLT-1", .job_id = "J1"}).ok());
+  clock_.Advance(absl::Minutes(1));
+  Receive("PMP-2", "WH-1", 1);
+  auto whole = app_->GetLocationLedger("WH-1", period_start, clock_.Now());
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_EQ(whole->entries_size(), 3);
+
+  std::vector<std::string> seen;
+  PageRequest page{.page_size = 1};
+  for (int i = 0; i < 10; ++i) {
+    auto ledger = app_->GetLocationLedger("WH-1", period_start, clock_.Now(), page);
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    ASSERT_LE(ledger->entries_size(), 1);
+    for (const EventEnvelope& e : ledger->entries()) seen.push_back(e.event_id());
+    if (ledger->next_page_token().empty()) break;
+    page.page_token = ledger->next_page_token();
+  }
+  ASSERT_EQ(seen.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(seen[i], whole->entries(i).event_id());
+  EXPECT_TRUE(whole->entries(0).inventory().has_parts_reserved());
+  EXPECT_TRUE(whole->entries(2).inventory().has_stock_received());
+
+  auto bad = app_->GetLocationLedger("WH-1", period_start, clock_.Now(),
+                                     {.page_size = 1, .page_token = "12"});
+  EXPECT_EQ(FieldOf(bad.status()).value_or(""), "page_token");
+}
+
+// --- refusals: told what is available where, nothing changed ----------------------------------
+
+TEST_F(ReactionsAppTest, InsufficientStockSaysWhatIsAvailableWhereAndChangesNothing) {
+  GivenStock();
+  const size_t before = StreamSize("FLT-1");
+  const std::string projection = app_->GetPartStock("FLT-1")->SerializeAsString();
+  auto gift = app_->IssueCareGift(
+      Meta("g1"), {.sku = "FLT-1", .location_id = "VAN-8", .quantity = 3, .customer_id = "C-1"});
+  EXPECT_EQ(gift.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(gift.status().message(),
+            "Only 1 pcs of FLT-1 is available at VAN-8, not 3; stock cannot go negative. "
+            "Available: SC-1: 5, VAN-7: 2, VAN-8: 1, WH-1: 10.");
+  EXPECT_EQ(StreamSize("FLT-1"), before);
+  EXPECT_EQ(app_->GetPartStock("FLT-1")->SerializeAsString(), projection);
+}
+
+TEST_F(ReactionsAppTest, ASerialThatIsNotAtTheLocationIsRefusedAndNothingChanges) {
+  Location("WH-1", LocationKind::kWarehouse);
+  Location("VAN-7", LocationKind::kVan, "tech-7");
+  Part("CMP-9", /*serialised=*/true);
+  Receive("CMP-9", "VAN-7", 1, {"S-1"});
+  Receive("CMP-9", "WH-1", 1, {"S-2"});
+  const size_t before = StreamSize("CMP-9");
+  // S-2 is at WH-1, not in the van.
+  auto gift = app_->IssueCareGift(Meta("g1"), {.sku = "CMP-9",
+                                               .location_id = "VAN-7",
+                                               .quantity = 1,
+                                               .customer_id = "C-1",
+                                               .serials = {"S-2"}});
+  EXPECT_EQ(gift.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(FieldOf(gift.status()).value_or(""), "serials");
+  EXPECT_EQ(gift.status().message(), "Serial S-2 of CMP-9 is not at VAN-7 (it is at WH-1).");
+  auto back = app_->MoveStock(Meta("m1"), {.kind = MoveKind::kReturnUnused,
+                                           .sku = "CMP-9",
+                                           .from_location_id = "VAN-7",
+                                           .to_location_id = "WH-1",
+                                           .quantity = 1,
+                                           .serials = {"S-9"}});
+  EXPECT_EQ(back.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(FieldOf(back.status()).value_or(""), "serials");
+  EXPECT_EQ(StreamSize("CMP-9"), before);
+  EXPECT_EQ(app_->GetSerialHistory("CMP-9", "S-2")->current_place(), "WH-1");
 }
 
 }  // namespace
