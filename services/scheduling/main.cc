@@ -16,7 +16,7 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(
       std::make_unique<SchedulingGrpcService>(*app, *context.verifier, *context.clock));
-  parts.consumed_topics = {fieldline::TopicOf("intake")};
+  parts.consumed_topics = {fieldline::TopicOf("intake"), fieldline::TopicOf("inventory")};
   parts.handler = [app](const fieldline::EventEnvelope& event, fieldline::Batch& batch) {
     return app->Apply(event, batch);
   };

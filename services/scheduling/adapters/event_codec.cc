@@ -361,6 +361,22 @@ pb::SchedulingEvent ToProto(const JobEvent& event) {
       p->set_helper_id(e.helper_id);
       p->set_reason(e.reason);
     }
+    void operator()(const JobWaitingForParts& e) {
+      pb::JobWaitingForParts* p = out.mutable_job_waiting_for_parts();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      ToProto(e.parts, p->mutable_parts());
+    }
+    void operator()(const JobPartsReady& e) {
+      pb::JobPartsReady* p = out.mutable_job_parts_ready();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      p->set_sku(e.sku);
+      p->set_quantity(e.quantity);
+      p->set_all_ready(e.all_ready);
+    }
     void operator()(const JobVisitEnded& e) {
       pb::JobVisitEnded* p = out.mutable_job_visit_ended();
       p->set_job_id(e.job_id);
@@ -526,6 +542,22 @@ absl::StatusOr<JobEvent> JobEventFromProto(const pb::SchedulingEvent& event) {
                               .technician_id = p.technician_id(),
                               .helper_id = p.helper_id(),
                               .reason = p.reason()};
+    }
+    case pb::SchedulingEvent::kJobWaitingForParts: {
+      const pb::JobWaitingForParts& p = event.job_waiting_for_parts();
+      return JobWaitingForParts{.job_id = p.job_id(),
+                                .ticket_id = p.ticket_id(),
+                                .technician_id = p.technician_id(),
+                                .parts = FromProto(p.parts())};
+    }
+    case pb::SchedulingEvent::kJobPartsReady: {
+      const pb::JobPartsReady& p = event.job_parts_ready();
+      return JobPartsReady{.job_id = p.job_id(),
+                           .ticket_id = p.ticket_id(),
+                           .technician_id = p.technician_id(),
+                           .sku = p.sku(),
+                           .quantity = p.quantity(),
+                           .all_ready = p.all_ready()};
     }
     case pb::SchedulingEvent::kJobVisitEnded: {
       const pb::JobVisitEnded& p = event.job_visit_ended();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "fieldline/inventory/v1/events.pb.h"
 #include "services/common/core/errors.h"
 #include "services/common/core/strings.h"
 #include "services/scheduling/adapters/event_codec.h"
@@ -574,7 +575,58 @@ absl::StatusOr<common::v1::CommandAck> SchedulingApp::ReportWork(
 
 // ------------------------------------------------------------------ reactions
 
+absl::Status SchedulingApp::ApplyInventory(const EventEnvelope& event, Batch& batch) {
+  const inventory::v1::InventoryEvent& inv = event.inventory();
+  std::string job_id;
+  std::variant<MarkWaitingForParts, MarkPartsReady> command;
+  if (inv.kind_case() == inventory::v1::InventoryEvent::kPartsBackordered) {
+    const inventory::v1::PartsBackordered& p = inv.parts_backordered();
+    job_id = p.job_id();
+    command = MarkWaitingForParts{.job_id = p.job_id(),
+                                  .parts = {PartLine{.sku = p.sku(), .quantity = p.quantity()}}};
+  } else if (inv.kind_case() == inventory::v1::InventoryEvent::kPartsReserved) {
+    const inventory::v1::PartsReserved& p = inv.parts_reserved();
+    job_id = p.job_id();
+    command = MarkPartsReady{.job_id = p.job_id(), .sku = p.sku(), .quantity = p.quantity()};
+  } else {
+    return absl::OkStatus();  // nothing scheduling reacts to
+  }
+  if (job_id.empty()) return absl::OkStatus();
+  batch.Lock({JobKey(job_id)});
+  // Already applied (a re-delivery the inbox did not catch): the job's events name their cause.
+  absl::StatusOr<std::vector<EventEnvelope>> stream = store_.ReadStream(JobKey(job_id));
+  if (!stream.ok()) return stream.status();
+  for (const EventEnvelope& e : *stream) {
+    if (e.causation_id() == event.event_id()) return absl::OkStatus();
+  }
+  absl::StatusOr<LoadedJob> job = LoadJob(job_id);
+  if (!job.ok()) return job.status();
+  const absl::Time now = clock_.Now();
+  absl::StatusOr<std::vector<JobEvent>> events =
+      std::visit([&](const auto& c) { return Decide(job->state, c, now); }, command);
+  if (!events.ok()) return events.status();
+  if (events->empty()) return absl::OkStatus();
+  const std::string& correlation_id =
+      event.correlation_id().empty() ? event.event_id() : event.correlation_id();
+  std::vector<EventEnvelope> envelopes;
+  for (size_t i = 0; i < events->size(); ++i) {
+    EventEnvelope envelope;
+    envelope.set_event_id(DeriveId(event.event_id(), absl::StrCat("scheduling/", i + 1)));
+    envelope.set_causation_id(event.event_id());
+    envelope.set_correlation_id(correlation_id);
+    envelope.mutable_actor()->set_user_id(kSystemActor.user_id);
+    envelope.mutable_actor()->set_role(kSystemActor.role);
+    envelopes.push_back(std::move(envelope));
+  }
+  absl::StatusOr<JobState> state = RecordJobEvents(batch, *job, *events, std::move(envelopes), now);
+  if (!state.ok()) return state.status();
+  Log().info("job parts job={} waiting_for_parts={} correlation={}", state->job_id,
+             state->waiting_for_parts, correlation_id);
+  return absl::OkStatus();
+}
+
 absl::Status SchedulingApp::Apply(const EventEnvelope& event, Batch& batch) {
+  if (event.payload_case() == EventEnvelope::kInventory) return ApplyInventory(event, batch);
   if (event.payload_case() != EventEnvelope::kIntake ||
       event.intake().kind_case() != intake::v1::IntakeEvent::kTicketOpened) {
     return absl::OkStatus();  // nothing scheduling reacts to

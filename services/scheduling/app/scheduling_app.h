@@ -193,7 +193,9 @@ class SchedulingApp {
 
   // --- reactions: the consumer's handler (see services/common/kafka/consumer.h) ---
 
-  // intake TicketOpened → JobCreated (unless the ticket's job exists). Everything else: OK, no-op.
+  // intake TicketOpened → JobCreated (unless the ticket's job exists); inventory
+  // PartsBackordered → JobWaitingForParts, PartsReserved of a part the job waits for →
+  // JobPartsReady. Everything else: OK, no-op. Event ids derive from the source event.
   absl::Status Apply(const EventEnvelope& event, Batch& batch);
 
  private:
@@ -203,6 +205,7 @@ class SchedulingApp {
   };
 
   absl::StatusOr<LoadedJob> LoadJob(std::string_view job_id) const;
+  absl::Status ApplyInventory(const EventEnvelope& event, Batch& batch);
   absl::StatusOr<TechnicianState> LoadTechnician(std::string_view technician_id) const;
 
   // Appends the job's new events (envelopes[i] carries events[i]) and updates the job projection

@@ -657,6 +657,46 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const RemoveHe
                                                 .reason = *std::move(reason)}};
 }
 
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
+                                              const MarkWaitingForParts& command,
+                                              absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  if (command.parts.empty()) {
+    return InvalidArgument("parts", "Name the parts the job waits for.");
+  }
+  for (const PartLine& line : command.parts) {
+    if (Trim(line.sku).empty() || line.quantity <= 0) {
+      return InvalidArgument("parts",
+                             "Each part the job waits for needs a SKU and a quantity above 0.");
+    }
+  }
+  if (!job.exists() || job.status == JobStatus::kCompleted) return std::vector<JobEvent>{};
+  return std::vector<JobEvent>{JobWaitingForParts{.job_id = job.job_id,
+                                                  .ticket_id = job.ticket_id,
+                                                  .technician_id = job.technician_id,
+                                                  .parts = command.parts}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const MarkPartsReady& command,
+                                              absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  if (command.quantity <= 0) {
+    return InvalidArgument("quantity", "The reserved quantity must be above 0.");
+  }
+  if (!job.exists() || !job.waiting_for_parts) return std::vector<JobEvent>{};
+  const auto it = std::find_if(job.parts_missing.begin(), job.parts_missing.end(),
+                               [&](const PartLine& p) { return p.sku == command.sku; });
+  if (it == job.parts_missing.end()) return std::vector<JobEvent>{};
+  const int64_t filled = std::min(it->quantity, command.quantity);
+  const bool all_ready = job.parts_missing.size() == 1 && filled == it->quantity;
+  return std::vector<JobEvent>{JobPartsReady{.job_id = job.job_id,
+                                             .ticket_id = job.ticket_id,
+                                             .technician_id = job.technician_id,
+                                             .sku = command.sku,
+                                             .quantity = filled,
+                                             .all_ready = all_ready}};
+}
+
 JobState Evolve(JobState state, const JobEvent& event) {
   struct Apply {
     JobState& s;
@@ -702,6 +742,28 @@ JobState Evolve(JobState state, const JobEvent& event) {
     void operator()(const JobHelperRemoved& e) {
       s.helper_ids.erase(std::remove(s.helper_ids.begin(), s.helper_ids.end(), e.helper_id),
                          s.helper_ids.end());
+    }
+    void operator()(const JobWaitingForParts& e) {
+      for (const PartLine& line : e.parts) {
+        auto it = std::find_if(s.parts_missing.begin(), s.parts_missing.end(),
+                               [&](const PartLine& p) { return p.sku == line.sku; });
+        if (it == s.parts_missing.end()) {
+          s.parts_missing.push_back(line);
+        } else {
+          it->quantity += line.quantity;
+        }
+      }
+      s.waiting_for_parts = !s.parts_missing.empty();
+    }
+    void operator()(const JobPartsReady& e) {
+      auto it = std::find_if(s.parts_missing.begin(), s.parts_missing.end(),
+                             [&](const PartLine& p) { return p.sku == e.sku; });
+      if (it != s.parts_missing.end()) {
+        it->quantity -= e.quantity;
+        if (it->quantity <= 0) s.parts_missing.erase(it);
+      }
+      if (e.all_ready) s.parts_missing.clear();
+      s.waiting_for_parts = !s.parts_missing.empty();
     }
     void operator()(const JobVisitEnded& e) {
       s.status = JobStatus::kAssigned;

@@ -203,6 +203,19 @@ struct EndVisit {
   std::vector<PartLine> parts_missing;
 };
 
+// From inventory's PartsBackordered: the job waits for these parts.
+struct MarkWaitingForParts {
+  std::string job_id;
+  std::vector<PartLine> parts;
+};
+
+// From inventory's PartsReserved: `quantity` of `sku` is now held for the job.
+struct MarkPartsReady {
+  std::string job_id;
+  std::string sku;
+  int64_t quantity = 0;
+};
+
 struct StartJob {
   std::string job_id;
   int64_t expected_version = 0;
@@ -354,10 +367,29 @@ struct JobHelperRemoved {
   friend bool operator==(const JobHelperRemoved&, const JobHelperRemoved&) = default;
 };
 
+struct JobWaitingForParts {
+  std::string job_id;
+  std::string ticket_id;
+  std::string technician_id;
+  std::vector<PartLine> parts;  // newly owed
+  friend bool operator==(const JobWaitingForParts&, const JobWaitingForParts&) = default;
+};
+
+struct JobPartsReady {
+  std::string job_id;
+  std::string ticket_id;
+  std::string technician_id;
+  std::string sku;
+  int64_t quantity = 0;
+  bool all_ready = false;
+  friend bool operator==(const JobPartsReady&, const JobPartsReady&) = default;
+};
+
 using JobEvent =
     std::variant<JobCreated, JobAssigned, JobStarted, JobCompleted, JobReassigned, JobUnassigned,
                  JobRescheduled, JobAccepted, JobDeclined, JobEnRoute, JobArrived, JobWorkReported,
-                 JobVisitEnded, JobHelperAdded, JobHelperRemoved>;
+                 JobVisitEnded, JobHelperAdded, JobHelperRemoved, JobWaitingForParts,
+                 JobPartsReady>;
 
 // Returns no events when the job already exists.
 [[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
@@ -463,6 +495,16 @@ Arrival ArrivalAt(absl::Time at, std::optional<absl::Time> window_start,
 [[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
                                                            const CompleteJob& command,
                                                            const Actor& by, absl::Time now);
+
+// Waiting for parts (reactions to inventory). A job that does not exist or is completed: no
+// events. Quantities must be positive (INVALID_ARGUMENT "parts").
+[[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
+                                                           const MarkWaitingForParts& command,
+                                                           absl::Time now);
+// No events unless the job waits for `sku`; then JobPartsReady for at most what is owed.
+[[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
+                                                           const MarkPartsReady& command,
+                                                           absl::Time now);
 
 JobState Evolve(JobState state, const JobEvent& event);
 
