@@ -21,6 +21,21 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
   parts.handler = [app](const fieldline::EventEnvelope& event, fieldline::Batch& batch) {
     return app->Apply(event, batch);
   };
+  // Reminders fall due on their own time: a ticker, idempotent by the reminder (a rerun after a
+  // restart changes nothing).
+  parts.tickers.push_back(fieldline::Ticker{
+      .name = "callbacks.reminders",
+      .every = absl::Minutes(1),
+      .tick = [app](absl::Time now) -> absl::Status { return app->FallDueReminders(now).status(); },
+  });
+  // The monthly report of the month before, produced once at the first tick of each month.
+  parts.tickers.push_back(fieldline::Ticker{
+      .name = "callbacks.monthly_report",
+      .every = absl::Minutes(10),
+      .tick = [app](absl::Time now) -> absl::Status {
+        return app->ProduceMonthlyReport(now).status();
+      },
+  });
   parts.keep_alive = std::move(app);
   return parts;
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "services/callbacks/adapters/event_codec.h"
+#include "services/callbacks/adapters/reminder_codec.h"
 #include "services/common/core/errors.h"
 #include "services/common/store/event_store.h"
 
@@ -40,6 +41,17 @@ void ToProto(const Ratio& ratio, v1::Ratio* out) {
   out->set_numerator(ratio.numerator);
   out->set_denominator(ratio.denominator);
   if (std::optional<double> percent = ratio.Percent()) out->set_percent(*percent);
+}
+
+v1::Reminder ToProto(const ReminderView& view) {
+  v1::Reminder out = EncodeReminder(view.reminder);
+  out.set_overdue(view.overdue);
+  return out;
+}
+
+void ToProto(const ReminderPage& page, v1::ListRemindersResponse* response) {
+  for (const ReminderView& view : page.reminders) *response->add_reminders() = ToProto(view);
+  response->set_next_page_token(page.next_page_token);
 }
 
 }  // namespace
@@ -197,13 +209,85 @@ grpc::Status CallbacksGrpcService::GetMonthlyReport(grpc::ServerContext* context
                                                     v1::MonthlyReport* response) {
   return Guarded(context, verifier_, {"manager", "admin"},
                  [&](const Actor& actor) -> absl::Status {
-                   absl::StatusOr<callbacks::MonthlyReport> report =
-                       app_.GetMonthlyReport(request->year(), request->month());
-                   if (!report.ok()) return report.status();
-                   response->set_month(absl::FormatCivilTime(report->month));
-                   response->set_json(ToJson(*report));
-                   response->set_csv(ToCsv(*report));
+                   absl::StatusOr<std::optional<v1::MonthlyReport>> stored =
+                       app_.StoredMonthlyReport(request->year(), request->month());
+                   if (!stored.ok()) return stored.status();
+                   if (stored->has_value()) {
+                     *response = **stored;
+                   } else {
+                     absl::StatusOr<callbacks::MonthlyReport> report =
+                         app_.GetMonthlyReport(request->year(), request->month());
+                     if (!report.ok()) return report.status();
+                     response->set_month(absl::FormatCivilTime(report->month));
+                     response->set_json(ToJson(*report));
+                     response->set_csv(ToCsv(*report));
+                   }
+                   // The CSV is an export: only for holders of the "export" permission.
+                   if (!RequirePermission(actor, "export").ok()) {
+                     response->clear_csv();
+                     response->set_csv_withheld(true);
+                   }
                    return absl::OkStatus();
+                 });
+}
+
+grpc::Status CallbacksGrpcService::GetReminder(grpc::ServerContext* context,
+                                               const v1::GetReminderRequest* request,
+                                               v1::Reminder* response) {
+  return Guarded(context, verifier_, {"care", "dispatcher", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<ReminderView> view = app_.GetReminder(request->reminder_id());
+                   if (!view.ok()) return view.status();
+                   *response = ToProto(*view);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status CallbacksGrpcService::ListReminders(grpc::ServerContext* context,
+                                                 const v1::ListRemindersRequest* request,
+                                                 v1::ListRemindersResponse* response) {
+  return Guarded(context, verifier_, {"care", "dispatcher", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<ReminderPage> page = app_.ListReminders(
+                       ListRemindersQuery{.asset_id = request->asset_id(),
+                                          .page_size = request->page_size(),
+                                          .page_token = request->page_token()});
+                   if (!page.ok()) return page.status();
+                   ToProto(*page, response);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status CallbacksGrpcService::ListDueReminders(grpc::ServerContext* context,
+                                                    const v1::ListDueRemindersRequest* request,
+                                                    v1::ListRemindersResponse* response) {
+  return Guarded(context, verifier_, {"care", "dispatcher", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<ReminderPage> page = app_.ListDueReminders(
+                       ListRemindersQuery{.kind = DecodeReminderKind(request->kind()),
+                                          .page_size = request->page_size(),
+                                          .page_token = request->page_token()});
+                   if (!page.ok()) return page.status();
+                   ToProto(*page, response);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status CallbacksGrpcService::RecordReminderOutcome(
+    grpc::ServerContext* context, const v1::RecordReminderOutcomeRequest* request,
+    common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<CommandMeta> meta =
+                       MetaOf(request->request_id(), actor, app_.clock());
+                   if (!meta.ok()) return meta.status();
+                   const callbacks::RecordReminderOutcome command{
+                       .reminder_id = request->reminder_id(),
+                       .outcome = DecodeReminderOutcome(request->outcome()),
+                       .note = request->note(),
+                       .expected_version = request->expected_version(),
+                   };
+                   return Respond(app_.RecordReminderOutcome(*meta, command), response);
                  });
 }
 

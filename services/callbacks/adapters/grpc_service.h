@@ -35,6 +35,17 @@ class CallbacksGrpcService final : public v1::CallbacksService::Service {
   grpc::Status GetMonthlyReport(grpc::ServerContext* context,
                                 const v1::GetMonthlyReportRequest* request,
                                 v1::MonthlyReport* response) override;
+  grpc::Status GetReminder(grpc::ServerContext* context, const v1::GetReminderRequest* request,
+                           v1::Reminder* response) override;
+  grpc::Status ListReminders(grpc::ServerContext* context,
+                             const v1::ListRemindersRequest* request,
+                             v1::ListRemindersResponse* response) override;
+  grpc::Status ListDueReminders(grpc::ServerContext* context,
+                                const v1::ListDueRemindersRequest* request,
+                                v1::ListRemindersResponse* response) override;
+  grpc::Status RecordReminderOutcome(grpc::ServerContext* context,
+                                     const v1::RecordReminderOutcomeRequest* request,
+                                     common::v1::CommandAck* response) override;
 
  private:
   CallbacksApp& app_;

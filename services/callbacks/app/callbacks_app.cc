@@ -623,4 +623,59 @@ absl::StatusOr<MonthlyReport> CallbacksApp::GetMonthlyReport(int year, int month
   return report;
 }
 
+namespace {
+constexpr char kMonthlyReportPrefix[] = "p/monthly_report/";
+}  // namespace
+
+absl::StatusOr<std::optional<v1::MonthlyReport>> CallbacksApp::StoredMonthlyReport(
+    int year, int month) const {
+  if (year == 0 && month == 0) {
+    const absl::CivilMonth previous = ReportMonthFor(clock_.Now(), policy_.local_zone);
+    year = static_cast<int>(previous.year());
+    month = previous.month();
+  }
+  if (month < 1 || month > 12) {
+    return InvalidArgument("number", absl::StrCat("There is no month ", month, "; say 1 to 12."));
+  }
+  absl::StatusOr<std::optional<std::string>> bytes = store_.Get(
+      absl::StrCat(kMonthlyReportPrefix, absl::FormatCivilTime(absl::CivilMonth(year, month))));
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::optional<v1::MonthlyReport>();
+  v1::MonthlyReport report;
+  if (!report.ParseFromString(**bytes)) {
+    return absl::DataLossError(absl::StrCat("The stored report of ", year, "-", month,
+                                            " cannot be read."));
+  }
+  return std::optional<v1::MonthlyReport>(std::move(report));
+}
+
+absl::StatusOr<bool> CallbacksApp::ProduceMonthlyReport(absl::Time now) {
+  const absl::CivilMonth month = ReportMonthFor(now, policy_.local_zone);
+  const std::string name = absl::FormatCivilTime(month);
+  const std::string key = absl::StrCat(kMonthlyReportPrefix, name);
+  bool stored = false;
+  absl::StatusOr<common::v1::CommandAck> ack = store_.Execute(
+      DeriveId(name, "monthly-report"), {AggregateKey{"MonthlyReport", name}},
+      [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+        absl::StatusOr<std::optional<std::string>> existing = store_.Get(key);
+        if (!existing.ok()) return existing.status();
+        if (!existing->has_value()) {
+          absl::StatusOr<MonthlyReport> report =
+              GetMonthlyReport(static_cast<int>(month.year()), month.month());
+          if (!report.ok()) return report.status();
+          v1::MonthlyReport out;
+          out.set_month(name);
+          out.set_json(ToJson(*report));
+          out.set_csv(ToCsv(*report));
+          ToProto(now, out.mutable_produced_at());
+          batch.Put(key, out.SerializeAsString());
+          stored = true;
+          Log()->info("monthly report produced month={}", name);
+        }
+        return Ack(name, 1);
+      });
+  if (!ack.ok()) return ack.status();
+  return stored;
+}
+
 }  // namespace fieldline::callbacks

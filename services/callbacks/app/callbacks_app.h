@@ -40,6 +40,7 @@
 #include "services/callbacks/domain/kpis.h"
 #include "services/callbacks/domain/monthly_report.h"
 #include "services/callbacks/domain/reminder.h"
+#include "fieldline/callbacks/v1/callbacks_service.pb.h"
 #include "fieldline/common/v1/types.pb.h"
 #include "services/common/core/clock.h"
 #include "services/common/store/event_store.h"
@@ -146,6 +147,13 @@ class CallbacksApp {
   // The company's report for (year, month); year and month 0: the month before the current
   // local month (the report due on the 1st). INVALID_ARGUMENT "number"/"year" for a bad month.
   absl::StatusOr<MonthlyReport> GetMonthlyReport(int year, int month) const;
+
+  // The ticker on the 1st: produces and stores (p/monthly_report/<YYYY-MM>) the report of the
+  // month before `now`'s local month, once (request id derived from the month; a rerun or a
+  // later tick in the same month changes nothing). Returns whether this call stored it.
+  absl::StatusOr<bool> ProduceMonthlyReport(absl::Time now);
+  // The stored report of (year, month) (0/0: the month before the current one), if produced.
+  absl::StatusOr<std::optional<v1::MonthlyReport>> StoredMonthlyReport(int year, int month) const;
 
   // --- queries ---
   absl::StatusOr<CallbackView> GetCallback(std::string_view callback_id) const;

@@ -15,6 +15,7 @@
 #include "services/callbacks/adapters/grpc_service.h"
 #include "services/callbacks/app/callbacks_app.h"
 #include "services/callbacks/domain/callback.h"
+#include "services/callbacks/domain/reminder.h"
 #include "services/common/core/clock.h"
 #include "services/common/grpc/auth.h"
 #include "services/common/grpc/server.h"
@@ -97,6 +98,18 @@ class CallbacksGrpcTest : public ::testing::Test {
   }
 
   // A client context carrying a real token for `role`; no token when `role` is empty.
+  // A context whose token carries `permissions` beyond the role.
+  std::unique_ptr<grpc::ClientContext> AsWith(const std::string& role,
+                                              std::vector<std::string> permissions) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto token = IssueToken(kSecret, Actor{absl::StrCat("user-", role), role, permissions},
+                            absl::Now(), absl::Hours(1));
+    EXPECT_TRUE(token.ok()) << token.status();
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", *token));
+    return context;
+  }
+
   std::unique_ptr<grpc::ClientContext> As(const std::string& role) {
     auto context = std::make_unique<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -467,13 +480,191 @@ TEST_F(CallbacksGrpcTest, TheMonthlyReportComesAsJsonAndCsvForManagers) {
   EXPECT_NE(report.json().find("\"callback_success\":{\"numerator\":0,\"denominator\":1"),
             std::string::npos)
       << report.json();
-  EXPECT_NE(report.csv().find("2024-05,callback_success,0,1,0.00,"), std::string::npos)
-      << report.csv();
+  // The CSV is an export: a manager without the "export" permission gets the JSON only.
+  EXPECT_TRUE(report.csv().empty());
+  EXPECT_TRUE(report.csv_withheld());
+  EXPECT_FALSE(report.has_produced_at());  // computed on demand
+  auto exporter = AsWith("manager", {"export"});
+  v1::MonthlyReport exported;
+  ASSERT_TRUE(stub_->GetMonthlyReport(exporter.get(), request, &exported).ok());
+  EXPECT_FALSE(exported.csv_withheld());
+  EXPECT_NE(exported.csv().find("2024-05,callback_success,0,1,0.00,"), std::string::npos)
+      << exported.csv();
   request.set_month(13);
   auto bad = As("manager");
   EXPECT_EQ(stub_->GetMonthlyReport(bad.get(), request, &report).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(FieldTrailer(*bad), "number");
+}
+
+TEST_F(CallbacksGrpcTest, TheReportProducedOnThe1stIsStoredOnceAndServed) {
+  Deliver(JobCompletedEvent("j-1", "t-1", Utc(2024, 4, 6, 9, 0)));
+  // 1 May 00:10 local (UTC+8) is 30 April 16:10 UTC: the run covers April.
+  const absl::Time first = Utc(2024, 4, 30, 16, 10);
+  auto produced = app_->ProduceMonthlyReport(first);
+  ASSERT_TRUE(produced.ok()) << produced.status();
+  EXPECT_TRUE(*produced);
+  auto again = app_->ProduceMonthlyReport(first + absl::Hours(30));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(*again);
+  // A callback completed in April later does not change the stored report.
+  Deliver(JobCompletedEvent("j-2", "t-2", Utc(2024, 4, 7, 9, 0)));
+
+  v1::GetMonthlyReportRequest request;
+  request.set_year(2024);
+  request.set_month(4);
+  auto admin = As("admin");  // admin holds every permission
+  v1::MonthlyReport report;
+  ASSERT_TRUE(stub_->GetMonthlyReport(admin.get(), request, &report).ok());
+  EXPECT_EQ(report.month(), "2024-04");
+  EXPECT_EQ(FromProto(report.produced_at()), first);
+  EXPECT_NE(report.csv().find("2024-04,callback_success,0,1,"), std::string::npos)
+      << report.csv();
+  auto manager = As("manager");
+  ASSERT_TRUE(stub_->GetMonthlyReport(manager.get(), request, &report).ok());
+  EXPECT_TRUE(report.csv().empty());
+  EXPECT_TRUE(report.csv_withheld());
+}
+
+TEST_F(CallbacksGrpcTest, AYearEndRunCoversDecember) {
+  auto produced = app_->ProduceMonthlyReport(Utc(2024, 12, 31, 16, 30));  // 1 Jan 2025 local
+  ASSERT_TRUE(produced.ok()) << produced.status();
+  auto stored = app_->StoredMonthlyReport(2024, 12);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_EQ((*stored)->month(), "2024-12");
+  auto none = app_->StoredMonthlyReport(2025, 1);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+// --- reminders ---
+
+EventEnvelope AssetWithWarrantyEndingEvent(const std::string& asset_id, absl::Time warranty_end) {
+  EventEnvelope e;
+  e.set_event_id(absl::StrCat("evt-asset-", asset_id));
+  e.set_aggregate_type("Asset");
+  e.set_aggregate_id(asset_id);
+  e.set_aggregate_version(1);
+  ToProto(Utc(2024, 5, 1), e.mutable_server_time());
+  auto* a = e.mutable_intake()->mutable_asset_registered();
+  a->set_asset_id(asset_id);
+  a->set_customer_id("cust-1");
+  a->set_model("WM-100");
+  ToProto(warranty_end, a->mutable_warranty_end());
+  return e;
+}
+
+TEST_F(CallbacksGrpcTest, ADueReminderIsListedAndItsOutcomeRecorded) {
+  Deliver(AssetWithWarrantyEndingEvent("a-1", Utc(2024, 6, 1)));
+  ASSERT_TRUE(app_->FallDueReminders(clock_.Now()).ok());
+
+  auto list_context = As("care");
+  v1::ListDueRemindersRequest due_request;
+  due_request.set_kind(v1::REMINDER_KIND_WARRANTY_EXPIRY);
+  v1::ListRemindersResponse due;
+  grpc::Status listed = stub_->ListDueReminders(list_context.get(), due_request, &due);
+  ASSERT_TRUE(listed.ok()) << listed.error_message();
+  ASSERT_EQ(due.reminders_size(), 1);
+  const v1::Reminder& reminder = due.reminders(0);
+  EXPECT_EQ(reminder.asset_id(), "a-1");
+  EXPECT_EQ(reminder.kind(), v1::REMINDER_KIND_WARRANTY_EXPIRY);
+  EXPECT_EQ(reminder.state(), v1::REMINDER_STATE_DUE);
+  EXPECT_EQ(FromProto(reminder.due_by()), Utc(2024, 6, 1));
+
+  auto record_context = As("care");
+  v1::RecordReminderOutcomeRequest record;
+  record.set_request_id("req-rem-1");
+  record.set_reminder_id(reminder.reminder_id());
+  record.set_outcome(v1::REMINDER_OUTCOME_INFORMED);
+  record.set_note("will renew");
+  common::v1::CommandAck ack;
+  grpc::Status recorded = stub_->RecordReminderOutcome(record_context.get(), record, &ack);
+  ASSERT_TRUE(recorded.ok()) << recorded.error_message();
+  EXPECT_EQ(ack.version(), 3);
+
+  auto get_context = As("dispatcher");
+  v1::GetReminderRequest get;
+  get.set_reminder_id(reminder.reminder_id());
+  v1::Reminder after;
+  ASSERT_TRUE(stub_->GetReminder(get_context.get(), get, &after).ok());
+  EXPECT_EQ(after.state(), v1::REMINDER_STATE_ANSWERED);
+  EXPECT_EQ(after.outcome(), v1::REMINDER_OUTCOME_INFORMED);
+  EXPECT_EQ(after.outcome_agent_id(), "user-care");
+  EXPECT_EQ(after.note(), "will renew");
+
+  auto asset_context = As("manager");
+  v1::ListRemindersRequest by_asset;
+  by_asset.set_asset_id("a-1");
+  v1::ListRemindersResponse of_asset;
+  ASSERT_TRUE(stub_->ListReminders(asset_context.get(), by_asset, &of_asset).ok());
+  EXPECT_EQ(of_asset.reminders_size(), 1);
+}
+
+TEST_F(CallbacksGrpcTest, RemindersNeedATokenAndTheRightRole) {
+  auto anonymous = As("");
+  v1::ListRemindersResponse list;
+  EXPECT_EQ(stub_->ListDueReminders(anonymous.get(), {}, &list).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto no_token = As("");
+  common::v1::CommandAck ack;
+  EXPECT_EQ(stub_->RecordReminderOutcome(no_token.get(), {}, &ack).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  for (const std::string role : {"technician", "warehouse", "intake", "dispatcher"}) {
+    auto context = As(role);
+    v1::RecordReminderOutcomeRequest request;
+    request.set_request_id("req-x");
+    request.set_reminder_id("r-1");
+    request.set_outcome(v1::REMINDER_OUTCOME_INFORMED);
+    EXPECT_EQ(stub_->RecordReminderOutcome(context.get(), request, &ack).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+  }
+  auto technician = As("technician");
+  v1::GetReminderRequest get;
+  get.set_reminder_id("r-1");
+  v1::Reminder reminder;
+  EXPECT_EQ(stub_->GetReminder(technician.get(), get, &reminder).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(CallbacksGrpcTest, InvalidReminderInputNamesTheField) {
+  Deliver(AssetWithWarrantyEndingEvent("a-1", Utc(2024, 6, 1)));
+  ASSERT_TRUE(app_->FallDueReminders(clock_.Now()).ok());
+  const std::string id = ReminderIdFor("a-1", ReminderKind::kWarrantyExpiry, Utc(2024, 6, 1));
+  struct Case {
+    std::string request_id, reminder_id;
+    v1::ReminderOutcome outcome;
+    std::string field;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", id, v1::REMINDER_OUTCOME_INFORMED, "request_id"},
+           {"req-1", "", v1::REMINDER_OUTCOME_INFORMED, "reminder_id"},
+           {"req-2", id, v1::REMINDER_OUTCOME_UNSPECIFIED, "outcome"},
+           {"req-3", id, v1::REMINDER_OUTCOME_BOOKED, "outcome"},
+       }) {
+    auto context = As("care");
+    v1::RecordReminderOutcomeRequest request;
+    request.set_request_id(c.request_id);
+    request.set_reminder_id(c.reminder_id);
+    request.set_outcome(c.outcome);
+    common::v1::CommandAck ack;
+    grpc::Status status = stub_->RecordReminderOutcome(context.get(), request, &ack);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_EQ(FieldTrailer(*context), c.field);
+  }
+  auto get_context = As("care");
+  v1::Reminder reminder;
+  grpc::Status missing = stub_->GetReminder(get_context.get(), {}, &reminder);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*get_context), "reminder_id");
+  auto page_context = As("care");
+  v1::ListDueRemindersRequest bad_page;
+  bad_page.set_page_size(-1);
+  v1::ListRemindersResponse list;
+  EXPECT_EQ(stub_->ListDueReminders(page_context.get(), bad_page, &list).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*page_context), "page_size");
 }
 
 }  // namespace
