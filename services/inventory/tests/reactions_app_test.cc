@@ -442,6 +442,60 @@ TEST_F(ReactionsAppTest, AReleaseByHandFillsTheJobsWaitingInOrderOnce) {
   EXPECT_EQ(StockAt("FLT-1", "WH-1").reserved(), 10);
 }
 
+// --- van restock list --------------------------------------------------------------------------
+
+TEST_F(ReactionsAppTest, AVanRestockListCountsWhatTheVanUsedInThePeriodUpToItsTarget) {
+  GivenStock();  // VAN-7: FLT-1 2, PMP-2 1
+  ASSERT_TRUE(ApplyAndCommit(TechnicianRegistered("tech-7", "VAN-7")).ok());
+  ASSERT_TRUE(app_->SetReorderPoint(Meta("rp"), {.sku = "FLT-1",
+                                                 .location_id = "VAN-7",
+                                                 .min_available = 1,
+                                                 .target_quantity = 6})
+                  .ok());
+  // Day 1: J1 uses the van's 2 FLT-1.
+  ASSERT_TRUE(ApplyAndCommit(JobCompleted("J1", "tech-7", {{"FLT-1", 2}})).ok());
+  clock_.Advance(absl::Hours(24));
+  const absl::Time day2 = clock_.Now();
+  Receive("FLT-1", "VAN-7", 3);  // restocked in the morning
+  // Day 2: J2 uses 1 FLT-1; a PMP-2 is given to a customer as a care gift.
+  ASSERT_TRUE(ApplyAndCommit(JobCompleted("J2", "tech-7", {{"FLT-1", 1}})).ok());
+  ASSERT_TRUE(app_->IssueCareGift(Meta("gift"), {.sku = "PMP-2",
+                                                 .location_id = "VAN-7",
+                                                 .quantity = 1,
+                                                 .customer_id = "C-1"})
+                  .ok());
+  // 1 FLT-1 is on its way to the van.
+  ASSERT_TRUE(app_->RequestTransfer(Meta("t1"), {.sku = "FLT-1",
+                                                 .transfer_id = "TR-1",
+                                                 .from_location_id = "WH-1",
+                                                 .to_location_id = "VAN-7",
+                                                 .quantity = 1})
+                  .ok());
+  ASSERT_TRUE(app_->ApproveTransfer(Meta("t2"), {.sku = "FLT-1", .transfer_id = "TR-1"}).ok());
+  ASSERT_TRUE(app_->ShipTransfer(Meta("t3"), {.sku = "FLT-1", .transfer_id = "TR-1"}).ok());
+
+  auto today = app_->GetVanRestockList("tech-7", "", day2, clock_.Now());
+  ASSERT_TRUE(today.ok()) << today.status();
+  ASSERT_EQ(today->lines_size(), 2);
+  EXPECT_EQ(today->lines(0).sku(), "FLT-1");
+  EXPECT_EQ(today->lines(0).used(), 1);
+  EXPECT_EQ(today->lines(0).on_hand(), 2);
+  EXPECT_EQ(today->lines(0).in_transit(), 1);
+  // max(used 1, target 6 − on hand 2) − in transit 1 = 3.
+  EXPECT_EQ(today->lines(0).suggested_quantity(), 3);
+  EXPECT_EQ(today->lines(1).sku(), "PMP-2");
+  EXPECT_EQ(today->lines(1).used(), 1);
+  EXPECT_EQ(today->lines(1).on_hand(), 0);
+  EXPECT_EQ(today->lines(1).suggested_quantity(), 1);  // no target: what was used
+
+  auto both_days = app_->GetVanRestockList("", "VAN-7", absl::InfinitePast(), clock_.Now());
+  ASSERT_TRUE(both_days.ok()) << both_days.status();
+  EXPECT_EQ(both_days->lines(0).used(), 3);
+  auto not_a_van = app_->GetVanRestockList("", "WH-1", day2, clock_.Now());
+  EXPECT_EQ(not_a_van.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(not_a_van.status()).value_or(""), "van_location_id");
+}
+
 // --- paged ledgers ----------------------------------------------------------------------------
 
 TEST_F(ReactionsAppTest, APartsLedgerIsReadPageByPageWithACursor) {
