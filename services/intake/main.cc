@@ -16,7 +16,14 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(
       std::make_unique<IntakeGrpcService>(*app, *context.verifier, *context.clock));
-  parts.consumed_topics = {fieldline::TopicOf("scheduling"), fieldline::TopicOf("callbacks")};
+  parts.consumed_topics = {fieldline::TopicOf("scheduling"), fieldline::TopicOf("callbacks"),
+                           fieldline::TopicOf("inventory")};
+  // SLA warnings and breaches fall due as time passes: sweep the due index every 30 s.
+  parts.tickers.push_back(fieldline::Ticker{
+      "intake.sla", absl::Seconds(30), [app](absl::Time now) -> absl::Status {
+        absl::StatusOr<int> changed = app->SweepSla(now);
+        return changed.ok() ? absl::OkStatus() : changed.status();
+      }});
   parts.handler = [app](const fieldline::EventEnvelope& event, fieldline::Batch& batch) {
     return app->Apply(event, batch);
   };

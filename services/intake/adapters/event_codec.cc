@@ -26,6 +26,12 @@ struct EncodeVisitor {
     p->set_fault_cause(e.fault_cause);
     if (e.entitlement.has_value()) EntitlementToProto(*e.entitlement, p->mutable_entitlement());
     p->set_service_promise(e.service_promise);
+    p->set_customer_tier(CustomerTierToProto(e.customer_tier));
+    if (e.contract_promises.has_value()) {
+      p->mutable_contract_promises()->set_response_hours(e.contract_promises->response_hours);
+      p->mutable_contract_promises()->set_on_site_hours(e.contract_promises->on_site_hours);
+      p->mutable_contract_promises()->set_resolution_hours(e.contract_promises->resolution_hours);
+    }
   }
   void operator()(const TicketScheduled& e) {
     v1::TicketScheduled* p = out.mutable_ticket_scheduled();
@@ -87,7 +93,64 @@ struct EncodeVisitor {
     p->set_ticket_id(e.ticket_id);
     p->set_resolution(e.resolution);
   }
+  void operator()(const TicketWaitingForParts& e) {
+    auto* p = out.mutable_ticket_waiting_for_parts();
+    p->set_ticket_id(e.ticket_id);
+    p->set_job_id(e.job_id);
+    PartLinesToProto(e.missing_parts, p->mutable_missing_parts());
+  }
+  void operator()(const TicketPartsArrived& e) {
+    auto* p = out.mutable_ticket_parts_arrived();
+    p->set_ticket_id(e.ticket_id);
+    p->set_job_id(e.job_id);
+    PartLinesToProto(e.missing_parts, p->mutable_missing_parts());
+  }
+  void operator()(const TicketWaitingForCustomer& e) {
+    auto* p = out.mutable_ticket_waiting_for_customer();
+    p->set_ticket_id(e.ticket_id);
+    p->set_reason(e.reason);
+  }
+  void operator()(const TicketCustomerResumed& e) {
+    auto* p = out.mutable_ticket_customer_resumed();
+    p->set_ticket_id(e.ticket_id);
+    p->set_reason(e.reason);
+  }
+  template <typename P>
+  void FillSla(const TicketSlaReported& e, P* p) {
+    p->set_ticket_id(e.ticket_id);
+    p->set_customer_id(e.customer_id);
+    p->set_clock(e.clock);
+    if (e.due != absl::InfiniteFuture() && e.due != absl::InfinitePast()) {
+      ToProto(e.due, p->mutable_due_time());
+    }
+    p->set_allowance_minutes(e.allowance_minutes);
+    p->set_elapsed_minutes(e.elapsed_minutes);
+    p->set_tier(CustomerTierToProto(e.tier));
+    p->set_priority(PriorityToProto(e.priority));
+  }
+  void operator()(const TicketSlaReported& e) {
+    if (e.breach) {
+      FillSla(e, out.mutable_ticket_sla_breached());
+    } else {
+      FillSla(e, out.mutable_ticket_sla_warning());
+    }
+  }
 };
+
+template <typename P>
+TicketSlaReported SlaFromProto(const P& p, bool breach) {
+  TicketSlaReported e;
+  e.ticket_id = p.ticket_id();
+  e.breach = breach;
+  e.customer_id = p.customer_id();
+  e.clock = p.clock();
+  e.due = p.has_due_time() ? FromProto(p.due_time()) : absl::InfiniteFuture();
+  e.allowance_minutes = p.allowance_minutes();
+  e.elapsed_minutes = p.elapsed_minutes();
+  e.tier = CustomerTierFromProto(p.tier());
+  e.priority = PriorityFromProto(p.priority());
+  return e;
+}
 
 struct AssetEncoder {
   v1::IntakeEvent& out;
@@ -183,6 +246,8 @@ v1::IntakeEvent EncodeCustomerEvent(const CustomerEvent& event) {
   p->set_tier(CustomerTierToProto(e.tier));
   p->set_consent_to_messages(e.consent_to_messages);
   p->set_preferred_technician_id(e.preferred_technician_id);
+  p->set_birthday(e.birthday);
+  p->set_region(e.region);
   return out;
 }
 
@@ -202,6 +267,8 @@ absl::StatusOr<CustomerEvent> DecodeCustomerEvent(const v1::IntakeEvent& proto) 
   e.tier = CustomerTierFromProto(p.tier());
   e.consent_to_messages = p.consent_to_messages();
   e.preferred_technician_id = p.preferred_technician_id();
+  e.birthday = p.birthday();
+  e.region = p.region();
   return CustomerEvent{std::move(e)};
 }
 
@@ -380,6 +447,19 @@ std::string IntakeEventWhy(const v1::IntakeEvent& proto) {
                           proto.complaint_closed().reason());
     case v1::IntakeEvent::kComplaintReopened:
       return proto.complaint_reopened().reason();
+    case v1::IntakeEvent::kTicketWaitingForCustomer:
+      return proto.ticket_waiting_for_customer().reason();
+    case v1::IntakeEvent::kTicketCustomerResumed:
+      return proto.ticket_customer_resumed().reason();
+    case v1::IntakeEvent::kTicketSlaWarning:
+      return absl::StrCat(proto.ticket_sla_warning().clock(), " clock at ",
+                          proto.ticket_sla_warning().elapsed_minutes(), " of ",
+                          proto.ticket_sla_warning().allowance_minutes(), " business minutes");
+    case v1::IntakeEvent::kTicketSlaBreached:
+      return absl::StrCat(proto.ticket_sla_breached().clock(), " clock past its ",
+                          proto.ticket_sla_breached().allowance_minutes(), " business minutes");
+    case v1::IntakeEvent::kCustomerUpdated:
+      return proto.customer_updated().reason();
     default:
       return "";
   }
@@ -468,6 +548,7 @@ TicketStatus TicketStatusFromProto(v1::TicketState proto) {
     case v1::TICKET_STATE_AT_FACTORY:
     case v1::TICKET_STATE_BACK_FROM_FACTORY:
     case v1::TICKET_STATE_RETURNED_TO_CUSTOMER:
+    case v1::TICKET_STATE_WAITING_FOR_PARTS:
       return static_cast<TicketStatus>(proto);
     default:
       return TicketStatus::kNone;
@@ -495,8 +576,37 @@ absl::StatusOr<TicketEvent> DecodeTicketEvent(const v1::IntakeEvent& proto) {
       e.fault_cause = p.fault_cause();
       if (p.has_entitlement()) e.entitlement = EntitlementFromProto(p.entitlement());
       e.service_promise = p.service_promise();
+      e.customer_tier = p.customer_tier() == v1::CUSTOMER_TIER_UNSPECIFIED
+                            ? CustomerTier::kC
+                            : CustomerTierFromProto(p.customer_tier());
+      if (p.has_contract_promises()) {
+        e.contract_promises = ServicePromises{p.contract_promises().response_hours(),
+                                              p.contract_promises().on_site_hours(),
+                                              p.contract_promises().resolution_hours()};
+      }
       return e;
     }
+    case v1::IntakeEvent::kTicketWaitingForParts: {
+      const auto& p = proto.ticket_waiting_for_parts();
+      return TicketWaitingForParts{p.ticket_id(), p.job_id(),
+                                   PartLinesFromProto(p.missing_parts())};
+    }
+    case v1::IntakeEvent::kTicketPartsArrived: {
+      const auto& p = proto.ticket_parts_arrived();
+      return TicketPartsArrived{p.ticket_id(), p.job_id(), PartLinesFromProto(p.missing_parts())};
+    }
+    case v1::IntakeEvent::kTicketWaitingForCustomer: {
+      const auto& p = proto.ticket_waiting_for_customer();
+      return TicketWaitingForCustomer{p.ticket_id(), p.reason()};
+    }
+    case v1::IntakeEvent::kTicketCustomerResumed: {
+      const auto& p = proto.ticket_customer_resumed();
+      return TicketCustomerResumed{p.ticket_id(), p.reason()};
+    }
+    case v1::IntakeEvent::kTicketSlaWarning:
+      return SlaFromProto(proto.ticket_sla_warning(), false);
+    case v1::IntakeEvent::kTicketSlaBreached:
+      return SlaFromProto(proto.ticket_sla_breached(), true);
     case v1::IntakeEvent::kTicketScheduled: {
       const v1::TicketScheduled& p = proto.ticket_scheduled();
       return TicketScheduled{p.ticket_id(), p.job_id(), p.technician_id()};
@@ -587,6 +697,13 @@ v1::Ticket TicketViewToProto(const TicketView& view) {
   if (s.promised_back_by != absl::InfinitePast()) {
     ToProto(s.promised_back_by, t.mutable_promised_back_by());
   }
+  t.set_waiting_for_customer(s.waiting_for_customer);
+  t.set_waiting_reason(s.waiting_reason);
+  PartLinesToProto(s.missing_parts, t.mutable_missing_parts());
+  t.set_state_before_parts(TicketStatusToProto(s.status_before_parts));
+  for (const std::string& c : s.sla_warned) t.add_sla_warned_clocks(c);
+  for (const std::string& c : s.sla_breached) t.add_sla_breached_clocks(c);
+  t.set_customer_tier(CustomerTierToProto(s.customer_tier));
   return t;
 }
 
@@ -622,6 +739,15 @@ TicketView TicketViewFromProto(const v1::Ticket& proto) {
       OptionalTimeFromProto(proto.has_promised_ready_by(), proto.promised_ready_by());
   s.promised_back_by =
       OptionalTimeFromProto(proto.has_promised_back_by(), proto.promised_back_by());
+  s.waiting_for_customer = proto.waiting_for_customer();
+  s.waiting_reason = proto.waiting_reason();
+  s.missing_parts = PartLinesFromProto(proto.missing_parts());
+  s.status_before_parts = TicketStatusFromProto(proto.state_before_parts());
+  s.sla_warned.assign(proto.sla_warned_clocks().begin(), proto.sla_warned_clocks().end());
+  s.sla_breached.assign(proto.sla_breached_clocks().begin(), proto.sla_breached_clocks().end());
+  s.customer_tier = proto.customer_tier() == v1::CUSTOMER_TIER_UNSPECIFIED
+                        ? CustomerTier::kC
+                        : CustomerTierFromProto(proto.customer_tier());
   return view;
 }
 
@@ -639,6 +765,8 @@ v1::Customer CustomerStateToProto(const CustomerState& state, int64_t version,
   c.set_tier(CustomerTierToProto(state.tier));
   c.set_consent_to_messages(state.consent_to_messages);
   c.set_preferred_technician_id(state.preferred_technician_id);
+  c.set_birthday(state.birthday);
+  c.set_region(state.region);
   c.set_version(version);
   if (registered_at != absl::InfinitePast()) ToProto(registered_at, c.mutable_registered_at());
   return c;
@@ -654,6 +782,8 @@ CustomerState CustomerStateFromProto(const v1::Customer& proto) {
   s.tier = CustomerTierFromProto(proto.tier());
   s.consent_to_messages = proto.consent_to_messages();
   s.preferred_technician_id = proto.preferred_technician_id();
+  s.birthday = proto.birthday();
+  s.region = proto.region();
   return s;
 }
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/core/errors.h"
 #include "services/common/store/event_store.h"
 #include "services/intake/adapters/event_codec.h"
@@ -96,6 +97,12 @@ grpc::Status IntakeGrpcService::ListTickets(grpc::ServerContext* context,
                    query.phone = request->phone();
                    query.technician_id = request->technician_id();
                    query.category = request->category();
+                   if (request->sla_risk() != v1::SLA_RISK_UNSPECIFIED &&
+                       request->sla_risk() != v1::SLA_RISK_AT_RISK &&
+                       request->sla_risk() != v1::SLA_RISK_BREACHED) {
+                     return InvalidArgument("sla_risk", "There is no such SLA risk filter.");
+                   }
+                   query.sla_risk = static_cast<int>(request->sla_risk());
                    if (request->has_opened_from()) {
                      query.opened_from = FromProto(request->opened_from());
                    }
@@ -136,6 +143,8 @@ grpc::Status IntakeGrpcService::RegisterCustomer(grpc::ServerContext* context,
                    command.tier = CustomerTierFromProto(request->tier());
                    command.consent_to_messages = request->consent_to_messages();
                    command.preferred_technician_id = request->preferred_technician_id();
+                   command.birthday = request->birthday();
+                   command.region = request->region();
                    return Respond(app_.RegisterCustomer(*meta, command), response);
                  });
 }
@@ -454,6 +463,198 @@ grpc::Status IntakeGrpcService::GetTicketAsOf(grpc::ServerContext* context,
                    *response = *std::move(ticket);
                    return absl::OkStatus();
                  });
+}
+
+}  // namespace fieldline::intake
+
+namespace fieldline::intake {
+namespace {
+
+void SlaToProto(const TicketSlaState& sla, absl::Time as_of, v1::TicketSla* out) {
+  out->set_ticket_id(sla.ticket_id);
+  ToProto(as_of, out->mutable_as_of());
+  out->set_tier(CustomerTierToProto(sla.tier));
+  out->set_priority(PriorityToProto(sla.priority));
+  for (const SlaClockState& c : sla.clocks) {
+    v1::SlaClock* p = out->add_clocks();
+    p->set_clock(std::string(SlaClockName(c.kind)));
+    switch (c.status) {
+      case SlaClockStatus::kNotStarted:
+        p->set_status(v1::SLA_CLOCK_STATUS_NOT_STARTED);
+        break;
+      case SlaClockStatus::kRunning:
+        p->set_status(v1::SLA_CLOCK_STATUS_RUNNING);
+        break;
+      case SlaClockStatus::kPaused:
+        p->set_status(v1::SLA_CLOCK_STATUS_PAUSED);
+        break;
+      case SlaClockStatus::kMet:
+        p->set_status(v1::SLA_CLOCK_STATUS_MET);
+        break;
+      case SlaClockStatus::kBreached:
+        p->set_status(v1::SLA_CLOCK_STATUS_BREACHED);
+        break;
+      case SlaClockStatus::kCancelled:
+        p->set_status(v1::SLA_CLOCK_STATUS_CANCELLED);
+        break;
+    }
+    p->set_allowance_minutes(c.allowance_minutes);
+    p->set_elapsed_minutes(c.elapsed_minutes());
+    if (c.due != absl::InfiniteFuture()) ToProto(c.due, p->mutable_due_time());
+    if (c.started_at != absl::InfinitePast()) ToProto(c.started_at, p->mutable_started_at());
+    if (c.stopped_at != absl::InfinitePast()) ToProto(c.stopped_at, p->mutable_stopped_at());
+    p->set_warning(c.warning);
+    p->set_allowance_source(c.allowance_source);
+    p->set_stopped_by(c.stopped_by);
+  }
+}
+
+// The request's policy over the current one: what it leaves empty stays as it is.
+absl::StatusOr<SlaPolicy> PolicyFromProto(const v1::SlaPolicy& proto, SlaPolicy policy) {
+  if (proto.allowances_size() > 0) {
+    policy.rules.clear();
+    for (int i = 0; i < proto.allowances_size(); ++i) {
+      const v1::SlaAllowance& a = proto.allowances(i);
+      const std::string field = absl::StrCat("policy.allowances[", i, "]");
+      if (a.response_minutes() < 0 || a.on_site_minutes() < 0 || a.resolution_minutes() < 0) {
+        return InvalidArgument(field, "An allowance cannot be negative (0 = no such promise).");
+      }
+      const CustomerTier tier = CustomerTierFromProto(a.tier());
+      if (static_cast<int>(tier) < 0 || static_cast<int>(tier) > 4) {
+        return InvalidArgument(absl::StrCat(field, ".tier"), "There is no such customer tier.");
+      }
+      const Priority priority = PriorityFromProto(a.priority());
+      if (static_cast<int>(priority) < 0 || static_cast<int>(priority) > 4) {
+        return InvalidArgument(absl::StrCat(field, ".priority"), "There is no such priority.");
+      }
+      policy.rules.push_back(
+          {tier, priority, {a.response_minutes(), a.on_site_minutes(), a.resolution_minutes()}});
+    }
+  }
+  if (proto.has_calendar()) {
+    const v1::BusinessCalendar& c = proto.calendar();
+    BusinessCalendar cal = policy.calendar;
+    if (!c.time_zone().empty()) {
+      cal.time_zone_name = c.time_zone();
+      if (absl::Status s = LoadCalendarZone("policy.calendar.time_zone", cal); !s.ok()) return s;
+    }
+    if (c.hours_size() > 0) {
+      for (WorkingHours& w : cal.week) w = WorkingHours{0, 0};
+      for (int i = 0; i < c.hours_size(); ++i) {
+        const v1::WorkingHours& h = c.hours(i);
+        const std::string field = absl::StrCat("policy.calendar.hours[", i, "]");
+        if (h.weekday() < 1 || h.weekday() > 7) {
+          return InvalidArgument(absl::StrCat(field, ".weekday"),
+                                 "A weekday is 1 (Monday) to 7 (Sunday).");
+        }
+        absl::StatusOr<int> start = ParseClockTime(absl::StrCat(field, ".start"), h.start());
+        if (!start.ok()) return start.status();
+        absl::StatusOr<int> end = ParseClockTime(absl::StrCat(field, ".end"), h.end());
+        if (!end.ok()) return end.status();
+        if (*end < *start) {
+          return InvalidArgument(absl::StrCat(field, ".end"),
+                                 "Working hours must end after they start.");
+        }
+        cal.week[h.weekday() - 1] = WorkingHours{*start, *end};
+      }
+    }
+    if (c.holidays_size() > 0) cal.holidays.clear();
+    for (int i = 0; i < c.holidays_size(); ++i) {
+      absl::StatusOr<absl::CivilDay> d =
+          ParseDay(absl::StrCat("policy.calendar.holidays[", i, "]"), c.holidays(i));
+      if (!d.ok()) return d.status();
+      cal.holidays.insert(*d);
+    }
+    if (c.makeup_days_size() > 0) cal.makeup_days.clear();
+    for (int i = 0; i < c.makeup_days_size(); ++i) {
+      absl::StatusOr<absl::CivilDay> d =
+          ParseDay(absl::StrCat("policy.calendar.makeup_days[", i, "]"), c.makeup_days(i));
+      if (!d.ok()) return d.status();
+      cal.makeup_days.insert(*d);
+    }
+    policy.calendar = std::move(cal);
+  }
+  if (proto.warning_fraction() != 0) {
+    if (absl::Status s = ValidateWarningFraction("policy.warning_fraction",
+                                                 proto.warning_fraction());
+        !s.ok()) {
+      return s;
+    }
+    policy.warning_fraction = proto.warning_fraction();
+  }
+  if (proto.ignore_contracts()) policy.contracts_override = false;
+  return policy;
+}
+
+}  // namespace
+
+grpc::Status IntakeGrpcService::WaitForCustomer(grpc::ServerContext* context,
+                                                const v1::ChangeTicketRequest* request,
+                                                common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"intake", "dispatcher", "care", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return intake::WaitForCustomer{r.ticket_id(), r.reason()};
+      },
+      response);
+}
+
+grpc::Status IntakeGrpcService::ResumeFromCustomer(grpc::ServerContext* context,
+                                                   const v1::ChangeTicketRequest* request,
+                                                   common::v1::CommandAck* response) {
+  return Change(
+      context, request, {"intake", "dispatcher", "care", "manager", "admin"},
+      [](const v1::ChangeTicketRequest& r) -> TicketCommand {
+        return intake::ResumeFromCustomer{r.ticket_id(), r.reason()};
+      },
+      response);
+}
+
+grpc::Status IntakeGrpcService::GetTicketSla(grpc::ServerContext* context,
+                                             const v1::GetTicketSlaRequest* request,
+                                             v1::TicketSla* response) {
+  return Guarded(context, verifier_,
+                 {"intake", "dispatcher", "technician", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   const absl::Time as_of =
+                       request->has_as_of() ? FromProto(request->as_of()) : clock_.Now();
+                   absl::StatusOr<TicketSlaState> sla =
+                       app_.GetTicketSla(request->ticket_id(), as_of);
+                   if (!sla.ok()) return sla.status();
+                   SlaToProto(*sla, as_of, response);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status IntakeGrpcService::SlaWhatIf(grpc::ServerContext* context,
+                                          const v1::SlaWhatIfRequest* request,
+                                          v1::SlaWhatIfResponse* response) {
+  return Guarded(context, verifier_, {"manager", "admin"}, [&](const Actor&) -> absl::Status {
+    absl::StatusOr<SlaPolicy> policy = PolicyFromProto(request->policy(), app_.policy().sla);
+    if (!policy.ok()) return policy.status();
+    const absl::Time from = request->has_opened_from() ? FromProto(request->opened_from())
+                                                       : absl::InfinitePast();
+    const absl::Time before = request->has_opened_before()
+                                  ? FromProto(request->opened_before())
+                                  : absl::InfiniteFuture();
+    const absl::Time as_of = request->has_as_of() ? FromProto(request->as_of()) : clock_.Now();
+    absl::StatusOr<SlaWhatIfResult> result =
+        app_.SlaWhatIf(from, before, *policy, as_of, request->max_tickets());
+    if (!result.ok()) return result.status();
+    for (const SlaWhatIfLine& line : result->tickets) {
+      v1::SlaWhatIfTicket* t = response->add_tickets();
+      t->set_ticket_id(line.ticket_id);
+      for (const std::string& c : line.breached_now) t->add_breached_now(c);
+      for (const std::string& c : line.breached_what_if) t->add_breached_what_if(c);
+    }
+    response->set_tickets_considered(result->tickets_considered);
+    response->set_breaches_now(result->breaches_now);
+    response->set_breaches_what_if(result->breaches_what_if);
+    response->set_tickets_breached_now(result->tickets_breached_now);
+    response->set_tickets_breached_what_if(result->tickets_breached_what_if);
+    response->set_truncated(result->truncated);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace fieldline::intake

@@ -84,6 +84,16 @@ class IntakeGrpcService final : public v1::IntakeService::Service {
   grpc::Status GetTicketAsOf(grpc::ServerContext* context,
                              const v1::GetTicketAsOfRequest* request,
                              v1::Ticket* response) override;
+  grpc::Status WaitForCustomer(grpc::ServerContext* context,
+                               const v1::ChangeTicketRequest* request,
+                               common::v1::CommandAck* response) override;
+  grpc::Status ResumeFromCustomer(grpc::ServerContext* context,
+                                  const v1::ChangeTicketRequest* request,
+                                  common::v1::CommandAck* response) override;
+  grpc::Status GetTicketSla(grpc::ServerContext* context, const v1::GetTicketSlaRequest* request,
+                            v1::TicketSla* response) override;
+  grpc::Status SlaWhatIf(grpc::ServerContext* context, const v1::SlaWhatIfRequest* request,
+                         v1::SlaWhatIfResponse* response) override;
 
  private:
   // Runs one lifecycle command built from `request` for the roles allowed.

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "services/common/core/errors.h"
 #include "services/common/core/strings.h"
 #include "services/intake/adapters/event_codec.h"
@@ -32,6 +33,21 @@ spdlog::logger& Log() {
 }
 
 // Stable, readable slugs for index keys (never renamed: they are on disk).
+constexpr char kSlaDuePrefix[] = "x/sla_due/";
+constexpr char kSlaOpenPrefix[] = "x/sla_open/";
+constexpr char kOpenedIndexPrefix[] = "x/ticket_by_opened/";
+constexpr char kJobIndexPrefix[] = "x/ticket_by_job/";
+constexpr char kSlaRiskPrefix[] = "x/ticket_by_sla_risk/";
+
+// Unix seconds, rounded UP, zero-padded to 20 digits so keys sort by time.
+std::string TimeKey(absl::Time t) {
+  int64_t seconds = absl::ToUnixSeconds(t);
+  if (absl::FromUnixSeconds(seconds) < t) ++seconds;
+  if (seconds < 0) seconds = 0;
+  std::string digits = absl::StrCat(seconds);
+  return std::string(20 - std::min<size_t>(20, digits.size()), '0') + digits;
+}
+
 std::string_view StateSlug(TicketStatus status) {
   switch (status) {
     case TicketStatus::kNone:
@@ -58,6 +74,8 @@ std::string_view StateSlug(TicketStatus status) {
       return "back_from_factory";
     case TicketStatus::kReturnedToCustomer:
       return "returned_to_customer";
+    case TicketStatus::kWaitingForParts:
+      return "waiting_for_parts";
   }
   return "unknown";
 }
@@ -190,6 +208,7 @@ absl::StatusOr<common::v1::CommandAck> IntakeApp::OpenTicket(const CommandMeta& 
             }
             if (Trimmed(open.customer.address).empty()) open.customer.address = known->address;
             if (!open.customer.location.has_value()) open.customer.location = known->location;
+            open.customer_tier = known->tier;
           }
         }
         if (!Trimmed(open.asset_id).empty()) {
@@ -208,6 +227,13 @@ absl::StatusOr<common::v1::CommandAck> IntakeApp::OpenTicket(const CommandMeta& 
               }
               if (Trimmed(open.customer.address).empty()) open.customer.address = owner->address;
               if (!open.customer.location.has_value()) open.customer.location = owner->location;
+              if (owner->registered()) open.customer_tier = owner->tier;
+            }
+            // A contract in force when the ticket is opened sets the SLA promises it has.
+            if (const std::optional<Contract>& contract = asset->first.contract;
+                contract.has_value() &&
+                (contract->ends_at == absl::InfinitePast() || contract->ends_at > meta.now)) {
+              open.contract_promises = contract->promises;
             }
           }
         }
@@ -658,6 +684,10 @@ absl::StatusOr<TicketPage> IntakeApp::ListTickets(const TicketListQuery& query) 
     return InvalidArgument("opened_before",
                            "The end of the date range must be after its start.");
   }
+  if (query.sla_risk < 0 || query.sla_risk > 2) {
+    return InvalidArgument("sla_risk", absl::StrCat("SLA risk ", query.sla_risk,
+                                                    " is not one of at risk or breached."));
+  }
   absl::StatusOr<int32_t> effective = EffectivePageSize(query.page_size);
   if (!effective.ok()) return effective.status();
   const size_t limit = static_cast<size_t>(*effective);
@@ -677,7 +707,22 @@ absl::StatusOr<TicketPage> IntakeApp::ListTickets(const TicketListQuery& query) 
   };
 
   absl::Status scanned;
-  if (query.status == TicketStatus::kNone) {
+  if (query.status == TicketStatus::kNone && query.sla_risk != 0) {
+    // SLA risk: the risk index, in id order (the state filter, if any, is checked per ticket).
+    const std::string prefix =
+        absl::StrCat(kSlaRiskPrefix, query.sla_risk == 2 ? "breached/" : "at_risk/");
+    scanned = store_.Scan(prefix, query.page_token,
+                          [&](std::string_view key, std::string_view /*value*/) {
+                            absl::StatusOr<v1::Ticket> ticket =
+                                GetTicket(key.substr(prefix.size()));
+                            if (!ticket.ok()) {
+                              if (absl::IsNotFound(ticket.status())) return true;
+                              failure = ticket.status();
+                              return false;
+                            }
+                            return take(*std::move(ticket));
+                          });
+  } else if (query.status == TicketStatus::kNone) {
     scanned = store_.Scan(kProjectionPrefix, query.page_token,
                           [&](std::string_view key, std::string_view value) {
                             absl::StatusOr<v1::Ticket> ticket = ParseTicket(key, value);
@@ -720,9 +765,18 @@ absl::Status IntakeApp::Apply(const EventEnvelope& event, Batch& batch) {
     }
     return absl::OkStatus();  // other callback events do not concern intake
   }
+  if (event.payload_case() == EventEnvelope::kInventory) return ReactToInventory(event, batch);
   if (event.payload_case() != EventEnvelope::kScheduling) return absl::OkStatus();
   const scheduling::v1::SchedulingEvent& scheduling = event.scheduling();
   switch (scheduling.kind_case()) {
+    case scheduling::v1::SchedulingEvent::kJobCreated: {
+      // Remember which ticket the job serves, for inventory's events about the job.
+      const auto& e = scheduling.job_created();
+      if (!e.job_id().empty() && !e.ticket_id().empty()) {
+        batch.Put(absl::StrCat(kJobIndexPrefix, e.job_id()), e.ticket_id());
+      }
+      return absl::OkStatus();
+    }
     case scheduling::v1::SchedulingEvent::kJobAssigned: {
       const auto& e = scheduling.job_assigned();
       return React(event, e.ticket_id(),
@@ -753,6 +807,15 @@ absl::Status IntakeApp::React(const EventEnvelope& source, const std::string& ti
   }
   const AggregateKey key{kTicketAggregate, ticket_id};
   batch.Lock({key});
+  // Applied before (a re-delivery the inbox did not catch): the ticket already has an event it
+  // caused, so nothing more is written.
+  {
+    absl::StatusOr<std::vector<EventEnvelope>> stream = store_.ReadStream(key);
+    if (!stream.ok()) return stream.status();
+    for (const EventEnvelope& e : *stream) {
+      if (e.causation_id() == source.event_id()) return absl::OkStatus();
+    }
+  }
   absl::StatusOr<TicketView> view = LoadTicket(key);
   if (!view.ok()) return view.status();
 
@@ -876,6 +939,282 @@ absl::Status IntakeApp::ReactToDissatisfiedCallback(const EventEnvelope& source,
   return absl::OkStatus();
 }
 
+// ----------------------------------------------------------------------------------------- SLA
+
+absl::StatusOr<std::vector<TimedTicketEvent>> IntakeApp::TicketHistory(
+    std::string_view ticket_id, const std::vector<TicketEvent>& pending, absl::Time now) const {
+  absl::StatusOr<std::vector<EventEnvelope>> stream =
+      ReadIntakeStream({kTicketAggregate, std::string(ticket_id)});
+  if (!stream.ok()) return stream.status();
+  std::vector<TimedTicketEvent> history;
+  history.reserve(stream->size() + pending.size());
+  for (const EventEnvelope& envelope : *stream) {
+    absl::StatusOr<TicketEvent> event = DecodeTicketEvent(envelope.intake());
+    if (!event.ok()) return event.status();
+    history.push_back({*std::move(event), FromProto(envelope.server_time())});
+  }
+  for (const TicketEvent& e : pending) history.push_back({e, now});
+  return history;
+}
+
+absl::Status IntakeApp::RefreshSlaIndex(Batch& batch, const TicketState& state,
+                                        const std::vector<TimedTicketEvent>& history,
+                                        absl::Time now) const {
+  const std::string open_key = absl::StrCat(kSlaOpenPrefix, state.ticket_id);
+  absl::StatusOr<std::optional<std::string>> old = store_.Get(open_key);
+  if (!old.ok()) return old.status();
+  if (old->has_value()) {
+    for (absl::string_view line : absl::StrSplit(**old, '\n', absl::SkipEmpty())) {
+      batch.Delete(AsStd(line));
+    }
+  }
+  const TicketSlaState sla = EvaluateSla(history, policy_.sla, now);
+  auto reported = [](const std::vector<std::string>& list, std::string_view clock) {
+    return std::find(list.begin(), list.end(), clock) != list.end();
+  };
+  std::vector<std::string> keys;
+  for (const SlaClockState& c : sla.clocks) {
+    if (c.stopped_at != absl::InfinitePast() || c.status == SlaClockStatus::kPaused) continue;
+    const std::string_view clock = SlaClockName(c.kind);
+    if (!reported(state.sla_warned, clock) && c.warn_at != absl::InfiniteFuture()) {
+      keys.push_back(absl::StrCat(kSlaDuePrefix, TimeKey(c.warn_at), "/", state.ticket_id, "/",
+                                  AsAbsl(clock), "/warning"));
+    }
+    if (!reported(state.sla_breached, clock) && c.due != absl::InfiniteFuture()) {
+      keys.push_back(absl::StrCat(kSlaDuePrefix, TimeKey(c.due), "/", state.ticket_id, "/",
+                                  AsAbsl(clock), "/breach"));
+    }
+  }
+  for (const std::string& k : keys) batch.Put(k, "");
+  if (keys.empty()) {
+    if (old->has_value()) batch.Delete(open_key);
+  } else {
+    batch.Put(open_key, absl::StrJoin(keys, "\n"));
+  }
+  if (!state.sla_warned.empty() || !state.sla_breached.empty()) {
+    batch.Put(absl::StrCat(kSlaRiskPrefix, "at_risk/", state.ticket_id), "");
+  }
+  if (!state.sla_breached.empty()) {
+    batch.Put(absl::StrCat(kSlaRiskPrefix, "breached/", state.ticket_id), "");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> IntakeApp::SweepSla(absl::Time now) {
+  // Due entries up to now: (ticket, clock) → the kinds due and the latest due key time.
+  struct Due {
+    std::string ticket_id;
+    std::string clock;
+    std::string kinds;
+    std::string at;
+  };
+  std::vector<Due> due;
+  const std::string now_key = TimeKey(now);
+  constexpr size_t kMaxPerSweep = 2000;
+  absl::Status scanned =
+      store_.Scan(kSlaDuePrefix, "", [&](std::string_view key, std::string_view) {
+        std::vector<std::string> parts =
+            absl::StrSplit(AsAbsl(key.substr(std::string_view(kSlaDuePrefix).size())), '/');
+        if (parts.size() != 4) return true;  // not ours
+        // Rounded up to the second: a key at or before now is due by now.
+        if (parts[0] > now_key) return false;
+        for (Due& d : due) {
+          if (d.ticket_id == parts[1] && d.clock == parts[2]) {
+            absl::StrAppend(&d.kinds, "+", parts[3]);
+            d.at = parts[0];
+            return true;
+          }
+        }
+        due.push_back({parts[1], parts[2], parts[3], parts[0]});
+        return due.size() < kMaxPerSweep;
+      });
+  if (!scanned.ok()) return scanned;
+  int changed = 0;
+  for (const Due& d : due) {
+    const AggregateKey key{kTicketAggregate, d.ticket_id};
+    CommandMeta meta;
+    meta.actor = Actor{kSystemUser, kSystemRole};
+    meta.now = now;
+    meta.request_id = absl::StrCat("sla/", d.ticket_id, "/", d.clock, "/", d.kinds, "/", d.at);
+    meta.correlation_id = meta.request_id;
+    absl::StatusOr<common::v1::CommandAck> ack = store_.Execute(
+        meta.request_id, {key}, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+          absl::StatusOr<TicketView> view = LoadTicket(key);
+          if (!view.ok()) return view.status();
+          absl::StatusOr<std::vector<TimedTicketEvent>> history = TicketHistory(d.ticket_id);
+          if (!history.ok()) return history.status();
+          const TicketSlaState sla = EvaluateSla(*history, policy_.sla, now);
+          RecordSlaFinding finding;
+          finding.ticket_id = d.ticket_id;
+          finding.clock = d.clock;
+          if (std::optional<SlaClockKind> kind = SlaClockFromName(d.clock); kind.has_value()) {
+            if (const SlaClockState* c = sla.Find(*kind); c != nullptr) {
+              finding.warning = c->warning;
+              finding.breached = c->breached;
+              finding.due = c->due;
+              finding.allowance_minutes = c->allowance_minutes;
+              finding.elapsed_minutes = c->elapsed_minutes();
+            }
+          }
+          absl::StatusOr<std::vector<TicketEvent>> events = Decide(view->state, finding, now);
+          if (!events.ok()) return events.status();
+          common::v1::CommandAck result;
+          result.set_aggregate_id(d.ticket_id);
+          if (events->empty()) {
+            // Stale entry (paused, stopped or already reported): index what is true now.
+            if (absl::Status s = RefreshSlaIndex(batch, view->state, *history, now); !s.ok()) {
+              return s;
+            }
+            result.set_version(view->version);
+            return result;
+          }
+          absl::StatusOr<TicketView> after = Record(batch, key, *std::move(view), *events, meta, "");
+          if (!after.ok()) return after.status();
+          result.set_version(after->version);
+          for (const TicketEvent& e : *events) {
+            const auto& r = std::get<TicketSlaReported>(e);
+            Log().info("ticket SLA {} ticket={} clock={} elapsed_min={} allowance_min={}",
+                       r.breach ? "breached" : "warning", d.ticket_id, r.clock,
+                       r.elapsed_minutes, r.allowance_minutes);
+          }
+          ++changed;
+          return result;
+        });
+    if (!ack.ok()) {
+      Log().warn("SLA sweep failed ticket={} clock={} error=\"{}\"", d.ticket_id, d.clock,
+                 std::string(ack.status().message()));
+    }
+  }
+  return changed;
+}
+
+absl::StatusOr<TicketSlaState> IntakeApp::GetTicketSla(std::string_view ticket_id,
+                                                       absl::Time as_of) const {
+  if (ticket_id.empty()) {
+    return InvalidArgument("ticket_id", "Which ticket? The ticket id is empty.");
+  }
+  if (as_of == absl::InfiniteFuture()) as_of = clock_.Now();
+  absl::StatusOr<std::vector<TimedTicketEvent>> history = TicketHistory(ticket_id);
+  if (!history.ok()) return history.status();
+  if (history->empty()) {
+    return NotFound("ticket_id", absl::StrCat("There is no ticket ", AsAbsl(ticket_id), "."));
+  }
+  TicketSlaState sla = EvaluateSla(*history, policy_.sla, as_of);
+  if (sla.ticket_id.empty()) {
+    return NotFound("as_of", absl::StrCat("Ticket ", AsAbsl(ticket_id), " was not opened yet at ",
+                                          absl::FormatTime(as_of, absl::UTCTimeZone()), "."));
+  }
+  return sla;
+}
+
+absl::StatusOr<SlaWhatIfResult> IntakeApp::SlaWhatIf(absl::Time from, absl::Time before,
+                                                     const SlaPolicy& alternative,
+                                                     absl::Time as_of, int max_tickets) const {
+  if (from == absl::InfinitePast()) {
+    return InvalidArgument("opened_from", "Give the start of the period.");
+  }
+  if (before == absl::InfiniteFuture()) {
+    return InvalidArgument("opened_before", "Give the end of the period.");
+  }
+  if (before <= from) {
+    return InvalidArgument("opened_before", "The end of the period must be after its start.");
+  }
+  if (max_tickets < 0) {
+    return InvalidArgument("max_tickets", "The number of tickets to list cannot be negative.");
+  }
+  if (max_tickets == 0) max_tickets = 500;
+  if (max_tickets > 5000) {
+    return InvalidArgument("max_tickets", "At most 5000 tickets can be listed.");
+  }
+  if (as_of == absl::InfiniteFuture()) as_of = clock_.Now();
+  SlaWhatIfResult result;
+  const std::string start = absl::StrCat(kOpenedIndexPrefix, TimeKey(from));
+  const std::string end = TimeKey(before);
+  absl::Status failure;
+  auto breached = [](const TicketSlaState& sla) {
+    std::vector<std::string> out;
+    for (const SlaClockState& c : sla.clocks) {
+      if (c.breached) out.emplace_back(SlaClockName(c.kind));
+    }
+    return out;
+  };
+  absl::Status scanned =
+      store_.Scan(kOpenedIndexPrefix, "", [&](std::string_view key, std::string_view) {
+        if (key < start) return true;
+        std::vector<std::string> parts =
+            absl::StrSplit(AsAbsl(key.substr(std::string_view(kOpenedIndexPrefix).size())), '/');
+        if (parts.size() != 2) return true;
+        if (parts[0] >= end) return false;
+        absl::StatusOr<std::vector<TimedTicketEvent>> history = TicketHistory(parts[1]);
+        if (!history.ok()) {
+          failure = history.status();
+          return false;
+        }
+        if (history->empty()) return true;
+        const absl::Time opened = history->front().at;
+        if (opened < from || opened >= before) return true;
+        ++result.tickets_considered;
+        SlaWhatIfLine line;
+        line.ticket_id = parts[1];
+        line.breached_now = breached(EvaluateSla(*history, policy_.sla, as_of));
+        line.breached_what_if = breached(EvaluateSla(*history, alternative, as_of));
+        result.breaches_now += static_cast<int64_t>(line.breached_now.size());
+        result.breaches_what_if += static_cast<int64_t>(line.breached_what_if.size());
+        if (!line.breached_now.empty()) ++result.tickets_breached_now;
+        if (!line.breached_what_if.empty()) ++result.tickets_breached_what_if;
+        if (!line.breached_now.empty() || !line.breached_what_if.empty()) {
+          if (result.tickets.size() < static_cast<size_t>(max_tickets)) {
+            result.tickets.push_back(std::move(line));
+          } else {
+            result.truncated = true;
+          }
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failure.ok()) return failure;
+  return result;
+}
+
+absl::StatusOr<std::string> IntakeApp::TicketOfJob(std::string_view job_id) const {
+  if (job_id.empty()) return std::string();
+  absl::StatusOr<std::optional<std::string>> id =
+      store_.Get(absl::StrCat(kJobIndexPrefix, AsAbsl(job_id)));
+  if (!id.ok()) return id.status();
+  return id->value_or("");
+}
+
+absl::Status IntakeApp::ReactToInventory(const EventEnvelope& event, Batch& batch) {
+  const inventory::v1::InventoryEvent& inv = event.inventory();
+  std::string job_id;
+  PartLine part;
+  bool backorder = false;
+  switch (inv.kind_case()) {
+    case inventory::v1::InventoryEvent::kPartsBackordered:
+      job_id = inv.parts_backordered().job_id();
+      part = PartLine{inv.parts_backordered().sku(), inv.parts_backordered().quantity()};
+      backorder = true;
+      break;
+    case inventory::v1::InventoryEvent::kPartsReserved:
+      job_id = inv.parts_reserved().job_id();
+      part = PartLine{inv.parts_reserved().sku(), inv.parts_reserved().quantity()};
+      break;
+    default:
+      return absl::OkStatus();  // stock movements that do not concern a ticket
+  }
+  absl::StatusOr<std::string> ticket_id = TicketOfJob(job_id);
+  if (!ticket_id.ok()) return ticket_id.status();
+  if (ticket_id->empty()) {
+    Log().debug("inventory event for a job without a known ticket job={} source_event={}",
+                job_id, event.event_id());
+    return absl::OkStatus();
+  }
+  if (backorder) {
+    return React(event, *ticket_id, RecordPartsBackordered{*ticket_id, job_id, part}, batch);
+  }
+  return React(event, *ticket_id, RecordPartsReserved{*ticket_id, job_id, part}, batch);
+}
+
 // ------------------------------------------------------------------------------------- helpers
 
 absl::StatusOr<TicketView> IntakeApp::LoadTicket(const AggregateKey& key) const {
@@ -924,6 +1263,15 @@ absl::StatusOr<TicketView> IntakeApp::Record(Batch& batch, const AggregateKey& k
     batch.Put(absl::StrCat(TicketCustomerIndexPrefix(view.state.customer.customer_id), key.id),
               "");
   }
+  if (before == TicketStatus::kNone) {
+    batch.Put(absl::StrCat(kOpenedIndexPrefix, TimeKey(meta.now), "/", key.id), "");
+  }
+  if (!view.state.job_id.empty()) {
+    batch.Put(absl::StrCat(kJobIndexPrefix, view.state.job_id), key.id);
+  }
+  absl::StatusOr<std::vector<TimedTicketEvent>> history = TicketHistory(key.id, events, meta.now);
+  if (!history.ok()) return history.status();
+  if (absl::Status s = RefreshSlaIndex(batch, view.state, *history, meta.now); !s.ok()) return s;
   return view;
 }
 
@@ -995,6 +1343,11 @@ bool IntakeApp::Matches(const TicketListQuery& query, const v1::Ticket& ticket) 
     return false;
   }
   if (!query.category.empty() && ticket.category() != query.category) return false;
+  if (query.sla_risk == 1 && ticket.sla_warned_clocks().empty() &&
+      ticket.sla_breached_clocks().empty()) {
+    return false;
+  }
+  if (query.sla_risk == 2 && ticket.sla_breached_clocks().empty()) return false;
   if (query.opened_from != absl::InfinitePast() || query.opened_before != absl::InfiniteFuture()) {
     const absl::Time opened = FromProto(ticket.opened_at());
     if (opened < query.opened_from || opened >= query.opened_before) return false;

@@ -36,6 +36,7 @@
 #include "services/intake/domain/complaint.h"
 #include "services/intake/domain/customer.h"
 #include "services/intake/domain/entitlement.h"
+#include "services/intake/domain/sla.h"
 #include "services/intake/domain/ticket.h"
 #include "services/intake/domain/ticket_view.h"
 
@@ -52,6 +53,23 @@ struct IntakePolicy {
   absl::Duration store_repair_promise = absl::Hours(72);          // service centre: 1-3 days
   absl::Duration factory_return_promise = absl::Hours(24 * 30);   // factory: about 30 days
   absl::Duration complaint_first_response = absl::Hours(48);
+  SlaPolicy sla;  // allowances (tier × priority, contracts), business calendar, warning fraction
+};
+
+// One ticket of the SLA what-if.
+struct SlaWhatIfLine {
+  std::string ticket_id;
+  std::vector<std::string> breached_now;      // clock names
+  std::vector<std::string> breached_what_if;
+};
+struct SlaWhatIfResult {
+  std::vector<SlaWhatIfLine> tickets;  // tickets with a breach under either policy, id order
+  int64_t tickets_considered = 0;
+  int64_t breaches_now = 0;
+  int64_t breaches_what_if = 0;
+  int64_t tickets_breached_now = 0;
+  int64_t tickets_breached_what_if = 0;
+  bool truncated = false;
 };
 using ::fieldline::kDefaultPageSize;
 using ::fieldline::kMaxPageSize;
@@ -67,6 +85,8 @@ struct TicketListQuery {
   std::string category;
   absl::Time opened_from = absl::InfinitePast();     // inclusive
   absl::Time opened_before = absl::InfiniteFuture(); // exclusive
+  // SLA risk: 0 none, 1 at risk (a clock warned or breached), 2 breached.
+  int sla_risk = 0;
 };
 
 struct CustomerHistory {
@@ -117,6 +137,22 @@ class IntakeApp {
                                                          int64_t expected_version,
                                                          ComplaintCommand command);
   absl::StatusOr<v1::Complaint> GetComplaint(std::string_view complaint_id) const;
+
+  // --- SLA (issue 3 item 4) ---
+
+  // Appends TicketSlaWarning / TicketSlaBreached for every clock whose warning or due time has
+  // come by `now`, once per ticket and clock (request id derived from ticket, clock, kind and
+  // due time; the ticket also remembers what it reported). Reads only the x/sla_due index up to
+  // `now`, not every ticket. Returns how many tickets got new events.
+  absl::StatusOr<int> SweepSla(absl::Time now);
+  // The ticket's clocks as of `as_of` (InfiniteFuture: now), from its event history.
+  absl::StatusOr<TicketSlaState> GetTicketSla(std::string_view ticket_id, absl::Time as_of) const;
+  // Breaches of the tickets opened in [from, before) as of `as_of` under the current policy and
+  // under `alternative`. INVALID_ARGUMENT (opened_before) for an empty period.
+  absl::StatusOr<SlaWhatIfResult> SlaWhatIf(absl::Time from, absl::Time before,
+                                            const SlaPolicy& alternative, absl::Time as_of,
+                                            int max_tickets) const;
+  const IntakePolicy& policy() const { return policy_; }
 
   // --- queries ---
 
@@ -173,6 +209,17 @@ class IntakeApp {
   absl::StatusOr<CustomerState> LoadCustomer(std::string_view customer_id) const;
   absl::StatusOr<std::vector<EventEnvelope>> ReadIntakeStream(const AggregateKey& key) const;
   static bool Matches(const TicketListQuery& query, const v1::Ticket& ticket);
+  // The ticket's history with server times, plus `pending` events recorded at `now`.
+  absl::StatusOr<std::vector<TimedTicketEvent>> TicketHistory(
+      std::string_view ticket_id, const std::vector<TicketEvent>& pending = {},
+      absl::Time now = absl::InfinitePast()) const;
+  // Rewrites the ticket's x/sla_due entries (running clocks' warning and due times not yet
+  // reported) and its SLA risk index entries, from `history` as of `now`.
+  absl::Status RefreshSlaIndex(Batch& batch, const TicketState& state,
+                               const std::vector<TimedTicketEvent>& history, absl::Time now) const;
+  // A ticket id named by an inventory event's job (x/ticket_by_job), empty if none.
+  absl::StatusOr<std::string> TicketOfJob(std::string_view job_id) const;
+  absl::Status ReactToInventory(const EventEnvelope& event, Batch& batch);
 
   EventStore& store_;
   const Clock& clock_;

@@ -109,6 +109,13 @@ absl::StatusOr<std::vector<CustomerEvent>> Decide(const CustomerState& state,
   }
   e.consent_to_messages = command.consent_to_messages;
   e.preferred_technician_id = Trimmed(command.preferred_technician_id);
+  absl::StatusOr<std::string> birthday = ValidateBirthday("birthday", command.birthday, now);
+  if (!birthday.ok()) return birthday.status();
+  e.birthday = *std::move(birthday);
+  e.region = Trimmed(command.region);
+  if (absl::Status s = RequireAtMost("region", e.region, kMaxRegionChars, "region"); !s.ok()) {
+    return s;
+  }
   return std::vector<CustomerEvent>{std::move(e)};
 }
 
@@ -122,7 +129,30 @@ CustomerState Evolve(CustomerState state, const CustomerEvent& event) {
   state.tier = e.tier;
   state.consent_to_messages = e.consent_to_messages;
   state.preferred_technician_id = e.preferred_technician_id;
+  state.birthday = e.birthday;
+  state.region = e.region;
   return state;
+}
+
+absl::StatusOr<std::string> ValidateBirthday(std::string_view field, std::string_view birthday,
+                                             absl::Time now) {
+  std::string value = Trimmed(birthday);
+  if (value.empty()) return value;
+  absl::CivilDay day;
+  if (value.size() != 10 || !absl::ParseCivilTime(value, &day) ||
+      absl::FormatCivilTime(day) != value) {
+    return InvalidArgument(field, absl::StrCat("Birthday ", value,
+                                               " is not a date written as YYYY-MM-DD, such as "
+                                               "1985-03-21."));
+  }
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  if (day > today + 1) {  // +1: the customer's local date may be a day ahead of UTC
+    return InvalidArgument(field, absl::StrCat("Birthday ", value, " is in the future."));
+  }
+  if (day.year() < 1900) {
+    return InvalidArgument(field, absl::StrCat("Birthday ", value, " is before 1900."));
+  }
+  return value;
 }
 
 // ------------------------------------------------------------------------------------- Asset

@@ -28,6 +28,12 @@ inline constexpr size_t kMaxNameChars = 100;
 inline constexpr size_t kMaxAddressChars = 300;
 inline constexpr size_t kMaxAssetTextChars = 100;
 inline constexpr size_t kMaxReasonChars = 500;
+inline constexpr size_t kMaxRegionChars = 100;
+
+// A birthday as typed: empty is fine; otherwise YYYY-MM-DD, a real calendar date, not after
+// `now` (UTC day) and not before 1900. INVALID_ARGUMENT naming `field`. Returns it trimmed.
+absl::StatusOr<std::string> ValidateBirthday(std::string_view field, std::string_view birthday,
+                                             absl::Time now);
 
 struct CustomerState {
   std::string customer_id;  // empty: never registered
@@ -38,6 +44,8 @@ struct CustomerState {
   CustomerTier tier = CustomerTier::kUnspecified;
   bool consent_to_messages = false;
   std::string preferred_technician_id;
+  std::string birthday;  // YYYY-MM-DD or empty
+  std::string region;    // e.g. "Qingdao/Shinan" or empty
   bool registered() const { return !customer_id.empty(); }
   friend bool operator==(const CustomerState&, const CustomerState&) = default;
 };
@@ -51,6 +59,8 @@ struct RegisterCustomer {
   CustomerTier tier = CustomerTier::kUnspecified;  // unspecified → C
   bool consent_to_messages = false;
   std::string preferred_technician_id;
+  std::string birthday;  // YYYY-MM-DD, optional
+  std::string region;    // optional, at most kMaxRegionChars
 };
 
 struct CustomerRegistered {
@@ -62,6 +72,8 @@ struct CustomerRegistered {
   CustomerTier tier = CustomerTier::kC;
   bool consent_to_messages = false;
   std::string preferred_technician_id;
+  std::string birthday;
+  std::string region;
   friend bool operator==(const CustomerRegistered&, const CustomerRegistered&) = default;
 };
 

@@ -1,5 +1,6 @@
 #include "services/intake/domain/ticket.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -99,6 +100,8 @@ std::string_view TicketStatusName(TicketStatus status) {
       return "back from the factory";
     case TicketStatus::kReturnedToCustomer:
       return "returned to the customer";
+    case TicketStatus::kWaitingForParts:
+      return "waiting for parts";
   }
   return "in an unknown state";
 }
@@ -202,6 +205,10 @@ absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
         EvaluateEntitlement(command.entitlement_policy, asset.warranty_end, *cause, now);
   }
 
+  opened.customer_tier = command.customer_tier == CustomerTier::kUnspecified
+                            ? CustomerTier::kC
+                            : command.customer_tier;
+  opened.contract_promises = command.contract_promises;
   return std::vector<TicketEvent>{std::move(opened)};
 }
 
@@ -214,11 +221,11 @@ absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
     return s;
   }
   if (absl::Status s = RequireOpened(state, command.ticket_id); !s.ok()) return s;
-  if (state.status == TicketStatus::kScheduled && state.job_id == command.job_id &&
+  if (state.work_status() == TicketStatus::kScheduled && state.job_id == command.job_id &&
       state.technician_id == command.technician_id) {
     return std::vector<TicketEvent>{};  // the same assignment again: already recorded
   }
-  if (state.status != TicketStatus::kOpen) {
+  if (state.work_status() != TicketStatus::kOpen) {
     std::string found = TicketIs(state);
     if (!state.job_id.empty()) {
       absl::StrAppend(&found, " (job ", state.job_id, ", technician ", state.technician_id, ")");
@@ -235,7 +242,7 @@ absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
                                                 absl::Time now) {
   if (absl::Status s = RequireId("job_id", command.job_id, "job id"); !s.ok()) return s;
   if (absl::Status s = RequireOpened(state, command.ticket_id); !s.ok()) return s;
-  if (state.status != TicketStatus::kScheduled) {
+  if (state.work_status() != TicketStatus::kScheduled) {
     return FailedPrecondition(
         absl::StrCat(TicketIs(state), "; only a scheduled ticket can be started."));
   }
@@ -251,7 +258,7 @@ absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
                                                 absl::Time now) {
   if (absl::Status s = RequireId("job_id", command.job_id, "job id"); !s.ok()) return s;
   if (absl::Status s = RequireOpened(state, command.ticket_id); !s.ok()) return s;
-  if (state.status != TicketStatus::kInProgress) {
+  if (state.work_status() != TicketStatus::kInProgress) {
     return FailedPrecondition(
         absl::StrCat(TicketIs(state), "; only a ticket in progress can be completed."));
   }
@@ -329,7 +336,8 @@ struct LifecycleDecider {
     if (!reason.ok()) return reason.status();
     if (absl::Status s = RequireStatus(state,
                                        {TicketStatus::kOpen, TicketStatus::kScheduled,
-                                        TicketStatus::kAtServiceCentre},
+                                        TicketStatus::kAtServiceCentre,
+                                        TicketStatus::kWaitingForParts},
                                        "cancelled");
         !s.ok()) {
       return s;
@@ -394,6 +402,39 @@ struct LifecycleDecider {
     }
     return std::vector<TicketEvent>{TicketReturnedToCustomer{state.ticket_id, *resolution}};
   }
+  Result operator()(const WaitForCustomer& c) {
+    absl::StatusOr<std::string> reason =
+        RequiredText("reason", c.reason, "reason to wait for the customer");
+    if (!reason.ok()) return reason.status();
+    if (absl::Status s = RequireStatus(
+            state,
+            {TicketStatus::kOpen, TicketStatus::kScheduled, TicketStatus::kInProgress,
+             TicketStatus::kWaitingForParts, TicketStatus::kAtServiceCentre,
+             TicketStatus::kBackFromFactory},
+            "put on hold for the customer");
+        !s.ok()) {
+      return s;
+    }
+    if (state.waiting_for_customer) {
+      return FailedPrecondition(absl::StrCat(TicketIs(state),
+                                             " and already waits for the customer (",
+                                             state.waiting_reason, ")."));
+    }
+    return std::vector<TicketEvent>{TicketWaitingForCustomer{state.ticket_id, *reason}};
+  }
+  Result operator()(const ResumeFromCustomer& c) {
+    const std::string reason = Trimmed(c.reason);
+    if (absl::Status s = RequireAtMost("reason", reason, kMaxTicketReasonChars, "reason");
+        !s.ok()) {
+      return s;
+    }
+    if (!state.waiting_for_customer) {
+      return FailedPrecondition(absl::StrCat(TicketIs(state),
+                                             " and does not wait for the customer; only a "
+                                             "ticket on hold for the customer can resume."));
+    }
+    return std::vector<TicketEvent>{TicketCustomerResumed{state.ticket_id, reason}};
+  }
 };
 
 }  // namespace
@@ -405,6 +446,75 @@ absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
   if (absl::Status s = RequireId("ticket_id", ticket_id, "ticket id"); !s.ok()) return s;
   if (absl::Status s = RequireOpened(state, ticket_id); !s.ok()) return s;
   return std::visit(LifecycleDecider{state, now}, command);
+}
+
+absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                const RecordPartsBackordered& command,
+                                                absl::Time now) {
+  if (absl::Status s = RequireId("job_id", command.job_id, "job id"); !s.ok()) return s;
+  if (absl::Status s = RequireId("sku", command.part.sku, "part SKU"); !s.ok()) return s;
+  if (command.part.quantity <= 0) {
+    return InvalidArgument("quantity", absl::StrCat("Back-ordered quantity ",
+                                                    command.part.quantity,
+                                                    " of part ", command.part.sku,
+                                                    " is not at least 1."));
+  }
+  if (absl::Status s = RequireOpened(state, command.ticket_id); !s.ok()) return s;
+  if (!state.job_id.empty() && state.job_id != command.job_id) {
+    return FailedPrecondition(absl::StrCat(TicketIs(state), " with job ", state.job_id,
+                                           ", not job ", command.job_id, "."));
+  }
+  const TicketStatus work = state.work_status();
+  if (work != TicketStatus::kOpen && work != TicketStatus::kScheduled &&
+      work != TicketStatus::kInProgress) {
+    return FailedPrecondition(absl::StrCat(TicketIs(state),
+                                           "; only an open, scheduled or in-progress ticket "
+                                           "can wait for parts."));
+  }
+  return std::vector<TicketEvent>{
+      TicketWaitingForParts{state.ticket_id, command.job_id, {command.part}}};
+}
+
+absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                const RecordPartsReserved& command,
+                                                absl::Time now) {
+  if (absl::Status s = RequireOpened(state, command.ticket_id); !s.ok()) return s;
+  if (state.status != TicketStatus::kWaitingForParts) return std::vector<TicketEvent>{};
+  for (const PartLine& line : state.missing_parts) {
+    if (line.sku == command.part.sku) {
+      return std::vector<TicketEvent>{
+          TicketPartsArrived{state.ticket_id, command.job_id, {line}}};
+    }
+  }
+  return std::vector<TicketEvent>{};  // a part the ticket does not wait for
+}
+
+absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                const RecordSlaFinding& command,
+                                                absl::Time now) {
+  if (absl::Status s = RequireOpened(state, command.ticket_id); !s.ok()) return s;
+  auto has = [](const std::vector<std::string>& list, const std::string& clock) {
+    return std::find(list.begin(), list.end(), clock) != list.end();
+  };
+  std::vector<TicketEvent> events;
+  auto report = [&](bool breach) {
+    TicketSlaReported r;
+    r.ticket_id = state.ticket_id;
+    r.breach = breach;
+    r.customer_id = state.customer.customer_id;
+    r.clock = command.clock;
+    r.due = command.due;
+    r.allowance_minutes = command.allowance_minutes;
+    r.elapsed_minutes = command.elapsed_minutes;
+    r.tier = state.customer_tier;
+    r.priority = state.priority;
+    events.push_back(std::move(r));
+  };
+  if ((command.warning || command.breached) && !has(state.sla_warned, command.clock)) {
+    report(false);
+  }
+  if (command.breached && !has(state.sla_breached, command.clock)) report(true);
+  return events;
 }
 
 namespace {
@@ -424,17 +534,71 @@ struct EvolveVisitor {
     state.fault_cause = e.fault_cause;
     state.entitlement = e.entitlement;
     state.service_promise = e.service_promise;
+    state.customer_tier = e.customer_tier;
+    state.contract_promises = e.contract_promises;
+  }
+  void operator()(const TicketWaitingForParts& e) {
+    if (state.status != TicketStatus::kWaitingForParts) {
+      state.status_before_parts = state.status;
+      state.status = TicketStatus::kWaitingForParts;
+    }
+    state.job_id = e.job_id;
+    for (const PartLine& line : e.missing_parts) {
+      bool merged = false;
+      for (PartLine& m : state.missing_parts) {
+        if (m.sku == line.sku) {
+          m.quantity += line.quantity;
+          merged = true;
+        }
+      }
+      if (!merged) state.missing_parts.push_back(line);
+    }
+  }
+  void operator()(const TicketPartsArrived& e) {
+    for (const PartLine& line : e.missing_parts) {
+      std::erase_if(state.missing_parts, [&](const PartLine& m) { return m.sku == line.sku; });
+    }
+    if (state.missing_parts.empty() && state.status == TicketStatus::kWaitingForParts) {
+      state.status = state.status_before_parts;
+      state.status_before_parts = TicketStatus::kNone;
+    }
+  }
+  void operator()(const TicketWaitingForCustomer& e) {
+    state.waiting_for_customer = true;
+    state.waiting_reason = e.reason;
+  }
+  void operator()(const TicketCustomerResumed&) {
+    state.waiting_for_customer = false;
+    state.waiting_reason.clear();
+  }
+  void operator()(const TicketSlaReported& e) {
+    std::vector<std::string>& list = e.breach ? state.sla_breached : state.sla_warned;
+    if (std::find(list.begin(), list.end(), e.clock) == list.end()) list.push_back(e.clock);
   }
   void operator()(const TicketScheduled& e) {
-    state.status = TicketStatus::kScheduled;
+    SetWorkStatus(TicketStatus::kScheduled);
     state.job_id = e.job_id;
     state.technician_id = e.technician_id;
   }
   void operator()(const TicketWorkStarted& e) {
-    state.status = TicketStatus::kInProgress;
+    SetWorkStatus(TicketStatus::kInProgress);
     state.job_id = e.job_id;
   }
+  void SetWorkStatus(TicketStatus status) {
+    if (state.status == TicketStatus::kWaitingForParts) {
+      state.status_before_parts = status;
+    } else {
+      state.status = status;
+    }
+  }
+  void EndPartsWait() {
+    state.missing_parts.clear();
+    state.status_before_parts = TicketStatus::kNone;
+  }
   void operator()(const TicketCompleted& e) {
+    EndPartsWait();
+    state.waiting_for_customer = false;
+    state.waiting_reason.clear();
     state.status = TicketStatus::kCompleted;
     state.job_id = e.job_id;
     state.parts_used = e.parts_used;
@@ -449,6 +613,9 @@ struct EvolveVisitor {
     state.close_outcome = e.outcome;
   }
   void operator()(const TicketCancelled& e) {
+    EndPartsWait();
+    state.waiting_for_customer = false;
+    state.waiting_reason.clear();
     state.status = TicketStatus::kCancelled;
     state.cancel_reason = e.reason;
   }

@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/core/types.h"
+#include "services/intake/domain/customer.h"
 #include "services/intake/domain/entitlement.h"
 #include "services/intake/domain/rules.h"
 
@@ -49,6 +50,7 @@ enum class TicketStatus {
   kAtFactory = 9,
   kBackFromFactory = 10,
   kReturnedToCustomer = 11,
+  kWaitingForParts = 12,  // inventory back-ordered the job's parts; SLA clocks paused
 };
 
 // "open", "scheduled", "in progress", ... — as a dispatcher would say it.
@@ -101,6 +103,19 @@ struct TicketState {
   std::string factory;
   absl::Time promised_ready_by = absl::InfinitePast();
   absl::Time promised_back_by = absl::InfinitePast();
+  // SLA (issue 3 item 4): facts recorded at intake, pauses, and what the sweep reported.
+  CustomerTier customer_tier = CustomerTier::kC;
+  std::optional<ServicePromises> contract_promises;
+  bool waiting_for_customer = false;
+  std::string waiting_reason;
+  std::vector<PartLine> missing_parts;       // while waiting for parts
+  TicketStatus status_before_parts = TicketStatus::kNone;
+  std::vector<std::string> sla_warned;       // clock names ("response", ...)
+  std::vector<std::string> sla_breached;
+  // The status the job-driven rules see: the one underneath a wait for parts.
+  TicketStatus work_status() const {
+    return status == TicketStatus::kWaitingForParts ? status_before_parts : status;
+  }
   friend bool operator==(const TicketState&, const TicketState&) = default;
 };
 
@@ -130,6 +145,10 @@ struct OpenTicket {
   std::string fault_cause;
   std::string service_promise;
   EntitlementPolicy entitlement_policy;
+  // SLA facts the app looked up: the registered customer's tier (C when none) and the
+  // asset's contract promises, if the contract is in force.
+  CustomerTier customer_tier = CustomerTier::kC;
+  std::optional<ServicePromises> contract_promises;
 };
 
 // Scheduling assigned a technician to the ticket's job.
@@ -189,9 +208,45 @@ struct ReturnToCustomer {
   std::string resolution;  // required
 };
 
+// SLA pauses commanded by people: the ticket waits for the customer (reason required) / the
+// customer is back (reason optional).
+struct WaitForCustomer {
+  std::string ticket_id;
+  std::string reason;
+};
+struct ResumeFromCustomer {
+  std::string ticket_id;
+  std::string reason;
+};
+
 using TicketCommand =
     std::variant<ResolveRemotely, CloseTicket, CancelTicket, ReopenTicket,
-                 ReceiveAtServiceCentre, SendToFactory, ReceiveFromFactory, ReturnToCustomer>;
+                 ReceiveAtServiceCentre, SendToFactory, ReceiveFromFactory, ReturnToCustomer,
+                 WaitForCustomer, ResumeFromCustomer>;
+
+// Inventory back-ordered a part for the ticket's job (reaction).
+struct RecordPartsBackordered {
+  std::string ticket_id;
+  std::string job_id;
+  PartLine part;
+};
+// Inventory reserved a part for the ticket's job (reaction); when nothing is missing any more
+// the ticket's parts have arrived.
+struct RecordPartsReserved {
+  std::string ticket_id;
+  std::string job_id;
+  PartLine part;
+};
+// The SLA sweep's finding for one clock: report a warning and/or a breach once.
+struct RecordSlaFinding {
+  std::string ticket_id;
+  std::string clock;  // "response", "on_site", "resolution"
+  bool warning = false;
+  bool breached = false;
+  absl::Time due = absl::InfiniteFuture();
+  int64_t allowance_minutes = 0;
+  int64_t elapsed_minutes = 0;
+};
 
 // --- events ---
 
@@ -207,6 +262,8 @@ struct TicketOpened {
   std::string fault_cause;
   std::optional<Entitlement> entitlement;
   std::string service_promise;
+  CustomerTier customer_tier = CustomerTier::kC;
+  std::optional<ServicePromises> contract_promises;
   friend bool operator==(const TicketOpened&, const TicketOpened&) = default;
 };
 
@@ -276,11 +333,49 @@ struct TicketReturnedToCustomer {
                          const TicketReturnedToCustomer&) = default;
 };
 
+struct TicketWaitingForParts {
+  std::string ticket_id;
+  std::string job_id;
+  std::vector<PartLine> missing_parts;
+  friend bool operator==(const TicketWaitingForParts&, const TicketWaitingForParts&) = default;
+};
+struct TicketPartsArrived {
+  std::string ticket_id;
+  std::string job_id;
+  std::vector<PartLine> missing_parts;
+  friend bool operator==(const TicketPartsArrived&, const TicketPartsArrived&) = default;
+};
+struct TicketWaitingForCustomer {
+  std::string ticket_id;
+  std::string reason;
+  friend bool operator==(const TicketWaitingForCustomer&,
+                         const TicketWaitingForCustomer&) = default;
+};
+struct TicketCustomerResumed {
+  std::string ticket_id;
+  std::string reason;
+  friend bool operator==(const TicketCustomerResumed&, const TicketCustomerResumed&) = default;
+};
+// SLA warning / breach of one clock (the sweep's events).
+struct TicketSlaReported {
+  std::string ticket_id;
+  bool breach = false;  // false: warning
+  std::string customer_id;
+  std::string clock;
+  absl::Time due = absl::InfiniteFuture();
+  int64_t allowance_minutes = 0;
+  int64_t elapsed_minutes = 0;
+  CustomerTier tier = CustomerTier::kC;
+  Priority priority = Priority::kNormal;
+  friend bool operator==(const TicketSlaReported&, const TicketSlaReported&) = default;
+};
+
 using TicketEvent =
     std::variant<TicketOpened, TicketScheduled, TicketWorkStarted, TicketCompleted,
                  TicketResolvedRemotely, TicketClosed, TicketCancelled, TicketReopened,
                  TicketReceivedAtServiceCentre, TicketSentToFactory, TicketBackFromFactory,
-                 TicketReturnedToCustomer>;
+                 TicketReturnedToCustomer, TicketWaitingForParts, TicketPartsArrived,
+                 TicketWaitingForCustomer, TicketCustomerResumed, TicketSlaReported>;
 
 // --- the decider ---
 
@@ -307,6 +402,18 @@ using TicketEvent =
 // the ticket's current state for every transition the lifecycle does not allow.
 [[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
                                                              const TicketCommand& command,
+                                                             absl::Time now);
+
+// Parts: NOT_FOUND for a ticket never opened; FAILED_PRECONDITION for another job or a ticket
+// that is not open, scheduled, in progress or already waiting for parts; no events for a
+// reservation that fills nothing the ticket waits for.
+[[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(
+    const TicketState& state, const RecordPartsBackordered& command, absl::Time now);
+[[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(
+    const TicketState& state, const RecordPartsReserved& command, absl::Time now);
+// The warning and/or breach not reported yet for that clock (none if both were).
+[[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                             const RecordSlaFinding& command,
                                                              absl::Time now);
 
 TicketState Evolve(TicketState state, const TicketEvent& event);

@@ -1,0 +1,337 @@
+// SLA clocks in IntakeApp against a real EventStore in a temp dir, with an injected clock: the
+// sweep's warning and breach events (exactly once), pauses for the customer (idempotent, with
+// expected versions), waiting for parts from inventory's events (delivered twice → one effect),
+// GetTicketSla as of a past moment, the SLA risk list filter, the what-if query and customers'
+// birthday and region.
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/core/clock.h"
+#include "services/common/core/errors.h"
+#include "services/common/core/ids.h"
+#include "services/common/store/event_store.h"
+#include "services/common/testing/temp_dir.h"
+#include "services/intake/adapters/event_codec.h"
+#include "services/intake/app/intake_app.h"
+
+namespace fieldline::intake {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+const absl::TimeZone kShanghai = DefaultCalendar().zone;
+absl::Time At(int y, int mo, int d, int h, int mi = 0) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), kShanghai);
+}
+const absl::Time kMonday9 = At(2026, 11, 23, 9);  // a Monday
+
+class CountingIds final : public IdGenerator {
+ public:
+  std::string NewId(absl::Time) override {
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "0192a7f0-0000-7000-8000-%012d", ++counter_);
+    return buf;
+  }
+
+ private:
+  int counter_ = 0;
+};
+
+class IntakeSlaAppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = EventStore::Open({.path = dir_.Sub("db")});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    IntakePolicy policy;
+    // Response 120 business minutes for everyone; on site and resolution as the defaults.
+    policy.sla.rules = {{CustomerTier::kUnspecified, Priority::kUnspecified, {120, 480, 1440}}};
+    app_ = std::make_unique<IntakeApp>(*store_, clock_, ids_, policy);
+  }
+
+  CommandMeta Meta(const std::string& request_id, const std::string& role = "intake") const {
+    CommandMeta meta;
+    meta.request_id = request_id;
+    meta.actor = Actor{"agent-1", role};
+    meta.now = clock_.Now();
+    return meta;
+  }
+
+  std::string MustOpen(const std::string& request_id) {
+    intake::OpenTicket c;
+    c.customer.name = "Li Wei";
+    c.customer.phone = "13900000000";
+    c.category = "fridge";
+    auto ack = app_->OpenTicket(Meta(request_id), c);
+    EXPECT_TRUE(ack.ok()) << ack.status();
+    return ack.ok() ? ack->aggregate_id() : "";
+  }
+
+  std::vector<std::string> Kinds(const std::string& ticket) {
+    std::vector<std::string> kinds;
+    auto stream = store_->ReadStream({"Ticket", ticket});
+    EXPECT_TRUE(stream.ok());
+    if (stream.ok()) {
+      for (const auto& e : *stream) kinds.push_back(IntakeEventName(e.intake()));
+    }
+    return kinds;
+  }
+
+  absl::Status Deliver(const EventEnvelope& event) {
+    Batch batch = store_->NewBatch();
+    absl::Status status = app_->Apply(event, batch);
+    if (!status.ok()) return status;
+    return store_->Commit(std::move(batch));
+  }
+
+  // Envelopes as the other services send them.
+  EventEnvelope Source(const std::string& type, const std::string& id, int64_t version) {
+    EventEnvelope e;
+    e.set_event_id(DeriveId(absl::StrCat(type, id, version), "test-source"));
+    e.set_aggregate_type(type);
+    e.set_aggregate_id(id);
+    e.set_aggregate_version(version);
+    ToProto(clock_.Now(), e.mutable_server_time());
+    e.mutable_actor()->set_user_id("system:" + type);
+    e.mutable_actor()->set_role("system");
+    e.set_correlation_id("corr-1");
+    return e;
+  }
+  EventEnvelope JobCreated(const std::string& ticket, const std::string& job) {
+    EventEnvelope e = Source("Job", job, 1);
+    e.mutable_scheduling()->mutable_job_created()->set_job_id(job);
+    e.mutable_scheduling()->mutable_job_created()->set_ticket_id(ticket);
+    return e;
+  }
+  EventEnvelope Backordered(const std::string& job, const std::string& sku, int64_t version) {
+    EventEnvelope e = Source("Part", sku, version);
+    auto* b = e.mutable_inventory()->mutable_parts_backordered();
+    b->set_job_id(job);
+    b->set_sku(sku);
+    b->set_quantity(1);
+    return e;
+  }
+  EventEnvelope Reserved(const std::string& job, const std::string& sku, int64_t version) {
+    EventEnvelope e = Source("Part", sku, version);
+    auto* r = e.mutable_inventory()->mutable_parts_reserved();
+    r->set_job_id(job);
+    r->set_sku(sku);
+    r->set_location_id("wh-1");
+    r->set_quantity(1);
+    r->set_fills_backorder(true);
+    return e;
+  }
+
+  fieldline::testing::TempDir dir_;
+  FakeClock clock_{kMonday9};
+  CountingIds ids_;
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<IntakeApp> app_;
+};
+
+TEST_F(IntakeSlaAppTest, SweepWarnsAtEightyPercentAndBreachesExactlyOnce) {
+  const std::string ticket = MustOpen("open-1");
+  // 95 minutes: nothing due yet.
+  clock_.Advance(absl::Minutes(95));
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 0);
+  // 96 minutes = 80 % of 120: one warning, once however often the sweep runs.
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 1);
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 0);
+  EXPECT_THAT(Kinds(ticket), ElementsAre("TicketOpened", "TicketSlaWarning"));
+  auto stream = store_->ReadStream({"Ticket", ticket});
+  const v1::TicketSlaWarning& w = stream->back().intake().ticket_sla_warning();
+  EXPECT_EQ(w.clock(), "response");
+  EXPECT_EQ(w.allowance_minutes(), 120);
+  EXPECT_EQ(w.elapsed_minutes(), 96);
+  EXPECT_EQ(FromProto(w.due_time()), At(2026, 11, 23, 11));
+  EXPECT_EQ(w.tier(), v1::CUSTOMER_TIER_C);
+  EXPECT_EQ(w.priority(), common::v1::PRIORITY_NORMAL);
+  // At risk, not breached.
+  TicketListQuery risk;
+  risk.sla_risk = 1;
+  EXPECT_THAT(app_->ListTickets(risk)->tickets, SizeIs(1));
+  risk.sla_risk = 2;
+  EXPECT_THAT(app_->ListTickets(risk)->tickets, IsEmpty());
+  // 11:00: breached, once.
+  clock_.Advance(absl::Minutes(24));
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 1);
+  EXPECT_EQ(*app_->SweepSla(clock_.Now() + absl::Seconds(30)), 0);
+  EXPECT_THAT(Kinds(ticket), ElementsAre("TicketOpened", "TicketSlaWarning", "TicketSlaBreached"));
+  EXPECT_THAT(app_->GetTicket(ticket)->sla_breached_clocks(), ElementsAre("response"));
+  EXPECT_THAT(app_->ListTickets(risk)->tickets, SizeIs(1));
+}
+
+TEST_F(IntakeSlaAppTest, SweepSkipsWeekendsAndPausedTickets) {
+  clock_.Advance(At(2026, 11, 27, 17) - kMonday9);  // Friday 17:00
+  const std::string friday = MustOpen("open-fri");
+  const std::string paused = MustOpen("open-paused");
+  ASSERT_TRUE(app_->ChangeTicket(Meta("wait-1"), 0,
+                                 TicketCommand{WaitForCustomer{paused, "customer travelling"}})
+                  .ok());
+  // Sunday evening: only one business hour has passed.
+  clock_.Advance(At(2026, 11, 29, 20) - clock_.Now());
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 0);
+  // Monday 09:36 = 96 business minutes for the Friday ticket; the paused one stays quiet.
+  clock_.Advance(At(2026, 11, 30, 9, 36) - clock_.Now());
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 1);
+  EXPECT_THAT(Kinds(friday), ElementsAre("TicketOpened", "TicketSlaWarning"));
+  EXPECT_THAT(Kinds(paused), ElementsAre("TicketOpened", "TicketWaitingForCustomer"));
+}
+
+TEST_F(IntakeSlaAppTest, PauseForCustomerIsIdempotentVersionedAndValidated) {
+  const std::string ticket = MustOpen("open-1");
+  // Bad input: error naming the field, nothing written.
+  auto bad = app_->ChangeTicket(Meta("wait-0"), 0, TicketCommand{WaitForCustomer{ticket, ""}});
+  EXPECT_EQ(FieldOf(bad.status()).value_or(""), "reason");
+  EXPECT_THAT(Kinds(ticket), SizeIs(1));
+  // Wrong expected version: ABORTED, nothing written.
+  auto stale =
+      app_->ChangeTicket(Meta("wait-1"), 5, TicketCommand{WaitForCustomer{ticket, "no answer"}});
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(Kinds(ticket), SizeIs(1));
+  // The same request id twice: one event, the same ack.
+  auto first =
+      app_->ChangeTicket(Meta("wait-2"), 1, TicketCommand{WaitForCustomer{ticket, "no answer"}});
+  auto second =
+      app_->ChangeTicket(Meta("wait-2"), 1, TicketCommand{WaitForCustomer{ticket, "no answer"}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(first->version(), 2);
+  EXPECT_EQ(second->version(), 2);
+  EXPECT_THAT(Kinds(ticket), ElementsAre("TicketOpened", "TicketWaitingForCustomer"));
+  EXPECT_TRUE(app_->GetTicket(ticket)->waiting_for_customer());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(
+      app_->ChangeTicket(Meta("resume-1"), 2, TicketCommand{ResumeFromCustomer{ticket, "back"}})
+          .ok());
+  EXPECT_FALSE(app_->GetTicket(ticket)->waiting_for_customer());
+  // The hour on hold does not count.
+  clock_.Advance(absl::Minutes(30));
+  auto sla = app_->GetTicketSla(ticket, absl::InfiniteFuture());
+  ASSERT_TRUE(sla.ok()) << sla.status();
+  EXPECT_EQ(sla->Find(SlaClockKind::kResponse)->elapsed_minutes(), 30);
+}
+
+TEST_F(IntakeSlaAppTest, GetTicketSlaAsOfYesterdayTenOClock) {
+  const std::string ticket = MustOpen("open-1");
+  clock_.Advance(absl::Hours(24) + absl::Minutes(30));  // Tuesday 09:30
+  scheduling::v1::SchedulingEvent assigned;
+  EventEnvelope e = Source("Job", "job-1", 2);
+  e.mutable_scheduling()->mutable_job_assigned()->set_job_id("job-1");
+  e.mutable_scheduling()->mutable_job_assigned()->set_ticket_id(ticket);
+  e.mutable_scheduling()->mutable_job_assigned()->set_technician_id("tech-1");
+  ASSERT_TRUE(Deliver(e).ok());
+  auto yesterday = app_->GetTicketSla(ticket, At(2026, 11, 23, 10));
+  ASSERT_TRUE(yesterday.ok()) << yesterday.status();
+  EXPECT_EQ(yesterday->Find(SlaClockKind::kResponse)->status, SlaClockStatus::kRunning);
+  EXPECT_EQ(yesterday->Find(SlaClockKind::kResponse)->elapsed_minutes(), 60);
+  auto now = app_->GetTicketSla(ticket, absl::InfiniteFuture());
+  EXPECT_EQ(now->Find(SlaClockKind::kResponse)->status, SlaClockStatus::kBreached);
+  EXPECT_EQ(now->Find(SlaClockKind::kResponse)->stopped_by, "TicketScheduled");
+  EXPECT_EQ(app_->GetTicketSla(ticket, kMonday9 - absl::Hours(1)).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(FieldOf(app_->GetTicketSla("nope", absl::InfiniteFuture()).status()).value_or(""),
+            "ticket_id");
+}
+
+TEST_F(IntakeSlaAppTest, BackorderedPartsPauseTheTicketOnceAndArrivalResumes) {
+  const std::string ticket = MustOpen("open-1");
+  ASSERT_TRUE(Deliver(JobCreated(ticket, "job-1")).ok());
+  const EventEnvelope backorder = Backordered("job-1", "SKU-A", 3);
+  ASSERT_TRUE(Deliver(backorder).ok());
+  ASSERT_TRUE(Deliver(backorder).ok());  // delivered twice: one effect
+  EXPECT_THAT(Kinds(ticket), ElementsAre("TicketOpened", "TicketWaitingForParts"));
+  v1::Ticket t = *app_->GetTicket(ticket);
+  EXPECT_EQ(t.state(), v1::TICKET_STATE_WAITING_FOR_PARTS);
+  ASSERT_THAT(t.missing_parts(), SizeIs(1));
+  EXPECT_EQ(t.missing_parts(0).sku(), "SKU-A");
+  TicketListQuery waiting;
+  waiting.status = TicketStatus::kWaitingForParts;
+  EXPECT_THAT(app_->ListTickets(waiting)->tickets, SizeIs(1));
+  // The reaction event carries the source's ids.
+  auto stream = store_->ReadStream({"Ticket", ticket});
+  EXPECT_EQ(stream->back().causation_id(), backorder.event_id());
+  EXPECT_EQ(stream->back().event_id(), DeriveId(backorder.event_id(), "intake/1"));
+  // Paused: the sweep says nothing however long it waits.
+  clock_.Advance(absl::Hours(5));
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 0);
+  const EventEnvelope reserved = Reserved("job-1", "SKU-A", 4);
+  ASSERT_TRUE(Deliver(reserved).ok());
+  ASSERT_TRUE(Deliver(reserved).ok());
+  EXPECT_THAT(Kinds(ticket),
+              ElementsAre("TicketOpened", "TicketWaitingForParts", "TicketPartsArrived"));
+  EXPECT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_OPEN);
+  // A job intake does not know: ignored, nothing written.
+  Batch batch = store_->NewBatch();
+  EXPECT_TRUE(app_->Apply(Backordered("job-unknown", "SKU-A", 5), batch).ok());
+  EXPECT_TRUE(batch.empty());
+}
+
+TEST_F(IntakeSlaAppTest, WhatIfComparesBreachesUnderAnotherPolicy) {
+  const std::string a = MustOpen("open-a");
+  clock_.Advance(absl::Minutes(100));
+  const std::string b = MustOpen("open-b");
+  clock_.Advance(absl::Minutes(50));  // 10:30 + ... a: 150 min, b: 50 min
+  SlaPolicy strict = app_->policy().sla;
+  strict.rules = {{CustomerTier::kUnspecified, Priority::kUnspecified, {45, 0, 0}}};
+  auto result = app_->SlaWhatIf(kMonday9, kMonday9 + absl::Hours(24), strict,
+                                absl::InfiniteFuture(), 0);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->tickets_considered, 2);
+  EXPECT_EQ(result->breaches_now, 1);  // a's response (150 > 120)
+  EXPECT_EQ(result->breaches_what_if, 2);
+  EXPECT_EQ(result->tickets_breached_now, 1);
+  EXPECT_EQ(result->tickets_breached_what_if, 2);
+  ASSERT_THAT(result->tickets, SizeIs(2));
+  EXPECT_EQ(result->tickets[0].ticket_id, a);
+  EXPECT_THAT(result->tickets[0].breached_now, ElementsAre("response"));
+  EXPECT_THAT(result->tickets[1].breached_now, IsEmpty());
+  EXPECT_THAT(result->tickets[1].breached_what_if, ElementsAre("response"));
+  // The period excludes b.
+  auto only_a = app_->SlaWhatIf(kMonday9, kMonday9 + absl::Minutes(50), strict,
+                                absl::InfiniteFuture(), 0);
+  EXPECT_EQ(only_a->tickets_considered, 1);
+  EXPECT_EQ(FieldOf(app_->SlaWhatIf(kMonday9, kMonday9, strict, absl::InfiniteFuture(), 0)
+                        .status())
+                .value_or(""),
+            "opened_before");
+}
+
+TEST_F(IntakeSlaAppTest, RegisteredCustomerKeepsBirthdayRegionAndTierOnTickets) {
+  intake::RegisterCustomer c;
+  c.name = "Wang Wei";
+  c.phones = {"13800138000"};
+  c.tier = CustomerTier::kKeyAccount;
+  c.birthday = "1985-03-21";
+  c.region = "Qingdao/Shinan";
+  auto ack = app_->RegisterCustomer(Meta("cust-1"), c);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  auto customer = app_->GetCustomer(ack->aggregate_id());
+  EXPECT_EQ(customer->birthday(), "1985-03-21");
+  EXPECT_EQ(customer->region(), "Qingdao/Shinan");
+  auto stream = store_->ReadStream({"Customer", ack->aggregate_id()});
+  EXPECT_EQ(stream->front().intake().customer_registered().birthday(), "1985-03-21");
+  intake::OpenTicket open;
+  open.customer.customer_id = ack->aggregate_id();
+  open.category = "fridge";
+  auto ticket = app_->OpenTicket(Meta("open-1"), open);
+  ASSERT_TRUE(ticket.ok()) << ticket.status();
+  EXPECT_EQ(app_->GetTicket(ticket->aggregate_id())->customer_tier(),
+            v1::CUSTOMER_TIER_KEY_ACCOUNT);
+  c.phones = {"13800138999"};
+  c.birthday = "1985-13-01";
+  auto bad = app_->RegisterCustomer(Meta("cust-2"), c);
+  EXPECT_EQ(FieldOf(bad.status()).value_or(""), "birthday");
+}
+
+}  // namespace
+}  // namespace fieldline::intake
