@@ -35,7 +35,7 @@ struct OptionSpec {
 
 // `auth_secret` has no flag (it would show in `ps`) and no file key (config files get shared):
 // it comes from the environment only.
-constexpr std::array<OptionSpec, 11> kOptions = {{
+constexpr std::array<OptionSpec, 13> kOptions = {{
     {"listen", "--listen", "HOST:PORT", Kind::kString, true, true, false,
      "host:port the gRPC server listens on (port 0: any free port)"},
     {"data_dir", "--data-dir", "DIR", Kind::kString, true, true, false,
@@ -59,6 +59,10 @@ constexpr std::array<OptionSpec, 11> kOptions = {{
      "callback and reminder rules); empty: the built-in defaults"},
     {"metrics_listen", "--metrics-listen", "HOST:PORT", Kind::kString, true, true, false,
      "host:port of the Prometheus /metrics and /healthz HTTP endpoint; empty: off"},
+    {"tls_cert_file", "--tls-cert-file", "FILE", Kind::kString, true, true, true,
+     "PEM certificate of the gRPC server; with --tls-key-file the server speaks TLS only"},
+    {"tls_key_file", "--tls-key-file", "FILE", Kind::kString, true, true, true,
+     "PEM private key of the gRPC server's certificate"},
 }};
 
 // A value and where it came from, so errors can say which source to fix.
@@ -106,6 +110,8 @@ std::string DefaultOf(const OptionSpec& option, const ServiceConfig& defaults) {
   if (key == "consumer_enabled") return defaults.consumer_enabled ? "true" : "false";
   if (key == "policy_file") return defaults.policy_file;
   if (key == "metrics_listen") return defaults.metrics_listen;
+  if (key == "tls_cert_file") return defaults.tls_cert_file;
+  if (key == "tls_key_file") return defaults.tls_key_file;
   return "";
 }
 
@@ -167,6 +173,12 @@ absl::Status Apply(const OptionSpec& option, const Given& given, ServiceConfig& 
     config.brokers_file = v;
   } else if (key == "auth_secret_file") {
     config.auth_secret_file = v;
+  } else if (key == "tls_cert_file" || key == "tls_key_file") {
+    if (!v.empty() && !std::filesystem::exists(v)) {
+      return InvalidArgument(key, std::string(key) + " " + Quote(v) + " (from " + given.origin +
+                                      ") does not exist");
+    }
+    (key == "tls_cert_file" ? config.tls_cert_file : config.tls_key_file) = v;
   } else if (key == "policy_file") {
     if (!v.empty() && !std::filesystem::exists(v)) {
       return InvalidArgument(key, "policy file " + Quote(v) + " (from " + given.origin +
@@ -356,6 +368,11 @@ absl::StatusOr<LoadedConfig> LoadServiceConfig(const std::string& service, int d
     if (absl::Status applied = Apply(option, it->second, loaded.config); !applied.ok()) {
       return applied;
     }
+  }
+  if (loaded.config.tls_cert_file.empty() != loaded.config.tls_key_file.empty()) {
+    return InvalidArgument(loaded.config.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file",
+                           "TLS needs both a certificate (--tls-cert-file) and its key "
+                           "(--tls-key-file); only one was given");
   }
   return loaded;
 }

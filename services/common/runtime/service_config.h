@@ -30,6 +30,8 @@ struct ServiceConfig {
   bool consumer_enabled = true;    // apply other services' events from Kafka
   std::string policy_file;         // YAML business rules of this service; empty: built-in defaults
   std::string metrics_listen;      // host:port of the Prometheus endpoint; empty: off
+  std::string tls_cert_file;       // gRPC server certificate (PEM); with tls_key_file: TLS only
+  std::string tls_key_file;
 };
 
 // What the command line asked for: either a configuration to run with, or help to print.

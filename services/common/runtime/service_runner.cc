@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,9 @@
 #include <utility>
 
 #include "grpcpp/impl/service_type.h"
+#include "httplib.h"
+#include "services/common/metrics/metrics.h"
+#include "services/common/runtime/health.h"
 #include "services/common/grpc/server.h"
 #include "services/common/kafka/kafka_client.h"
 #include "services/common/kafka/kafka_settings.h"
@@ -47,6 +51,148 @@ int WaitForStopSignal(const sigset_t& signals) {
   return signal;
 }
 
+int64_t DiskFreeBytes(const std::string& path) {
+  struct statvfs fs {};
+  if (statvfs(path.c_str(), &fs) != 0) return -1;
+  return static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+}
+
+// Reads the service's vital signs every few seconds: health for /healthz and gRPC health,
+// gauges for /metrics.
+class Monitor {
+ public:
+  Monitor(std::string data_dir, EventStore& store, const OutboxRelay* relay,
+          const EventConsumer* consumer)
+      : data_dir_(std::move(data_dir)),
+        store_(store),
+        relay_(relay),
+        consumer_(consumer),
+        started_(absl::Now()) {}
+
+  HealthReport Check(absl::Time now) {
+    HealthReadings r;
+    r.store_write_failed = store_.write_failed();
+    r.disk_free_bytes = DiskFreeBytes(data_dir_);
+    r.relay_enabled = relay_ != nullptr;
+    if (relay_ != nullptr) {
+      const uint64_t durable = store_.DurableSequence();
+      const uint64_t published = relay_->published_sequence();
+      r.outbox_depth = durable > published ? durable - published : 0;
+      if (r.outbox_depth == 0 || published != last_published_) {
+        last_progress_ = now;
+        last_published_ = published;
+      }
+      r.outbox_stalled = now - last_progress_;
+    }
+    r.consumer_enabled = consumer_ != nullptr;
+    if (consumer_ != nullptr) {
+      r.consumer_assigned = consumer_->assigned();
+      r.consumer_lag = consumer_->lag();
+    }
+    r.uptime = now - started_;
+    HealthReport report = EvaluateHealth(r);
+    std::lock_guard<std::mutex> lock(mu_);
+    last_ = report;
+    return report;
+  }
+
+  HealthReport Last() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_;
+  }
+
+  void Collect(metrics::Registry& registry) {
+    registry.Set("fieldline_disk_free_bytes", {}, static_cast<double>(DiskFreeBytes(data_dir_)));
+    registry.Set("fieldline_store_write_failed", {}, store_.write_failed() ? 1 : 0);
+    registry.Set("fieldline_store_durable_sequence", {},
+                 static_cast<double>(store_.DurableSequence()));
+    for (const auto& [property, name] :
+         std::vector<std::pair<const char*, const char*>>{
+             {"rocksdb.estimate-num-keys", "fieldline_rocksdb_estimated_keys"},
+             {"rocksdb.total-sst-files-size", "fieldline_rocksdb_sst_bytes"},
+             {"rocksdb.estimate-live-data-size", "fieldline_rocksdb_live_data_bytes"},
+             {"rocksdb.cur-size-all-mem-tables", "fieldline_rocksdb_memtable_bytes"},
+             {"rocksdb.num-running-compactions", "fieldline_rocksdb_running_compactions"},
+             {"rocksdb.estimate-pending-compaction-bytes",
+              "fieldline_rocksdb_pending_compaction_bytes"}}) {
+      if (std::optional<uint64_t> value = store_.IntProperty(property)) {
+        registry.Set(name, {}, static_cast<double>(*value));
+      }
+    }
+    if (relay_ != nullptr) {
+      const uint64_t durable = store_.DurableSequence();
+      const uint64_t published = relay_->published_sequence();
+      registry.Set("fieldline_outbox_depth", {},
+                   static_cast<double>(durable > published ? durable - published : 0));
+      registry.Set("fieldline_outbox_published_sequence", {}, static_cast<double>(published));
+      registry.Set("fieldline_outbox_republish_total", {},
+                   static_cast<double>(relay_->republish_count()));
+    }
+    if (consumer_ != nullptr) {
+      registry.Set("fieldline_consumer_events_total", {{"result", "applied"}},
+                   static_cast<double>(consumer_->applied()));
+      registry.Set("fieldline_consumer_events_total", {{"result", "duplicate"}},
+                   static_cast<double>(consumer_->skipped()));
+      registry.Set("fieldline_consumer_events_total", {{"result", "rejected"}},
+                   static_cast<double>(consumer_->rejected()));
+      registry.Set("fieldline_consumer_events_total", {{"result", "unknown_type"}},
+                   static_cast<double>(consumer_->unknown()));
+      registry.Set("fieldline_consumer_quarantined_total", {},
+                   static_cast<double>(consumer_->quarantined()));
+      registry.Set("fieldline_consumer_dead_lettered_total", {},
+                   static_cast<double>(consumer_->dead_lettered()));
+      registry.Set("fieldline_consumer_lag", {}, static_cast<double>(consumer_->lag()));
+    }
+    const HealthReport report = Last();
+    for (const char* status : {"ok", "degraded", "unavailable"}) {
+      registry.Set("fieldline_health", {{"status", status}}, report.status == status ? 1 : 0);
+    }
+  }
+
+ private:
+  const std::string data_dir_;
+  EventStore& store_;
+  const OutboxRelay* relay_;
+  const EventConsumer* consumer_;
+  const absl::Time started_;
+  uint64_t last_published_ = 0;
+  absl::Time last_progress_ = absl::Now();
+  std::mutex mu_;
+  HealthReport last_{"ok", true, {}};
+};
+
+void DescribeMetrics() {
+  metrics::Registry& r = metrics::Global();
+  using metrics::Type;
+  r.Describe("fieldline_disk_free_bytes", Type::kGauge, "Free space on the data directory's disk.");
+  r.Describe("fieldline_store_write_failed", Type::kGauge,
+             "1 after a write to the disk failed: no change can be saved until a restart.");
+  r.Describe("fieldline_store_durable_sequence", Type::kGauge,
+             "Highest outbox sequence on disk.");
+  r.Describe("fieldline_rocksdb_estimated_keys", Type::kGauge, "RocksDB estimate-num-keys.");
+  r.Describe("fieldline_rocksdb_sst_bytes", Type::kGauge, "RocksDB total SST file size.");
+  r.Describe("fieldline_rocksdb_live_data_bytes", Type::kGauge, "RocksDB estimated live data.");
+  r.Describe("fieldline_rocksdb_memtable_bytes", Type::kGauge, "RocksDB memtables size.");
+  r.Describe("fieldline_rocksdb_running_compactions", Type::kGauge, "RocksDB compactions running.");
+  r.Describe("fieldline_rocksdb_pending_compaction_bytes", Type::kGauge,
+             "RocksDB estimated bytes waiting for compaction.");
+  r.Describe("fieldline_outbox_depth", Type::kGauge,
+             "Events saved on disk and not yet acknowledged by Kafka.");
+  r.Describe("fieldline_outbox_published_sequence", Type::kGauge,
+             "Highest outbox sequence acknowledged by Kafka.");
+  r.Describe("fieldline_outbox_republish_total", Type::kCounter,
+             "Times the relay found a reset broker and published its whole log again.");
+  r.Describe("fieldline_consumer_events_total", Type::kCounter,
+             "Events received from other services, by result.");
+  r.Describe("fieldline_consumer_quarantined_total", Type::kCounter,
+             "Poison messages put aside (undecodable or rejected).");
+  r.Describe("fieldline_consumer_dead_lettered_total", Type::kCounter,
+             "Quarantined messages acknowledged by the dead-letter topic.");
+  r.Describe("fieldline_consumer_lag", Type::kGauge,
+             "Messages behind the ends of the consumed partitions.");
+  r.Describe("fieldline_health", Type::kGauge, "1 for the service's current health status.");
+}
+
 // Everything RunService starts. Stop() takes it down in the reverse order of start: no new
 // calls, then no new consumed events, then no more publishing, then the objects the handlers
 // point to, and the store last.
@@ -57,16 +203,30 @@ struct RunningService {
   std::unique_ptr<EventConsumer> consumer;
   std::unique_ptr<GrpcServer> server;
   std::vector<std::unique_ptr<kafka_internal::StoppableThread>> tickers;
+  std::unique_ptr<Monitor> monitor;
+  int collector = -1;
+  std::unique_ptr<httplib::Server> metrics_server;
+  std::thread metrics_thread;
 
   ~RunningService() { Stop(); }
 
   void Stop() {
+    if (metrics_server) {
+      metrics_server->stop();
+      if (metrics_thread.joinable()) metrics_thread.join();
+      metrics_server.reset();
+    }
+    if (collector >= 0) {
+      metrics::Global().RemoveCollector(collector);
+      collector = -1;
+    }
+    // Periodic work first: the health ticker talks to the gRPC server.
+    for (std::unique_ptr<kafka_internal::StoppableThread>& ticker : tickers) ticker->Stop();
+    tickers.clear();
     if (server) {
       server->Shutdown(kGrpcGrace);
       server.reset();
     }
-    for (std::unique_ptr<kafka_internal::StoppableThread>& ticker : tickers) ticker->Stop();
-    tickers.clear();
     if (consumer) {
       consumer->Stop();
       consumer.reset();
@@ -78,6 +238,7 @@ struct RunningService {
     parts.grpc_services.clear();
     parts.handler = nullptr;
     parts.keep_alive.reset();
+    monitor.reset();
     store.reset();
   }
 };
@@ -203,7 +364,9 @@ int RunService(const std::string& name, int default_port, int argc, char** argv,
   for (const std::unique_ptr<grpc::Service>& service : running.parts.grpc_services) {
     services.push_back(service.get());
   }
-  absl::StatusOr<std::unique_ptr<GrpcServer>> server = GrpcServer::Start(config.listen, services);
+  absl::StatusOr<std::unique_ptr<GrpcServer>> server = GrpcServer::Start(
+      config.listen, services,
+      GrpcServerOptions{.tls_cert_file = config.tls_cert_file, .tls_key_file = config.tls_key_file});
   if (!server.ok()) return Fail(name, kExitFailure, std::string(server.status().message()));
   running.server = *std::move(server);
 
@@ -221,6 +384,64 @@ int RunService(const std::string& name, int default_port, int argc, char** argv,
       } while (self->SleepFor(every));
     });
     running.tickers.push_back(std::move(thread));
+  }
+
+  // --- health and metrics ---
+  DescribeMetrics();
+  running.monitor = std::make_unique<Monitor>(config.data_dir, *running.store, running.relay.get(),
+                                              running.consumer.get());
+  {
+    Monitor* monitor = running.monitor.get();
+    GrpcServer* grpc_server = running.server.get();
+    running.collector =
+        metrics::Global().AddCollector([monitor](metrics::Registry& r) { monitor->Collect(r); });
+    auto thread = std::make_unique<kafka_internal::StoppableThread>();
+    kafka_internal::StoppableThread* self = thread.get();
+    thread->Start([self, monitor, grpc_server, log] {
+      bool serving = true;
+      do {
+        const HealthReport report = monitor->Check(absl::Now());
+        if (report.serving != serving) {
+          serving = report.serving;
+          grpc_server->SetServing(serving);
+          if (serving) {
+            log->info("health: serving again");
+          } else {
+            log->error("health: not serving: {}", HealthJson(report));
+          }
+        }
+      } while (self->SleepFor(std::chrono::seconds(2)));
+    });
+    running.tickers.push_back(std::move(thread));
+  }
+  if (!config.metrics_listen.empty()) {
+    const size_t colon = config.metrics_listen.rfind(':');
+    std::string host = config.metrics_listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    const int port = std::stoi(config.metrics_listen.substr(colon + 1));
+    running.metrics_server = std::make_unique<httplib::Server>();
+    Monitor* monitor = running.monitor.get();
+    running.metrics_server->Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics::Global().Render(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    running.metrics_server->Get("/healthz",
+                                [monitor](const httplib::Request&, httplib::Response& res) {
+                                  const HealthReport report = monitor->Check(absl::Now());
+                                  res.status = report.serving ? 200 : 503;
+                                  res.set_content(HealthJson(report), "application/json");
+                                });
+    const int bound = port == 0 ? running.metrics_server->bind_to_any_port(host)
+                                : (running.metrics_server->bind_to_port(host, port) ? port : -1);
+    if (bound <= 0) {
+      return Fail(name, kExitFailure,
+                  "cannot listen for metrics on " + config.metrics_listen +
+                      " (is another process using that port?)");
+    }
+    httplib::Server* metrics_server = running.metrics_server.get();
+    running.metrics_thread = std::thread([metrics_server] { metrics_server->listen_after_bind(); });
+    log->info("metrics endpoint listen={} port={}", config.metrics_listen, bound);
+    // Tests and scripts that ask for port 0 learn the real one from this line.
+    std::cout << "METRICS " << name << " " << bound << std::endl;
   }
 
   log->info("service ready name={} listen={} port={} data_dir={}", name, config.listen,

@@ -90,6 +90,21 @@ TEST_F(ServiceConfigTest, TheMetricsAddressIsCheckedLikeTheListenAddress) {
   EXPECT_EQ(FieldOf(bad.status()), "metrics_listen");
 }
 
+TEST_F(ServiceConfigTest, TlsNeedsBothTheCertificateAndTheKey) {
+  const std::string cert = WriteFile("server.crt", "cert");
+  const std::string key = WriteFile("server.key", "key");
+  absl::StatusOr<LoadedConfig> both = Load({"--tls-cert-file", cert, "--tls-key-file", key});
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->config.tls_cert_file, cert);
+  EXPECT_EQ(both->config.tls_key_file, key);
+  absl::StatusOr<LoadedConfig> only_cert = Load({"--tls-cert-file", cert});
+  ASSERT_FALSE(only_cert.ok());
+  EXPECT_EQ(FieldOf(only_cert.status()), "tls_key_file");
+  absl::StatusOr<LoadedConfig> missing = Load({"--tls-cert-file", dir_ + "/none.crt"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(FieldOf(missing.status()), "tls_cert_file");
+}
+
 TEST_F(ServiceConfigTest, FlagsBeatEnvironmentBeatsFileBeatsDefaults) {
   const std::string file = WriteFile("c.yaml", "listen: 127.0.0.1:1001\n");
   env_.Set("FIELDLINE_INTAKE_LISTEN", "127.0.0.1:1002");

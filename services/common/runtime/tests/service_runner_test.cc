@@ -20,6 +20,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "services/common/testing/wait.h"
 
 namespace fieldline {
@@ -107,6 +108,7 @@ TEST_F(ServiceRunnerTest, AWiringErrorExitsOne) {
 
 TEST_F(ServiceRunnerTest, ServesUntilSigtermThenStopsCleanly) {
   const int port = FreePort();
+  const int metrics_port = FreePort();
   std::atomic<bool> wired{false};
   std::atomic<int> exit_code{-1};
   std::atomic<int> ticks{0};
@@ -115,7 +117,8 @@ TEST_F(ServiceRunnerTest, ServesUntilSigtermThenStopsCleanly) {
         RunWithArgs("runnertest",
                     {"--auth-secret-file", secret_file_, "--data-dir", dir_ + "/data/runnertest",
                      "--listen", "127.0.0.1:" + std::to_string(port), "--relay-enabled", "false",
-                     "--consumer-enabled", "false", "--log-level", "warn"},
+                     "--consumer-enabled", "false", "--log-level", "warn", "--metrics-listen",
+                     "127.0.0.1:" + std::to_string(metrics_port)},
                     [&](const ServiceContext& context) -> absl::StatusOr<ServiceParts> {
                       EXPECT_NE(context.store, nullptr);
                       EXPECT_NE(context.clock, nullptr);
@@ -149,6 +152,23 @@ TEST_F(ServiceRunnerTest, ServesUntilSigtermThenStopsCleanly) {
   EXPECT_TRUE(wired);
   // The ticker runs at start and keeps running after a failed tick.
   EXPECT_TRUE(testing::WaitFor([&] { return ticks.load() >= 3; }));
+
+  // The metrics endpoint counts the health checks above and reports the store and health.
+  httplib::Client metrics("127.0.0.1", metrics_port);
+  httplib::Result scrape = metrics.Get("/metrics");
+  ASSERT_TRUE(scrape) << "no answer from the metrics endpoint";
+  EXPECT_EQ(scrape->status, 200);
+  EXPECT_NE(scrape->body.find("fieldline_grpc_requests_total{method=\"grpc.health.v1.Health/Check\""
+                              ",code=\"OK\"}"),
+            std::string::npos)
+      << scrape->body;
+  EXPECT_NE(scrape->body.find("fieldline_grpc_request_seconds_bucket"), std::string::npos);
+  EXPECT_NE(scrape->body.find("fieldline_disk_free_bytes"), std::string::npos);
+  EXPECT_NE(scrape->body.find("fieldline_rocksdb_estimated_keys"), std::string::npos);
+  httplib::Result healthz = metrics.Get("/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 200);
+  EXPECT_NE(healthz->body.find("\"disk\""), std::string::npos) << healthz->body;
   EXPECT_TRUE(std::filesystem::is_directory(dir_ + "/data/runnertest"));
 
   kill(getpid(), SIGTERM);
