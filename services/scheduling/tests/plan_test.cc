@@ -632,5 +632,125 @@ TEST_F(PlanGrpcTest, PreviewThenCommitOverTheWire) {
   EXPECT_EQ(MustGetJob(w1).technician_id(), "A");
 }
 
+
+// Issue 7 item 2 (scheduling's part): a technician reads and changes only their own jobs. Every
+// RPC a technician may call, on another technician's job → PERMISSION_DENIED with a sentence.
+TEST_F(PlanGrpcTest, ATechnicianIsDeniedAnotherTechniciansJobOnEveryRpc) {
+  MustRegister("A", kWestHome);
+  MustRegister("B", kEastHome);
+  const std::string job = MustOpenTicket("tw1", kWest1);
+  ASSERT_TRUE(app_->AssignJob(Meta("assign"), AssignJob{.job_id = job,
+                                                        .technician_id = "A",
+                                                        .window_start = Monday(10),
+                                                        .window_end = Monday(11)})
+                  .ok());
+  const auto denied = [&](const grpc::Status& status, const std::string& rpc) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << rpc;
+    EXPECT_FALSE(status.error_message().empty()) << rpc;
+  };
+  common::v1::CommandAck ack;
+  {
+    v1::GetJobRequest request;
+    request.set_job_id(job);
+    v1::Job response;
+    auto b = As("B", "technician");
+    denied(stub_->GetJob(b.get(), request, &response), "GetJob");
+  }
+  {
+    v1::ListJobsRequest request;
+    request.set_technician_id("A");
+    v1::ListJobsResponse response;
+    auto b = As("B", "technician");
+    denied(stub_->ListJobs(b.get(), request, &response), "ListJobs");
+  }
+  {
+    v1::MyDayRequest request;
+    request.set_technician_id("A");
+    ToProto(Monday(12), request.mutable_day());
+    v1::MyDayResponse response;
+    auto b = As("B", "technician");
+    denied(stub_->MyDay(b.get(), request, &response), "MyDay");
+  }
+  using UpdateRpc = grpc::Status (v1::SchedulingService::Stub::*)(
+      grpc::ClientContext*, const v1::JobUpdateRequest&, common::v1::CommandAck*);
+  const std::vector<std::pair<std::string, UpdateRpc>> updates = {
+      {"AcceptJob", &v1::SchedulingService::Stub::AcceptJob},
+      {"DeclineJob", &v1::SchedulingService::Stub::DeclineJob},
+      {"MarkEnRoute", &v1::SchedulingService::Stub::MarkEnRoute},
+      {"MarkArrived", &v1::SchedulingService::Stub::MarkArrived}};
+  for (const auto& [name, rpc] : updates) {
+    v1::JobUpdateRequest request;
+    request.set_request_id("b-" + name);
+    request.set_job_id(job);
+    request.set_reason("not mine");
+    auto b = As("B", "technician");
+    denied((stub_.get()->*rpc)(b.get(), request, &ack), name);
+  }
+  {
+    v1::StartJobRequest request;
+    request.set_request_id("b-start");
+    request.set_job_id(job);
+    auto b = As("B", "technician");
+    denied(stub_->StartJob(b.get(), request, &ack), "StartJob");
+  }
+  {
+    v1::RescheduleJobRequest request;
+    request.set_request_id("b-reschedule");
+    request.set_job_id(job);
+    ToProto(Monday(14), request.mutable_window_start());
+    ToProto(Monday(15), request.mutable_window_end());
+    request.set_reason("customer asked");
+    auto b = As("B", "technician");
+    denied(stub_->RescheduleJob(b.get(), request, &ack), "RescheduleJob");
+  }
+  // The work itself: A arrives, then B tries to report, end the visit and complete.
+  {
+    v1::JobUpdateRequest request;
+    request.set_request_id("a-arrived");
+    request.set_job_id(job);
+    ToProto(Monday(10), request.mutable_device_time());
+    auto a = As("A", "technician");
+    ASSERT_TRUE(stub_->MarkArrived(a.get(), request, &ack).ok());
+  }
+  {
+    v1::ReportWorkRequest request;
+    request.set_request_id("b-report");
+    request.set_job_id(job);
+    request.set_solution("replaced the valve");
+    auto b = As("B", "technician");
+    denied(stub_->ReportWork(b.get(), request, &ack), "ReportWork");
+  }
+  {
+    v1::EndVisitRequest request;
+    request.set_request_id("b-end");
+    request.set_job_id(job);
+    request.set_reason("needs another visit");
+    auto b = As("B", "technician");
+    denied(stub_->EndVisit(b.get(), request, &ack), "EndVisit");
+  }
+  {
+    v1::CompleteJobRequest request;
+    request.set_request_id("b-complete");
+    request.set_job_id(job);
+    auto b = As("B", "technician");
+    denied(stub_->CompleteJob(b.get(), request, &ack), "CompleteJob");
+  }
+  {
+    // The board carries every technician's jobs: technicians may not watch it.
+    auto b = As("B", "technician");
+    auto reader = stub_->WatchBoard(b.get(), {});
+    v1::BoardUpdate update;
+    EXPECT_FALSE(reader->Read(&update));
+    denied(reader->Finish(), "WatchBoard");
+  }
+  // And A still sees their own job.
+  v1::GetJobRequest request;
+  request.set_job_id(job);
+  v1::Job own;
+  auto a = As("A", "technician");
+  EXPECT_TRUE(stub_->GetJob(a.get(), request, &own).ok());
+  EXPECT_EQ(own.state(), v1::JOB_STATE_IN_PROGRESS);
+}
+
 }  // namespace
 }  // namespace fieldline::scheduling
