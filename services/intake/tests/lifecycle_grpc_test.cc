@@ -389,5 +389,110 @@ TEST_F(IntakeLifecycleGrpcTest, ComplaintsOverGrpc) {
   EXPECT_EQ(ack.version(), 4);
 }
 
+// ------------------------------------------------------------------------------ SLA RPCs
+
+TEST_F(IntakeLifecycleGrpcTest, WaitForCustomerAndResumeCheckTokenRoleFieldsAndState) {
+  const std::string ticket = MustOpen("t-1");
+  std::string field;
+  EXPECT_EQ(Change(&IntakeService::Stub::WaitForCustomer, "", ChangeRequest("w-1", ticket, 0))
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Change(&IntakeService::Stub::WaitForCustomer, "technician", ChangeRequest("w-1", ticket, 0))
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Change(&IntakeService::Stub::WaitForCustomer, "dispatcher",
+                   ChangeRequest("w-1", ticket, 0), &field)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(field, "reason");
+  v1::ChangeTicketRequest wait = ChangeRequest("w-2", ticket, 1);
+  wait.set_reason("customer must approve the quote");
+  ASSERT_TRUE(Change(&IntakeService::Stub::WaitForCustomer, "dispatcher", wait).ok());
+  v1::ChangeTicketRequest stale = ChangeRequest("w-3", ticket, 1);
+  stale.set_reason("again");
+  EXPECT_EQ(Change(&IntakeService::Stub::ResumeFromCustomer, "care", stale).error_code(),
+            grpc::StatusCode::ABORTED);
+  ASSERT_TRUE(
+      Change(&IntakeService::Stub::ResumeFromCustomer, "care", ChangeRequest("r-1", ticket, 2))
+          .ok());
+  EXPECT_EQ(
+      Change(&IntakeService::Stub::ResumeFromCustomer, "care", ChangeRequest("r-2", ticket, 0))
+          .error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(IntakeLifecycleGrpcTest, GetTicketSlaAndWhatIfCheckRolesAndFields) {
+  const std::string ticket = MustOpen("t-1");
+  v1::GetTicketSlaRequest get;
+  get.set_ticket_id(ticket);
+  v1::TicketSla sla;
+  auto anonymous = As("");
+  EXPECT_EQ(stub_->GetTicketSla(anonymous.get(), get, &sla).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto warehouse = As("warehouse");
+  EXPECT_EQ(stub_->GetTicketSla(warehouse.get(), get, &sla).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto tech = As("technician");
+  ASSERT_TRUE(stub_->GetTicketSla(tech.get(), get, &sla).ok());
+  EXPECT_EQ(sla.ticket_id(), ticket);
+  ASSERT_EQ(sla.clocks_size(), 3);
+  EXPECT_EQ(sla.clocks(0).clock(), "response");
+  EXPECT_EQ(sla.clocks(0).allowance_minutes(), 120);
+  EXPECT_EQ(sla.clocks(0).allowance_source(), "policy");
+  v1::GetTicketSlaRequest missing;
+  auto missing_context = As("intake");
+  EXPECT_EQ(stub_->GetTicketSla(missing_context.get(), missing, &sla).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*missing_context), "ticket_id");
+
+  v1::SlaWhatIfRequest what_if;
+  ToProto(kStart - absl::Hours(1), what_if.mutable_opened_from());
+  ToProto(kStart + absl::Hours(1), what_if.mutable_opened_before());
+  what_if.mutable_policy()->add_allowances()->set_response_minutes(1);
+  v1::SlaWhatIfResponse result;
+  auto intake_role = As("intake");
+  EXPECT_EQ(stub_->SlaWhatIf(intake_role.get(), what_if, &result).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::SlaWhatIfRequest bad = what_if;
+  bad.mutable_policy()->set_warning_fraction(2);
+  auto bad_context = As("manager");
+  EXPECT_EQ(stub_->SlaWhatIf(bad_context.get(), bad, &result).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*bad_context), "policy.warning_fraction");
+  bad = what_if;
+  bad.mutable_policy()->mutable_calendar()->add_holidays("2026-02-30");
+  auto holiday_context = As("manager");
+  EXPECT_EQ(stub_->SlaWhatIf(holiday_context.get(), bad, &result).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*holiday_context), "policy.calendar.holidays[0]");
+  auto manager = As("manager");
+  ASSERT_TRUE(stub_->SlaWhatIf(manager.get(), what_if, &result).ok());
+  EXPECT_EQ(result.tickets_considered(), 1);
+}
+
+TEST_F(IntakeLifecycleGrpcTest, RegisterCustomerTakesBirthdayAndRegion) {
+  v1::RegisterCustomerRequest r = CustomerRequest("c-1", "13800000001");
+  r.set_birthday("1990-07-01");
+  r.set_region("Qingdao/Laoshan");
+  auto context = As("intake");
+  common::v1::CommandAck ack;
+  ASSERT_TRUE(stub_->RegisterCustomer(context.get(), r, &ack).ok());
+  v1::GetCustomerRequest get;
+  get.set_customer_id(ack.aggregate_id());
+  v1::Customer customer;
+  auto get_context = As("care");
+  ASSERT_TRUE(stub_->GetCustomer(get_context.get(), get, &customer).ok());
+  EXPECT_EQ(customer.birthday(), "1990-07-01");
+  EXPECT_EQ(customer.region(), "Qingdao/Laoshan");
+  r.set_request_id("c-2");
+  r.set_phones(0, "13800000002");
+  r.set_birthday("July 1st");
+  auto bad = As("intake");
+  EXPECT_EQ(stub_->RegisterCustomer(bad.get(), r, &ack).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*bad), "birthday");
+}
+
 }  // namespace
 }  // namespace fieldline::intake
