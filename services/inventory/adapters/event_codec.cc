@@ -435,4 +435,108 @@ pb::PartStock ToPartStock(const PartState& state) {
   return out;
 }
 
+pb::PartSnapshot ToSnapshot(const PartState& state) {
+  pb::PartSnapshot out;
+  out.set_version(state.version);
+  pb::PartRegistered* part = out.mutable_part();
+  part->set_sku(state.info.sku);
+  part->set_name(state.info.name);
+  part->set_unit(state.info.unit);
+  part->set_unit_cost_minor(state.info.unit_cost_minor);
+  part->set_price_minor(state.info.price_minor);
+  part->set_serialised(state.info.serialised);
+  out.set_average_cost_minor(state.average_cost_minor);
+  for (const auto& [location_id, level] : state.stock) {
+    pb::SnapshotStock* s = out.add_stock();
+    s->set_location_id(location_id);
+    s->set_on_hand(level.on_hand);
+    s->set_reserved(level.reserved);
+    s->set_in_transit(level.in_transit);
+  }
+  for (const auto& [job_id, held] : state.reservations) {
+    for (const auto& [location_id, quantity] : held) {
+      pb::SnapshotHold* h = out.add_holds();
+      h->set_job_id(job_id);
+      h->set_location_id(location_id);
+      h->set_quantity(quantity);
+    }
+  }
+  for (const std::string& job_id : state.backorder_queue) {
+    pb::SnapshotOwed* o = out.add_backorders();
+    o->set_job_id(job_id);
+    auto owed = state.backorders.find(job_id);
+    o->set_quantity(owed == state.backorders.end() ? 0 : owed->second);
+  }
+  for (const auto& [id, t] : state.transfers) {
+    pb::SnapshotTransfer* o = out.add_transfers();
+    o->set_transfer_id(id);
+    o->set_from_location_id(t.from_location_id);
+    o->set_to_location_id(t.to_location_id);
+    o->set_quantity(t.quantity);
+    o->set_status(static_cast<int32_t>(t.status));
+    for (const std::string& serial : t.serials) o->add_serials(serial);
+  }
+  for (const auto& [id, rma] : state.rmas) {
+    pb::SnapshotRma* o = out.add_rmas();
+    o->set_rma_id(id);
+    o->set_location_id(rma.location_id);
+    o->set_quantity(rma.quantity);
+    o->set_status(static_cast<int32_t>(rma.status));
+    for (const std::string& serial : rma.serials) o->add_serials(serial);
+  }
+  for (const auto& [location_id, point] : state.reorder_points) {
+    pb::SnapshotReorderPoint* o = out.add_reorder_points();
+    o->set_location_id(location_id);
+    o->set_min_available(point.min_available);
+    o->set_target_quantity(point.target_quantity);
+    if (auto open = state.replenishment_open.find(location_id);
+        open != state.replenishment_open.end()) {
+      o->set_replenishment_tracked(true);
+      o->set_replenishment_open(open->second);
+    }
+  }
+  for (const auto& [serial, place] : state.serials) {
+    pb::SnapshotSerial* o = out.add_serials();
+    o->set_serial(serial);
+    o->set_place(place);
+  }
+  return out;
+}
+
+PartState FromSnapshot(const pb::PartSnapshot& snapshot) {
+  PartState state;
+  state.version = snapshot.version();
+  state.info = PartInfo{snapshot.part().sku(),           snapshot.part().name(),
+                        snapshot.part().unit(),          snapshot.part().unit_cost_minor(),
+                        snapshot.part().price_minor(),   snapshot.part().serialised()};
+  state.average_cost_minor = snapshot.average_cost_minor();
+  for (const pb::SnapshotStock& s : snapshot.stock()) {
+    state.stock[s.location_id()] = StockLevel{s.on_hand(), s.reserved(), s.in_transit()};
+  }
+  for (const pb::SnapshotHold& h : snapshot.holds()) {
+    state.reservations[h.job_id()][h.location_id()] = h.quantity();
+  }
+  for (const pb::SnapshotOwed& o : snapshot.backorders()) {
+    state.backorders[o.job_id()] = o.quantity();
+    state.backorder_queue.push_back(o.job_id());
+  }
+  for (const pb::SnapshotTransfer& t : snapshot.transfers()) {
+    state.transfers[t.transfer_id()] =
+        Transfer{t.from_location_id(), t.to_location_id(), t.quantity(),
+                 static_cast<TransferStatus>(t.status()),
+                 std::vector<std::string>(t.serials().begin(), t.serials().end())};
+  }
+  for (const pb::SnapshotRma& r : snapshot.rmas()) {
+    state.rmas[r.rma_id()] =
+        Rma{r.location_id(), r.quantity(), static_cast<RmaStatus>(r.status()),
+            std::vector<std::string>(r.serials().begin(), r.serials().end())};
+  }
+  for (const pb::SnapshotReorderPoint& p : snapshot.reorder_points()) {
+    state.reorder_points[p.location_id()] = ReorderPoint{p.min_available(), p.target_quantity()};
+    if (p.replenishment_tracked()) state.replenishment_open[p.location_id()] = p.replenishment_open();
+  }
+  for (const pb::SnapshotSerial& s : snapshot.serials()) state.serials[s.serial()] = s.place();
+  return state;
+}
+
 }  // namespace fieldline::inventory

@@ -28,4 +28,9 @@ LocationInfo FromProto(const pb::Location& location);
 // The part's catalogue data and stock per location (sorted by location id).
 pb::PartStock ToPartStock(const PartState& state);
 
+// The Part's whole state ⇄ its snapshot (p/partstate/<sku>). FromSnapshot(ToSnapshot(s)) folds
+// to the same state as s.
+pb::PartSnapshot ToSnapshot(const PartState& state);
+PartState FromSnapshot(const pb::PartSnapshot& snapshot);
+
 }  // namespace fieldline::inventory

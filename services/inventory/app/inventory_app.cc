@@ -26,6 +26,9 @@ constexpr char kLocationType[] = "Location";
 constexpr char kPartType[] = "Part";
 constexpr char kLocationPrefix[] = "p/location/";
 constexpr char kPartPrefix[] = "p/part/";
+// p/partstate/<sku>: the Part's whole state (PartSnapshot), written with every append of the part,
+// so commands fold only the events after it.
+constexpr char kPartStatePrefix[] = "p/partstate/";
 // p/jobparts/<job>/<sku>: the job's lines of one part, written under that part's lock. (Before
 // issue 5 one record p/jobparts/<job> held every part; it is still read for parts not yet
 // rewritten.)
@@ -210,9 +213,16 @@ absl::StatusOr<LocationState> InventoryApp::LoadLocation(const std::string& loca
 }
 
 absl::StatusOr<PartState> InventoryApp::LoadPart(const std::string& sku) const {
-  absl::StatusOr<std::vector<EventEnvelope>> stream = store_.ReadStream(PartKey(sku));
-  if (!stream.ok()) return stream.status();
+  // The snapshot (written in the same batch as the events it folds), then any newer events —
+  // none, unless the part was written before snapshots existed.
   PartState state;
+  absl::StatusOr<std::optional<pb::PartSnapshot>> snapshot =
+      GetMessage<pb::PartSnapshot>(store_, kPartStatePrefix + sku);
+  if (!snapshot.ok()) return snapshot.status();
+  if (snapshot->has_value()) state = FromSnapshot(**snapshot);
+  absl::StatusOr<std::vector<EventEnvelope>> stream =
+      store_.ReadStream(PartKey(sku), state.version + 1);
+  if (!stream.ok()) return stream.status();
   for (const EventEnvelope& envelope : *stream) {
     absl::StatusOr<PartEvent> event = PartEventFromProto(envelope.inventory());
     if (!event.ok()) return event.status();
@@ -352,6 +362,7 @@ absl::StatusOr<PartState> InventoryApp::AppendPartEvents(Batch& batch, const Eve
     return s;
   }
   batch.Put(kPartPrefix + sku, ToPartStock(state).SerializeAsString());
+  batch.Put(kPartStatePrefix + sku, ToSnapshot(state).SerializeAsString());
   for (const auto& [job_id, view] : job_views) {
     batch.Put(absl::StrCat(kJobPartsPrefix, job_id, "/", sku), view.SerializeAsString());
   }

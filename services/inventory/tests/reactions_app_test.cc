@@ -614,5 +614,105 @@ TEST_F(ReactionsAppTest, ASerialThatIsNotAtTheLocationIsRefusedAndNothingChanges
   EXPECT_EQ(app_->GetSerialHistory("CMP-9", "S-2")->current_place(), "WH-1");
 }
 
+// --- the Part snapshot ------------------------------------------------------------------------
+
+TEST_F(ReactionsAppTest, ThePartSnapshotEqualsTheFoldOfTheWholeStream) {
+  GivenStock();
+  Part("CMP-9", /*serialised=*/true);
+  Receive("CMP-9", "WH-1", 3, {"S-1", "S-2", "S-3"});
+  // A history touching every part of the state: holds, backorders in a queue, a transfer in
+  // transit, an RMA, a reorder point with an open request, serials in several places.
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 19}})).ok());
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J2", "tech-9", "", {{"FLT-1", 2}})).ok());
+  ASSERT_TRUE(ApplyAndCommit(JobReassigned("J1", "tech-7", "tech-8", "VAN-8")).ok());
+  ASSERT_TRUE(app_->SetReorderPoint(Meta("rp"), {.sku = "FLT-1",
+                                                 .location_id = "SC-1",
+                                                 .min_available = 2,
+                                                 .target_quantity = 8})
+                  .ok());
+  ASSERT_TRUE(app_->RequestTransfer(Meta("t1"), {.sku = "CMP-9",
+                                                 .transfer_id = "TR-1",
+                                                 .from_location_id = "WH-1",
+                                                 .to_location_id = "VAN-7",
+                                                 .quantity = 1})
+                  .ok());
+  ASSERT_TRUE(app_->ApproveTransfer(Meta("t2"), {.sku = "CMP-9", .transfer_id = "TR-1"}).ok());
+  ASSERT_TRUE(app_->ShipTransfer(Meta("t3"),
+                                 {.sku = "CMP-9", .transfer_id = "TR-1", .serials = {"S-2"}})
+                  .ok());
+  ASSERT_TRUE(app_->ReturnDefective(Meta("d1"), {.sku = "CMP-9",
+                                                 .location_id = "WH-1",
+                                                 .rma_id = "RMA-1",
+                                                 .quantity = 1,
+                                                 .reason = "cracked",
+                                                 .serials = {"S-3"}})
+                  .ok());
+  ASSERT_TRUE(app_->AdvanceRma(Meta("d2"), {.step = RmaStep::kSend, .sku = "CMP-9",
+                                            .rma_id = "RMA-1"})
+                  .ok());
+
+  for (const std::string sku : {"FLT-1", "PMP-2", "CMP-9"}) {
+    auto stream = store_->ReadStream({"Part", sku});
+    ASSERT_TRUE(stream.ok());
+    PartState folded;
+    for (const EventEnvelope& e : *stream) {
+      auto event = PartEventFromProto(e.inventory());
+      ASSERT_TRUE(event.ok()) << event.status();
+      folded = Evolve(std::move(folded), *event);
+    }
+    auto stored = store_->Get("p/partstate/" + sku);
+    ASSERT_TRUE(stored.ok());
+    ASSERT_TRUE(stored->has_value()) << sku;
+    EXPECT_EQ(**stored, ToSnapshot(folded).SerializeAsString()) << sku;
+    // And back: the snapshot read as state is the folded state.
+    pb::PartSnapshot snapshot;
+    ASSERT_TRUE(snapshot.ParseFromString(**stored));
+    const PartState loaded = FromSnapshot(snapshot);
+    EXPECT_EQ(loaded.version, folded.version);
+    EXPECT_EQ(loaded.stock, folded.stock);
+    EXPECT_EQ(loaded.reservations, folded.reservations);
+    EXPECT_EQ(loaded.backorders, folded.backorders);
+    EXPECT_EQ(loaded.backorder_queue, folded.backorder_queue);
+    EXPECT_EQ(loaded.reorder_points, folded.reorder_points);
+    EXPECT_EQ(loaded.replenishment_open, folded.replenishment_open);
+    EXPECT_EQ(loaded.serials, folded.serials);
+    EXPECT_EQ(loaded.info, folded.info);
+    EXPECT_EQ(ToSnapshot(loaded).SerializeAsString(), **stored);
+  }
+  // The history really is in the snapshot (not an empty state on both sides).
+  pb::PartSnapshot flt;
+  ASSERT_TRUE(flt.ParseFromString(**store_->Get("p/partstate/FLT-1")));
+  EXPECT_GT(flt.holds_size(), 0);
+  EXPECT_GT(flt.backorders_size(), 0);
+  EXPECT_EQ(flt.reorder_points_size(), 1);
+  pb::PartSnapshot cmp;
+  ASSERT_TRUE(cmp.ParseFromString(**store_->Get("p/partstate/CMP-9")));
+  EXPECT_EQ(cmp.transfers_size(), 1);
+  EXPECT_EQ(cmp.rmas_size(), 1);
+  EXPECT_EQ(cmp.serials_size(), 3);
+}
+
+TEST_F(ReactionsAppTest, APartWithoutASnapshotIsFoldedFromItsStreamAndGetsOne) {
+  GivenStock();
+  // A part written before snapshots existed: no p/partstate record.
+  Batch drop = store_->NewBatch();
+  drop.Delete("p/partstate/FLT-1");
+  ASSERT_TRUE(store_->Commit(std::move(drop)).ok());
+  ASSERT_FALSE(store_->Get("p/partstate/FLT-1")->has_value());
+  // Commands still see all the stock (never negative holds across the fallback).
+  auto too_many = app_->ReserveStock(
+      Meta("r1"), {.sku = "FLT-1", .location_id = "WH-1", .job_id = "J1", .quantity = 11});
+  EXPECT_EQ(too_many.status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(app_->ReserveStock(
+                      Meta("r2"),
+                      {.sku = "FLT-1", .location_id = "WH-1", .job_id = "J1", .quantity = 10})
+                  .ok());
+  ASSERT_TRUE(store_->Get("p/partstate/FLT-1")->has_value());
+  pb::PartSnapshot snapshot;
+  ASSERT_TRUE(snapshot.ParseFromString(**store_->Get("p/partstate/FLT-1")));
+  EXPECT_EQ(snapshot.version(), static_cast<int64_t>(StreamSize("FLT-1")));
+  EXPECT_EQ(StockAt("FLT-1", "WH-1").available(), 0);
+}
+
 }  // namespace
 }  // namespace fieldline::inventory
