@@ -157,13 +157,25 @@ async function flow() {
   await reg.locator('input[name="lng"]').fill('120.383');
   await intake.getByTestId('register').click();
   await intake.getByTestId('customer-card').waitFor();
+  // Their washing machine, installed today: in warranty (三包).
+  await intake.locator('details:has([data-testid="asset-form"]) summary').click();
+  const assetForm = intake.getByTestId('asset-form');
+  await assetForm.locator('input[name="model"]').fill('XQG80-B');
+  await assetForm.locator('input[name="serial"]').fill(`SN${phone}`);
+  await assetForm.locator('select[name="category"]').selectOption('washing-machine');
+  await assetForm.locator('input[name="installed_on"]').fill(new Date().toLocaleDateString('sv'));
+  await assetForm.locator('button[type="submit"]').click();
   const form = intake.getByTestId('ticket-form');
+  await form.locator('select[name="asset_id"] option', { hasText: 'XQG80-B' }).waitFor({ state: 'attached' });
+  await form.locator('select[name="asset_id"]').selectOption({ index: 1 });
+  await form.locator('select[name="fault_cause"]').selectOption('product_fault');
   await form.locator('select[name="category"]').selectOption('washing-machine');
   await form.locator('textarea[name="symptom"]').fill('不排水 / does not drain');
   await form.locator('input[name="parts_needed"]').fill('SEAL-040:1');
   await intake.getByTestId('open-ticket').click();
   const ticketId = (await intake.getByTestId('ticket-id').textContent()).trim();
   assert.match(ticketId, /\S+/);
+  assert.match(await intake.getByTestId('ticket-result').textContent(), /free — in warranty/);
   await shot(intake, 'intake-ticket-opened');
   await ic.close();
 

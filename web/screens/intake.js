@@ -11,6 +11,8 @@ const CHANNELS = ['phone', 'web', 'walk-in', 'partner', 'app'];
 const CAUSES = ['unknown', 'product_fault', 'misuse', 'force_majeure', 'human_damage'];
 const TIERS = ['CUSTOMER_TIER_C', 'CUSTOMER_TIER_B', 'CUSTOMER_TIER_A', 'CUSTOMER_TIER_KEY_ACCOUNT'];
 
+const catText = (c) => { const k = `cat.${c}`; const v = t(k); return v === k ? c || '—' : v; };
+
 export async function mount(view, ctx) {
   let customer = null;
   let history = null;
@@ -97,11 +99,43 @@ export async function mount(view, ctx) {
           h('td', {}, a.contract && a.contract.name ? `${a.contract.name} (${promiseText(a.contract.promises)})` : '—')))),
       h('h3', {}, t('intake.history')),
       table(['intake.opened', 'intake.category', 'intake.symptom', 'intake.state', 'intake.technician'],
-        tickets.slice().reverse().map((x) => h('tr', {}, h('td', {}, fmtTime(x.opened_at)), h('td', {}, x.category),
+        tickets.slice().reverse().map((x) => h('tr', {}, h('td', {}, fmtTime(x.opened_at)), h('td', {}, catText(x.category)),
           h('td', {}, x.symptom), h('td', {}, enumText(x.state)), h('td', {}, x.technician_id || '—')))),
+      assetForm(c),
       complaints.length ? h('div', {}, h('h3', {}, t('intake.complaints')),
         h('ul', {}, complaints.map((x) => h('li', {}, `${x.kind} · ${x.description} · ${x.closed ? t('common.closed') : t('common.open')}`)))) : null));
     renderTicketForm(assets);
+  }
+
+  // Registers a product of the customer (warranty counts from installation, default 2 years).
+  function assetForm(c) {
+    const form = h('form', { class: 'row wrap', novalidate: true, 'data-testid': 'asset-form' });
+    const submit = h('button', { type: 'submit' }, t('intake.addAsset'));
+    clear(form,
+      field('intake.model', input('model', { size: 12 })),
+      field('intake.serial', input('serial', { size: 12 })),
+      field('intake.category', select('category', CATEGORIES.map((x) => [x, t(`cat.${x}`)]), CATEGORIES[0])),
+      field('intake.installedOn', input('installed_on', { type: 'date' })),
+      field('intake.warrantyEnd', input('warranty_end', { type: 'date' }), 'intake.warrantyHint'),
+      submit);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const f = form.elements;
+      const day = (v) => (v ? new Date(`${v}T00:00`).toISOString() : undefined);
+      submit.disabled = true;
+      try {
+        await api.call('intake', 'RegisterAsset', { request_id: requestId(), customer_id: c.customer_id, model: f.model.value.trim(),
+          serial: f.serial.value.trim(), category: f.category.value, installed_on: day(f.installed_on.value),
+          warranty_end: day(f.warranty_end.value), device_time: new Date().toISOString() });
+        history = await api.call('intake', 'GetCustomerHistory', { customer_id: c.customer_id });
+        renderCustomer();
+      } catch (err) {
+        if (err.status === 401) { ctx.onAuthError(); return; }
+        showError(form, err);
+      } finally { submit.disabled = false; }
+    });
+    return h('details', {}, h('summary', {}, t('intake.addAsset')), form);
   }
 
   function promiseText(p) {
