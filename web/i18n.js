@@ -66,7 +66,7 @@ const D = {
   'board.commit': ['Commit plan', '确认方案'],
   'board.committed': ['The plan was committed.', '方案已执行。'],
   'board.territory': ['Territory', '区域'],
-  'board.territoryHint': ['empty: every technician', '留空：全部工程师'],
+  'board.noTerritories': ['No technician has a territory yet: the optimiser plans one territory at a time.', '尚无工程师设置服务区域：路线优化按区域进行。'],
   'board.day': ['Day', '日期'],
   'board.replanFrom': ['Re-plan from', '从此时起重排'],
   'board.timeLimit': ['Time limit (s)', '计算时限（秒）'],

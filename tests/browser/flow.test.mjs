@@ -382,3 +382,33 @@ test('the live board survives a gateway restart: nothing missed, nothing repeate
     await context.close();
   }
 });
+
+test('the optimiser: preview a territory\'s day with reasons, then commit it', async () => {
+  const dispatcher = await apiAs('dispatcher');
+  await dispatcher('scheduling', 'RegisterTechnician', {
+    request_id: 'browser-T90', technician_id: 'T90', name: '优化 Optimiser-Test', phone: '13900000090',
+    skills: ['refrigerator', 'washing-machine', 'air-conditioner', 'water-heater', 'television'],
+    home_base: { lat: 36.0671, lng: 120.3826 }, van_location_id: 'VAN-T01',
+    territory: { name: 'Browser-Centre', center: { lat: 36.0671, lng: 120.3826 }, radius_km: 6 },
+  });
+  const { context, page } = await newPage({ viewport: { width: 1400, height: 1000 } });
+  try {
+    await login(page, 'dispatcher');
+    await page.goto(`${platform.url}/#/dispatch`);
+    const preview = page.getByTestId('plan-preview');
+    await preview.waitFor();
+    assert.equal(await preview.isDisabled(), false, 'the gateway offers PreviewPlan / CommitPlan');
+    await page.locator('input[name="territory"]').fill('Browser-Centre');
+    await page.locator('input[name="time_limit_seconds"]').fill('1');
+    await preview.click();
+    const plan = page.locator('.plan-view');
+    await plan.waitFor({ timeout: 30000 });
+    assert.match(await plan.textContent(), /T90/);
+    await shot(page, 'dispatch-plan-preview');
+    await page.getByTestId('plan-commit').click();
+    await page.locator('.banner.ok', { hasText: 'committed' }).waitFor({ timeout: 30000 });
+    await shot(page, 'dispatch-plan-committed');
+  } finally {
+    await context.close();
+  }
+});

@@ -205,7 +205,10 @@ export async function mount(view, ctx) {
         state.planAvailable = paths.some((p) => p.endsWith('/scheduling/PreviewPlan')) && paths.some((p) => p.endsWith('/scheduling/CommitPlan'));
       } catch { state.planAvailable = false; }
     }
-    const territory = input('territory', { placeholder: t('board.territoryHint') });
+    const names = [...new Set(state.techs.map((x) => x.territory && x.territory.name).filter(Boolean))].sort();
+    const territory = input('territory', { placeholder: names[0] || '', list: 'territory-names', value: state.territory || names[0] || '' });
+    territory.addEventListener('change', () => { state.territory = territory.value.trim(); });
+    const territoryList = h('datalist', { id: 'territory-names' }, names.map((n) => h('option', { value: n })));
     const dayIn = input('day', { type: 'date', value: new Date().toLocaleDateString('sv') });
     const replan = input('replan_from', { type: 'time' });
     const limit = input('time_limit_seconds', { inputmode: 'decimal', value: '3', size: 3 });
@@ -227,7 +230,8 @@ export async function mount(view, ctx) {
         showError(form, err);
       } finally { preview.disabled = !state.planAvailable; }
     });
-    clear(planEl, h('h2', {}, t('board.optimiser')), form,
+    clear(planEl, h('h2', {}, t('board.optimiser')), form, territoryList,
+      names.length ? null : h('p', { class: 'muted small' }, t('board.noTerritories')),
       state.planAvailable ? null : h('p', { class: 'muted small' }, t('board.planUnavailable')),
       state.plan ? planView(state.plan) : null);
   }

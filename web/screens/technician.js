@@ -19,6 +19,12 @@ export async function mount(view, ctx) {
   async function load() {
     try {
       day = await api.call('scheduling', 'MyDay', {});
+      // MyDay lists the open jobs; the ones finished today stay on the page as completed.
+      const today = new Date().toDateString();
+      const done = await api.call('scheduling', 'ListJobs', { state: 'JOB_STATE_COMPLETED', page_size: 500 })
+        .then((r) => r.jobs || [], () => []);
+      const have = new Set((day.jobs || []).map((j) => j.job_id));
+      day.jobs = [...(day.jobs || []), ...done.filter((j) => !have.has(j.job_id) && new Date(j.updated_at).toDateString() === today)];
       localStorage.setItem(CACHE_KEY, JSON.stringify({ at: new Date().toISOString(), day }));
     } catch (err) {
       if (err.status === 401) { ctx.onAuthError(); return; }
