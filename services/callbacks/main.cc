@@ -4,8 +4,10 @@
 #include <utility>
 
 #include "services/callbacks/adapters/grpc_service.h"
+#include "services/callbacks/adapters/policy_file.h"
 #include "services/callbacks/app/callbacks_app.h"
 #include "services/common/runtime/service_runner.h"
+#include "spdlog/spdlog.h"
 
 namespace {
 
@@ -14,7 +16,18 @@ constexpr int kDefaultPort = 7104;
 absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& context) {
   using fieldline::callbacks::CallbacksApp;
   using fieldline::callbacks::CallbacksGrpcService;
-  auto app = std::make_shared<CallbacksApp>(*context.store, *context.clock);
+  fieldline::callbacks::CallbacksPolicies policies;
+  if (context.config != nullptr && !context.config->policy_file.empty()) {
+    absl::StatusOr<fieldline::callbacks::CallbacksPolicies> loaded =
+        fieldline::callbacks::LoadPolicyFile(context.config->policy_file);
+    if (!loaded.ok()) return loaded.status();  // names the key; the service does not start
+    policies = *std::move(loaded);
+    for (const std::string& warning : policies.warnings) {
+      spdlog::warn("policy {}: {}", context.config->policy_file, warning);
+    }
+  }
+  auto app = std::make_shared<CallbacksApp>(*context.store, *context.clock, policies.callback,
+                                            policies.kpi, policies.reminder);
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(std::make_unique<CallbacksGrpcService>(*app, *context.verifier));
   parts.consumed_topics = {fieldline::TopicOf("intake"), fieldline::TopicOf("scheduling")};

@@ -196,6 +196,14 @@ grpc::Status CallbacksGrpcService::GetKpis(grpc::ServerContext* context,
           response->set_mean_time_to_repair_hours(
               absl::ToDoubleHours(*report->field_service.mean_time_to_repair));
         }
+        ToProto(report->maintenance_arrival, response->mutable_maintenance_arrival());
+        if (report->maintenance_completion) {
+          response->set_maintenance_arrival_completion(*report->maintenance_completion);
+        }
+        fieldline::ToProto(report->maintenance_window.start,
+                           response->mutable_maintenance_window_start());
+        fieldline::ToProto(report->maintenance_window.end,
+                           response->mutable_maintenance_window_end());
         if (report->composite) {
           response->set_composite(report->composite->value);
           for (const std::string& w : report->composite->warnings) response->add_warnings(w);

@@ -581,6 +581,21 @@ absl::StatusOr<KpiReport> CallbacksApp::GetKpis(const KpiQuery& query) const {
   }
   report.field_service =
       ComputeFieldServiceKpis(jobs, *period, query.technician_id, kpi_policy_.repeat_window);
+  {
+    // The rolling window ends with the period's last month (a quarter's or a year's last month).
+    const absl::CivilMonth last =
+        absl::CivilMonth(absl::ToCivilSecond(period->end - absl::Seconds(1), policy_.local_zone));
+    absl::StatusOr<Period> window =
+        RollingSixMonths(static_cast<int>(last.year()), last.month(), policy_.local_zone);
+    if (!window.ok()) return window.status();
+    absl::StatusOr<std::vector<MaintenanceFact>> facts = MaintenanceFactsDueIn(*window);
+    if (!facts.ok()) return facts.status();
+    report.maintenance_window = *window;
+    report.maintenance_arrival = MaintenanceArrival(*facts, *window);
+    if (std::optional<double> rate = report.maintenance_arrival.Percent(); rate.has_value()) {
+      report.maintenance_completion = Completion(*rate, kpi_policy_.targets.maintenance_arrival);
+    }
+  }
   if (query.profit_completion && query.maintenance_completion && query.complaint_completion &&
       query.care_completion) {
     report.composite = ComputeComposite(

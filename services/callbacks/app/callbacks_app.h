@@ -18,6 +18,8 @@
 //   x/reminder_by_asset/<asset_id>/<id>    index: reminders of an asset
 //   x/reminder_pending/<remind_at>/<id>    index: reminders waiting to fall due (time-ordered)
 //   x/reminder_due/<remind_at>/<id>        index: fallen due, no outcome yet (the due list)
+//   x/maintenance_due/<remind_at>/<id>     index: maintenance reminders by time (KPIs)
+//   p/monthly_report/<YYYY-MM>             fieldline.callbacks.v1.MonthlyReport, stored on the 1st
 //
 // Locks: a reaction that touches the local ticket model holds the lock named
 // AggregateKey{"Ticket", ticket_id}; one that changes a callback holds {"Callback", id}. A
@@ -108,6 +110,11 @@ struct KpiReport {
   std::optional<double> callback_completion;  // success ÷ target, percent
   FieldServiceKpis field_service;
   std::optional<CompositeResult> composite;
+  // Maintenance-reminder arrival over the rolling six calendar months ending with the period's
+  // last month: customers due a maintenance reminder who came in ÷ customers due.
+  Period maintenance_window;
+  Ratio maintenance_arrival;
+  std::optional<double> maintenance_completion;  // arrival ÷ target (80 %), percent
 };
 
 class CallbacksApp {
@@ -198,6 +205,8 @@ class CallbacksApp {
   absl::Status AppendReminder(const ReminderState& before, const std::vector<ReminderEvent>& events,
                               const CommandMeta& meta, const EventEnvelope* source, Batch& batch);
   absl::StatusOr<ReminderState> LoadReminder(std::string_view reminder_id) const;
+  // Maintenance reminders whose remind_at lies in `window` (x/maintenance_due/ time index).
+  absl::StatusOr<std::vector<MaintenanceFact>> MaintenanceFactsDueIn(const Period& window) const;
   absl::StatusOr<std::optional<ReminderView>> ReadReminderView(std::string_view reminder_id,
                                                                absl::Time now) const;
   // Schedules the callback `command` asks for, unless it exists: customer and key-account tier

@@ -26,6 +26,8 @@ constexpr char kReminderByAssetPrefix[] = "x/reminder_by_asset/";
 constexpr char kReminderPendingPrefix[] = "x/reminder_pending/";
 constexpr char kReminderDuePrefix[] = "x/reminder_due/";
 constexpr char kTicketFactPrefix[] = "x/ticket_fact/";
+// Maintenance reminders by the time they fell (or fall) due, kept for the KPIs (never deleted).
+constexpr char kMaintenanceDuePrefix[] = "x/maintenance_due/";
 
 std::string ReminderKey(std::string_view id) { return absl::StrCat(kReminderPrefix, AsAbsl(id)); }
 std::string AssetKey(std::string_view id) { return absl::StrCat(kAssetPrefix, AsAbsl(id)); }
@@ -137,6 +139,10 @@ absl::Status CallbacksApp::AppendReminder(const ReminderState& before,
   const auto listed = [](const ReminderState& s, ReminderStatus status) {
     return s.status == status;
   };
+  if (before.status == ReminderStatus::kNone && IsMaintenance(next.kind)) {
+    batch.Put(absl::StrCat(kMaintenanceDuePrefix, TimeKey(next.remind_at), "/", next.reminder_id),
+              next.reminder_id);
+  }
   if (listed(before, ReminderStatus::kScheduled) && !listed(next, ReminderStatus::kScheduled)) {
     batch.Delete(PendingKey(before));
   }
@@ -427,6 +433,35 @@ absl::StatusOr<int> CallbacksApp::FallDueReminders(absl::Time now) {
 
 // ---------------------------------------------------------------------------------------------
 // queries
+
+absl::StatusOr<std::vector<MaintenanceFact>> CallbacksApp::MaintenanceFactsDueIn(
+    const Period& window) const {
+  std::vector<MaintenanceFact> facts;
+  const std::string end = TimeKey(window.end);
+  absl::Status failed = absl::OkStatus();
+  // Keys strictly after "<start − 1 s>/~" are those with remind_at ≥ start.
+  const std::string start_after = absl::StrCat(TimeKey(window.start - absl::Seconds(1)), "/~");
+  absl::Status scanned = store_.Scan(
+      kMaintenanceDuePrefix, start_after, [&](std::string_view key, std::string_view value) {
+        const std::string_view rest = key.substr(sizeof(kMaintenanceDuePrefix) - 1);
+        if (rest.substr(0, end.size()) >= end) return false;
+        absl::StatusOr<std::optional<std::string>> bytes = store_.Get(ReminderKey(value));
+        if (!bytes.ok()) {
+          failed = bytes.status();
+          return false;
+        }
+        v1::Reminder projection;
+        if (!bytes->has_value() || !projection.ParseFromString(**bytes)) return true;
+        const ReminderState state = DecodeReminder(projection);
+        facts.push_back(MaintenanceFact{.customer_id = state.customer_id,
+                                        .due_at = state.remind_at,
+                                        .came_in_at = state.came_in_at});
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  return facts;
+}
 
 absl::StatusOr<ReminderView> CallbacksApp::GetReminder(std::string_view reminder_id) const {
   if (reminder_id.empty()) return InvalidArgument("reminder_id", "Say which reminder you mean.");

@@ -418,5 +418,64 @@ TEST_F(RemindersAppTest, ThePolicyDecidesTheMaintenanceInterval) {
             Local(2025, 3, 8, 11));
 }
 
+TEST_F(RemindersAppTest, MaintenanceArrivalIsCountedOverSixMonthsAcrossTheYearEnd) {
+  SetNow(Local(2024, 9, 6));
+  const auto register_asset = [&](const std::string& asset, const std::string& customer,
+                                  absl::Time installed) {
+    EventEnvelope e = AssetRegisteredEvent(asset, installed, absl::InfinitePast(),
+                                           absl::InfinitePast(), Local(2024, 9, 6));
+    e.mutable_intake()->mutable_asset_registered()->set_customer_id(customer);
+    ASSERT_TRUE(Deliver(e).ok());
+  };
+  register_asset("a-1", "cust-1", Local(2024, 9, 5));   // due 5 Nov 2024
+  register_asset("a-2", "cust-2", Local(2024, 11, 2));  // due 2 Jan 2025
+  register_asset("a-3", "cust-3", Local(2025, 1, 10));  // due 10 Mar 2025
+  ASSERT_TRUE(Deliver(TicketOpenedEvent("t-1", "a-1", "maintenance")).ok());
+  ASSERT_TRUE(Deliver(JobCompletedEvent("j-1", "t-1", Local(2024, 11, 20))).ok());
+
+  // January 2025: Aug 2024 – Jan 2025 → a-1 came in, a-2 did not.
+  auto january = app_->GetKpis(KpiQuery{.period = PeriodKind::kMonth, .year = 2025, .number = 1});
+  ASSERT_TRUE(january.ok()) << january.status();
+  EXPECT_EQ(january->maintenance_arrival, (Ratio{.numerator = 1, .denominator = 2}));
+  EXPECT_EQ(january->maintenance_window.start, Local(2024, 8, 1));
+  EXPECT_EQ(january->maintenance_window.end, Local(2025, 2, 1));
+  ASSERT_TRUE(january->maintenance_completion.has_value());
+  EXPECT_DOUBLE_EQ(*january->maintenance_completion, 62.5);  // 50 % ÷ 80 %
+
+  // Q1 2025 ends in March: Oct 2024 – Mar 2025 → all three due, one came in.
+  auto quarter =
+      app_->GetKpis(KpiQuery{.period = PeriodKind::kQuarter, .year = 2025, .number = 1});
+  ASSERT_TRUE(quarter.ok()) << quarter.status();
+  EXPECT_EQ(quarter->maintenance_arrival, (Ratio{.numerator = 1, .denominator = 3}));
+
+  // The year 2024 ends in December: Jul – Dec 2024 → only a-1, who came in.
+  auto year = app_->GetKpis(KpiQuery{.period = PeriodKind::kYear, .year = 2024});
+  ASSERT_TRUE(year.ok()) << year.status();
+  EXPECT_EQ(year->maintenance_arrival, (Ratio{.numerator = 1, .denominator = 1}));
+
+  // October 2024: May – Oct 2024 → nobody was due yet.
+  auto october =
+      app_->GetKpis(KpiQuery{.period = PeriodKind::kMonth, .year = 2024, .number = 10});
+  ASSERT_TRUE(october.ok()) << october.status();
+  EXPECT_EQ(october->maintenance_arrival.denominator, 0);
+  EXPECT_FALSE(october->maintenance_completion.has_value());
+}
+
+TEST_F(RemindersAppTest, AReminderDueExactlyAtTheWindowStartCountsOneAtItsEndDoesNot) {
+  SetNow(Local(2024, 1, 1));
+  // Installed 1 Jun 2024 00:00 local → due 1 Aug 2024 00:00, the January 2025 window's start.
+  ASSERT_TRUE(Deliver(AssetRegisteredEvent("a-1", Local(2024, 6, 1), absl::InfinitePast(),
+                                           absl::InfinitePast(), Local(2024, 1, 1)))
+                  .ok());
+  // Installed 1 Dec 2024 → due 1 Feb 2025 00:00, the window's (exclusive) end.
+  EventEnvelope second = AssetRegisteredEvent("a-2", Local(2024, 12, 1), absl::InfinitePast(),
+                                              absl::InfinitePast(), Local(2024, 1, 1));
+  second.mutable_intake()->mutable_asset_registered()->set_customer_id("cust-2");
+  ASSERT_TRUE(Deliver(second).ok());
+  auto january = app_->GetKpis(KpiQuery{.period = PeriodKind::kMonth, .year = 2025, .number = 1});
+  ASSERT_TRUE(january.ok()) << january.status();
+  EXPECT_EQ(january->maintenance_arrival, (Ratio{.numerator = 0, .denominator = 1}));
+}
+
 }  // namespace
 }  // namespace fieldline::callbacks
