@@ -372,5 +372,38 @@ TEST_F(StockMovesGrpcTest, TransferRmaGiftAndQueriesEndToEnd) {
   EXPECT_GT(stock.version(), 3);
 }
 
+TEST_F(StockMovesGrpcTest, TheLedgerPagesByCursorAndRefusesAForeignTokenNamingIt) {
+  GivenStock();  // FLT-1: registered and 2 receipts
+  pb::GetLedgerRequest request;
+  request.set_sku("FLT-1");
+  request.set_page_size(2);
+  pb::Ledger first;
+  ASSERT_TRUE(Call(&Stub::GetLedger, "technician", request, &first).ok());
+  ASSERT_EQ(first.entries_size(), 2);
+  EXPECT_EQ(first.next_page_token(), "2");
+  request.set_page_token(first.next_page_token());
+  pb::Ledger second;
+  ASSERT_TRUE(Call(&Stub::GetLedger, "technician", request, &second).ok());
+  ASSERT_EQ(second.entries_size(), 1);
+  EXPECT_EQ(second.entries(0).aggregate_version(), 3);
+  EXPECT_EQ(second.next_page_token(), "");
+
+  std::string field;
+  request.set_page_token("not-a-version");
+  pb::Ledger refused;
+  EXPECT_EQ(Call(&Stub::GetLedger, "technician", request, &refused, &field).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(field, "page_token");
+  request.clear_page_token();
+  request.set_page_size(-5);
+  EXPECT_EQ(Call(&Stub::GetLedger, "technician", request, &refused, &field).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(field, "page_size");
+  // Without a token the call is refused like every other.
+  grpc::ClientContext anonymous;
+  EXPECT_EQ(stub_->GetLedger(&anonymous, request, &refused).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
 }  // namespace
 }  // namespace fieldline::inventory
