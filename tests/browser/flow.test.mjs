@@ -412,3 +412,20 @@ test('the optimiser: preview a territory\'s day with reasons, then commit it', a
     await context.close();
   }
 });
+
+test('admin: staff accounts and the login history shows the refused attempt', async () => {
+  const { context, page } = await newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await login(page, 'admin');
+    await page.goto(`${platform.url}/#/admin`);
+    const row = page.locator('tr[data-user="dispatcher"]');
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Login history' }).click();
+    const history = page.locator('section', { hasText: 'Login history · dispatcher' });
+    await history.locator('td', { hasText: '✗' }).first().waitFor();
+    await history.locator('td', { hasText: '✓' }).first().waitFor();
+    await shot(page, 'admin-login-history');
+  } finally {
+    await context.close();
+  }
+});
