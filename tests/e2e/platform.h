@@ -35,6 +35,8 @@ class Platform {
   client::Endpoints endpoints() const;
   std::string Token(const std::string& role, const std::string& user) const;
   const std::string& secret() const { return secret_; }
+  // The file the dev broker writes its bootstrap list to.
+  std::string bootstrap_file() const { return dir_.Sub("bootstrap"); }
   std::string LogOf(const std::string& name) const;
 
  private:
