@@ -1004,9 +1004,9 @@ absl::Status InventoryApp::RetargetJobParts(const EventEnvelope& source, Batch& 
     if (!known.ok()) return known.status();
     from_van = *std::move(known);
   }
-  if (unassigned) {
-    batch.Delete(kJobVanPrefix + job_id);
-  } else if (!to_van.empty()) {
+  if (unassigned || to_van.empty()) {
+    batch.Delete(kJobVanPrefix + job_id);  // no technician, or one without a van
+  } else {
     batch.Put(kJobVanPrefix + job_id, to_van);
   }
 

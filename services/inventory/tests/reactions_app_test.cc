@@ -442,6 +442,19 @@ TEST_F(ReactionsAppTest, AReleaseByHandFillsTheJobsWaitingInOrderOnce) {
   EXPECT_EQ(StockAt("FLT-1", "WH-1").reserved(), 10);
 }
 
+TEST_F(ReactionsAppTest, AJobReassignedToATechnicianWithoutAVanHasItsVanPartsHeldAtTheNearestStock) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 2}})).ok());
+  ASSERT_TRUE(ApplyAndCommit(JobReassigned("J1", "tech-7", "tech-10", "")).ok());
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 0);
+  EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 2);  // nearest to the site
+  // The job no longer has a van: a later reassignment moves nothing out of VAN-7 by mistake.
+  ASSERT_FALSE(store_->Get("x/job-van/J1")->has_value());
+  const size_t before = StreamSize("FLT-1");
+  ASSERT_TRUE(ApplyAndCommit(JobReassigned("J1", "tech-10", "tech-11", "")).ok());
+  EXPECT_EQ(StreamSize("FLT-1"), before);
+}
+
 // --- van restock list --------------------------------------------------------------------------
 
 TEST_F(ReactionsAppTest, AVanRestockListCountsWhatTheVanUsedInThePeriodUpToItsTarget) {
