@@ -233,6 +233,24 @@ Contract ContractFromProto(const v1::Contract& proto) {
 
 v1::IntakeEvent EncodeCustomerEvent(const CustomerEvent& event) {
   v1::IntakeEvent out;
+  if (const auto* u = std::get_if<CustomerUpdated>(&event)) {
+    auto* p = out.mutable_customer_updated();
+    p->set_customer_id(u->customer_id);
+    p->set_name(u->name);
+    for (const std::string& phone : u->phones) p->add_phones(phone);
+    p->set_address(u->address);
+    if (u->location.has_value()) {
+      p->mutable_location()->set_lat(u->location->lat);
+      p->mutable_location()->set_lng(u->location->lng);
+    }
+    p->set_region(u->region);
+    p->set_birthday(u->birthday);
+    p->set_consent_to_messages(u->consent_to_messages);
+    p->set_preferred_technician_id(u->preferred_technician_id);
+    for (const std::string& f : u->changed_fields) p->add_changed_fields(f);
+    p->set_reason(u->reason);
+    return out;
+  }
   const CustomerRegistered& e = std::get<CustomerRegistered>(event);
   auto* p = out.mutable_customer_registered();
   p->set_customer_id(e.customer_id);
@@ -252,6 +270,22 @@ v1::IntakeEvent EncodeCustomerEvent(const CustomerEvent& event) {
 }
 
 absl::StatusOr<CustomerEvent> DecodeCustomerEvent(const v1::IntakeEvent& proto) {
+  if (proto.kind_case() == v1::IntakeEvent::kCustomerUpdated) {
+    const auto& p = proto.customer_updated();
+    CustomerUpdated u;
+    u.customer_id = p.customer_id();
+    u.name = p.name();
+    u.phones.assign(p.phones().begin(), p.phones().end());
+    u.address = p.address();
+    u.location = GeoFromProto(p.has_location(), p.location());
+    u.region = p.region();
+    u.birthday = p.birthday();
+    u.consent_to_messages = p.consent_to_messages();
+    u.preferred_technician_id = p.preferred_technician_id();
+    u.changed_fields.assign(p.changed_fields().begin(), p.changed_fields().end());
+    u.reason = p.reason();
+    return CustomerEvent{std::move(u)};
+  }
   if (proto.kind_case() != v1::IntakeEvent::kCustomerRegistered) {
     return absl::DataLossError(absl::StrCat("A stored customer event has kind ",
                                             static_cast<int>(proto.kind_case()),

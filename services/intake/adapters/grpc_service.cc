@@ -657,4 +657,66 @@ grpc::Status IntakeGrpcService::SlaWhatIf(grpc::ServerContext* context,
   });
 }
 
+grpc::Status IntakeGrpcService::UpdateCustomer(grpc::ServerContext* context,
+                                               const v1::UpdateCustomerRequest* request,
+                                               common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   absl::StatusOr<CommandMeta> meta =
+                       MetaOf(request->request_id(), actor, clock_,
+                              DeviceTime(request->has_device_time(), request->device_time()));
+                   if (!meta.ok()) return meta.status();
+                   intake::UpdateCustomer command;
+                   command.customer_id = request->customer_id();
+                   command.fields.assign(request->update_fields().begin(),
+                                         request->update_fields().end());
+                   command.name = request->name();
+                   command.phones.assign(request->phones().begin(), request->phones().end());
+                   command.address = request->address();
+                   if (request->has_location()) {
+                     command.location = GeoPoint{request->location().lat(),
+                                                 request->location().lng()};
+                   }
+                   command.region = request->region();
+                   command.birthday = request->birthday();
+                   command.consent_to_messages = request->consent_to_messages();
+                   command.preferred_technician_id = request->preferred_technician_id();
+                   command.reason = request->reason();
+                   return Respond(
+                       app_.UpdateCustomer(*meta, request->expected_version(), command), response);
+                 });
+}
+
+grpc::Status IntakeGrpcService::GetCustomerAsOf(grpc::ServerContext* context,
+                                                const v1::GetCustomerAsOfRequest* request,
+                                                v1::Customer* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   if (!request->has_as_of()) {
+                     return InvalidArgument("as_of", "As of when? The moment is missing.");
+                   }
+                   absl::StatusOr<v1::Customer> customer =
+                       app_.GetCustomerAsOf(request->customer_id(), FromProto(request->as_of()));
+                   if (!customer.ok()) return customer.status();
+                   *response = *std::move(customer);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status IntakeGrpcService::GetComplaintAsOf(grpc::ServerContext* context,
+                                                 const v1::GetComplaintAsOfRequest* request,
+                                                 v1::Complaint* response) {
+  return Guarded(context, verifier_, {"intake", "dispatcher", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   if (!request->has_as_of()) {
+                     return InvalidArgument("as_of", "As of when? The moment is missing.");
+                   }
+                   absl::StatusOr<v1::Complaint> complaint = app_.GetComplaintAsOf(
+                       request->complaint_id(), FromProto(request->as_of()));
+                   if (!complaint.ok()) return complaint.status();
+                   *response = *std::move(complaint);
+                   return absl::OkStatus();
+                 });
+}
+
 }  // namespace fieldline::intake

@@ -94,6 +94,15 @@ class IntakeGrpcService final : public v1::IntakeService::Service {
                             v1::TicketSla* response) override;
   grpc::Status SlaWhatIf(grpc::ServerContext* context, const v1::SlaWhatIfRequest* request,
                          v1::SlaWhatIfResponse* response) override;
+  grpc::Status UpdateCustomer(grpc::ServerContext* context,
+                              const v1::UpdateCustomerRequest* request,
+                              common::v1::CommandAck* response) override;
+  grpc::Status GetCustomerAsOf(grpc::ServerContext* context,
+                               const v1::GetCustomerAsOfRequest* request,
+                               v1::Customer* response) override;
+  grpc::Status GetComplaintAsOf(grpc::ServerContext* context,
+                                const v1::GetComplaintAsOfRequest* request,
+                                v1::Complaint* response) override;
 
  private:
   // Runs one lifecycle command built from `request` for the roles allowed.

@@ -459,6 +459,157 @@ absl::StatusOr<common::v1::CommandAck> IntakeApp::RegisterCustomer(
       });
 }
 
+absl::StatusOr<common::v1::CommandAck> IntakeApp::UpdateCustomer(
+    const CommandMeta& meta, int64_t expected_version, const intake::UpdateCustomer& command) {
+  const std::string customer_id = Trimmed(command.customer_id);
+  if (customer_id.empty()) {
+    return InvalidArgument("customer_id", "Which customer? The customer id is empty.");
+  }
+  const AggregateKey key{kCustomerAggregate, customer_id};
+  std::vector<AggregateKey> locks{key};
+  for (const std::string& phone : command.phones) {
+    const std::string digits = PhoneDigits(phone);
+    if (!digits.empty()) locks.push_back({"CustomerPhone", digits});
+  }
+  return store_.Execute(
+      meta.request_id, locks, [&](Batch& batch) -> absl::StatusOr<common::v1::CommandAck> {
+        absl::StatusOr<std::vector<EventEnvelope>> stream = ReadIntakeStream(key);
+        if (!stream.ok()) return stream.status();
+        CustomerState state;
+        for (const EventEnvelope& envelope : *stream) {
+          absl::StatusOr<CustomerEvent> event = DecodeCustomerEvent(envelope.intake());
+          if (!event.ok()) return event.status();
+          state = Evolve(std::move(state), *event);
+        }
+        int64_t version = static_cast<int64_t>(stream->size());
+        if (state.registered()) {
+          if (absl::Status s =
+                  CheckExpectedVersion("Customer", customer_id, expected_version, version);
+              !s.ok()) {
+            return s;
+          }
+        }
+        PhoneOwners owners;
+        for (const std::string& phone : command.phones) {
+          const std::string digits = PhoneDigits(phone);
+          if (digits.empty()) continue;
+          absl::StatusOr<std::optional<std::string>> owner =
+              store_.Get(CustomerPhoneIndexKey(digits));
+          if (!owner.ok()) return owner.status();
+          if (owner->has_value()) owners[digits] = **owner;
+        }
+        intake::UpdateCustomer update = command;
+        update.customer_id = customer_id;
+        absl::StatusOr<std::vector<CustomerEvent>> events =
+            Decide(state, update, owners, meta.now);
+        if (!events.ok()) return events.status();
+        const std::vector<std::string> old_phones = state.phones;
+        std::vector<v1::IntakeEvent> payloads;
+        for (const CustomerEvent& e : *events) {
+          payloads.push_back(EncodeCustomerEvent(e));
+          state = Evolve(std::move(state), e);
+        }
+        if (absl::Status s = AppendIntake(batch, key, version, payloads, meta, ""); !s.ok()) {
+          return s;
+        }
+        version += static_cast<int64_t>(payloads.size());
+        absl::StatusOr<v1::Customer> before = GetCustomer(customer_id);
+        if (!before.ok()) return before.status();
+        v1::Customer projection = CustomerStateToProto(
+            state, version,
+            before->has_registered_at() ? FromProto(before->registered_at()) : meta.now);
+        ToProto(meta.now, projection.mutable_updated_at());
+        batch.Put(CustomerProjectionKey(customer_id), projection.SerializeAsString());
+        for (const std::string& phone : old_phones) {
+          batch.Delete(CustomerPhoneIndexKey(PhoneDigits(phone)));
+        }
+        for (const std::string& phone : state.phones) {
+          batch.Put(CustomerPhoneIndexKey(PhoneDigits(phone)), customer_id);
+        }
+        common::v1::CommandAck ack;
+        ack.set_aggregate_id(customer_id);
+        ack.set_version(version);
+        return ack;
+      });
+}
+
+absl::StatusOr<v1::Customer> IntakeApp::GetCustomerAsOf(std::string_view customer_id,
+                                                        absl::Time as_of) const {
+  if (customer_id.empty()) {
+    return InvalidArgument("customer_id", "Which customer? The customer id is empty.");
+  }
+  absl::StatusOr<std::vector<EventEnvelope>> stream =
+      ReadIntakeStream({kCustomerAggregate, std::string(customer_id)});
+  if (!stream.ok()) return stream.status();
+  if (stream->empty()) {
+    return NotFound("customer_id",
+                    absl::StrCat("There is no customer ", AsAbsl(customer_id), "."));
+  }
+  CustomerState state;
+  int64_t version = 0;
+  absl::Time registered_at = absl::InfinitePast();
+  absl::Time updated_at = absl::InfinitePast();
+  for (const EventEnvelope& envelope : *stream) {
+    const absl::Time at = FromProto(envelope.server_time());
+    if (at > as_of) break;
+    absl::StatusOr<CustomerEvent> event = DecodeCustomerEvent(envelope.intake());
+    if (!event.ok()) return event.status();
+    state = Evolve(std::move(state), *event);
+    version = envelope.aggregate_version();
+    if (registered_at == absl::InfinitePast()) registered_at = at;
+    updated_at = at;
+  }
+  if (version == 0) {
+    return NotFound("as_of", absl::StrCat("Customer ", AsAbsl(customer_id),
+                                          " was not registered yet at ",
+                                          absl::FormatTime(as_of, absl::UTCTimeZone()), "."));
+  }
+  v1::Customer customer = CustomerStateToProto(state, version, registered_at);
+  ToProto(updated_at, customer.mutable_updated_at());
+  return customer;
+}
+
+absl::StatusOr<v1::Complaint> IntakeApp::GetComplaintAsOf(std::string_view complaint_id,
+                                                          absl::Time as_of) const {
+  if (complaint_id.empty()) {
+    return InvalidArgument("complaint_id", "Which complaint? The complaint id is empty.");
+  }
+  absl::StatusOr<std::vector<EventEnvelope>> stream =
+      ReadIntakeStream({kComplaintAggregate, std::string(complaint_id)});
+  if (!stream.ok()) return stream.status();
+  if (stream->empty()) {
+    return NotFound("complaint_id",
+                    absl::StrCat("There is no complaint ", AsAbsl(complaint_id), "."));
+  }
+  ComplaintState state;
+  v1::Complaint complaint;
+  int64_t version = 0;
+  for (const EventEnvelope& envelope : *stream) {
+    const absl::Time at = FromProto(envelope.server_time());
+    if (at > as_of) break;
+    absl::StatusOr<ComplaintEvent> event = DecodeComplaintEvent(envelope.intake());
+    if (!event.ok()) return event.status();
+    if (version == 0) ToProto(at, complaint.mutable_registered_at());
+    if (const auto* note = std::get_if<ComplaintNoteAdded>(&*event)) {
+      v1::ComplaintNote* n = complaint.add_notes();
+      n->set_step(note->step);
+      n->set_text(note->text);
+      n->set_user_id(envelope.actor().user_id());
+      *n->mutable_at() = envelope.server_time();
+      if (note->first_response) *complaint.mutable_first_responded_at() = envelope.server_time();
+    }
+    state = Evolve(std::move(state), *event);
+    version = envelope.aggregate_version();
+  }
+  if (version == 0) {
+    return NotFound("as_of", absl::StrCat("Complaint ", AsAbsl(complaint_id),
+                                          " was not registered yet at ",
+                                          absl::FormatTime(as_of, absl::UTCTimeZone()), "."));
+  }
+  ComplaintStateToProto(state, version, &complaint);
+  return complaint;
+}
+
 absl::StatusOr<common::v1::CommandAck> IntakeApp::RegisterAsset(
     const CommandMeta& meta, const intake::RegisterAsset& command) {
   const std::string asset_id = ids_.NewId(meta.now);

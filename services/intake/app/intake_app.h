@@ -121,6 +121,16 @@ class IntakeApp {
   // A new customer; ALREADY_EXISTS (phones[i]) naming the customer who has one of the phones.
   absl::StatusOr<common::v1::CommandAck> RegisterCustomer(const CommandMeta& meta,
                                                           const intake::RegisterCustomer& command);
+  // Changes a customer's contact details (the fields the command names). expected_version as
+  // for ChangeTicket; ALREADY_EXISTS (phones[i]) for another customer's phone.
+  absl::StatusOr<common::v1::CommandAck> UpdateCustomer(const CommandMeta& meta,
+                                                        int64_t expected_version,
+                                                        const intake::UpdateCustomer& command);
+  // The customer / complaint as it was at `as_of` (its events up to then, folded).
+  absl::StatusOr<v1::Customer> GetCustomerAsOf(std::string_view customer_id,
+                                               absl::Time as_of) const;
+  absl::StatusOr<v1::Complaint> GetComplaintAsOf(std::string_view complaint_id,
+                                                 absl::Time as_of) const;
   // A new asset of an existing customer; warranty default from the policy.
   absl::StatusOr<common::v1::CommandAck> RegisterAsset(const CommandMeta& meta,
                                                        const intake::RegisterAsset& command);

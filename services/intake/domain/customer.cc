@@ -119,7 +119,99 @@ absl::StatusOr<std::vector<CustomerEvent>> Decide(const CustomerState& state,
   return std::vector<CustomerEvent>{std::move(e)};
 }
 
+absl::StatusOr<std::vector<CustomerEvent>> Decide(const CustomerState& state,
+                                                  const UpdateCustomer& command,
+                                                  const PhoneOwners& owners, absl::Time now) {
+  if (!state.registered()) {
+    return NotFound("customer_id",
+                    absl::StrCat("There is no customer ", command.customer_id, "."));
+  }
+  static constexpr std::string_view kFields[] = {
+      "name",   "phones",   "address",             "location",
+      "region", "birthday", "consent_to_messages", "preferred_technician_id"};
+  if (command.fields.empty()) {
+    return InvalidArgument("update_fields",
+                           "Name the fields to change (e.g. phones, address, consent_to_messages).");
+  }
+  auto named = [&](std::string_view f) {
+    return std::find(command.fields.begin(), command.fields.end(), f) != command.fields.end();
+  };
+  for (size_t i = 0; i < command.fields.size(); ++i) {
+    if (std::find(std::begin(kFields), std::end(kFields), command.fields[i]) ==
+        std::end(kFields)) {
+      return InvalidArgument(absl::StrCat("update_fields[", i, "]"),
+                             absl::StrCat("Field ", command.fields[i],
+                                          " is not a contact detail that can be changed."));
+    }
+  }
+  // Validate the new values with the registration rules: build a registration of the result.
+  RegisterCustomer check;
+  check.customer_id = state.customer_id;
+  check.name = named("name") ? command.name : state.name;
+  check.phones = named("phones") ? command.phones : state.phones;
+  check.address = named("address") ? command.address : state.address;
+  check.location = named("location") ? command.location : state.location;
+  check.tier = state.tier;
+  check.consent_to_messages =
+      named("consent_to_messages") ? command.consent_to_messages : state.consent_to_messages;
+  check.preferred_technician_id = named("preferred_technician_id")
+                                      ? command.preferred_technician_id
+                                      : state.preferred_technician_id;
+  check.birthday = named("birthday") ? command.birthday : state.birthday;
+  check.region = named("region") ? command.region : state.region;
+  PhoneOwners others;
+  for (const auto& [digits, owner] : owners) {
+    if (owner != state.customer_id) others[digits] = owner;
+  }
+  absl::StatusOr<std::vector<CustomerEvent>> registered =
+      Decide(CustomerState{}, check, others, now);
+  if (!registered.ok()) return registered.status();
+  const CustomerRegistered& r = std::get<CustomerRegistered>(registered->front());
+  CustomerUpdated e;
+  e.customer_id = state.customer_id;
+  e.name = r.name;
+  e.phones = r.phones;
+  e.address = r.address;
+  e.location = r.location;
+  e.region = r.region;
+  e.birthday = r.birthday;
+  e.consent_to_messages = r.consent_to_messages;
+  e.preferred_technician_id = r.preferred_technician_id;
+  e.reason = Trimmed(command.reason);
+  if (absl::Status s = RequireAtMost("reason", e.reason, kMaxReasonChars, "reason"); !s.ok()) {
+    return s;
+  }
+  if (e.name != state.name) e.changed_fields.push_back("name");
+  if (e.phones != state.phones) e.changed_fields.push_back("phones");
+  if (e.address != state.address) e.changed_fields.push_back("address");
+  if (e.location != state.location) e.changed_fields.push_back("location");
+  if (e.region != state.region) e.changed_fields.push_back("region");
+  if (e.birthday != state.birthday) e.changed_fields.push_back("birthday");
+  if (e.consent_to_messages != state.consent_to_messages) {
+    e.changed_fields.push_back("consent_to_messages");
+  }
+  if (e.preferred_technician_id != state.preferred_technician_id) {
+    e.changed_fields.push_back("preferred_technician_id");
+  }
+  if (e.changed_fields.empty()) {
+    return FailedPrecondition(absl::StrCat("Customer ", state.customer_id, " (", state.name,
+                                           ") already has these details; nothing changes."));
+  }
+  return std::vector<CustomerEvent>{std::move(e)};
+}
+
 CustomerState Evolve(CustomerState state, const CustomerEvent& event) {
+  if (const auto* u = std::get_if<CustomerUpdated>(&event)) {
+    state.name = u->name;
+    state.phones = u->phones;
+    state.address = u->address;
+    state.location = u->location;
+    state.region = u->region;
+    state.birthday = u->birthday;
+    state.consent_to_messages = u->consent_to_messages;
+    state.preferred_technician_id = u->preferred_technician_id;
+    return state;
+  }
   const CustomerRegistered& e = std::get<CustomerRegistered>(event);
   state.customer_id = e.customer_id;
   state.name = e.name;

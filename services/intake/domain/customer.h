@@ -77,7 +77,39 @@ struct CustomerRegistered {
   friend bool operator==(const CustomerRegistered&, const CustomerRegistered&) = default;
 };
 
-using CustomerEvent = std::variant<CustomerRegistered>;
+// A change of contact details: only the fields named in `fields` ("name", "phones", "address",
+// "location", "region", "birthday", "consent_to_messages", "preferred_technician_id") change.
+struct UpdateCustomer {
+  std::string customer_id;
+  std::vector<std::string> fields;
+  std::string name;
+  std::vector<std::string> phones;
+  std::string address;
+  std::optional<GeoPoint> location;
+  std::string region;
+  std::string birthday;
+  bool consent_to_messages = false;
+  std::string preferred_technician_id;
+  std::string reason;
+};
+
+// The complete contact details after the change, and which fields changed.
+struct CustomerUpdated {
+  std::string customer_id;
+  std::string name;
+  std::vector<std::string> phones;
+  std::string address;
+  std::optional<GeoPoint> location;
+  std::string region;
+  std::string birthday;
+  bool consent_to_messages = false;
+  std::string preferred_technician_id;
+  std::vector<std::string> changed_fields;
+  std::string reason;
+  friend bool operator==(const CustomerUpdated&, const CustomerUpdated&) = default;
+};
+
+using CustomerEvent = std::variant<CustomerRegistered, CustomerUpdated>;
 
 // Phone digits (PhoneDigits) → the customer who already has that number.
 using PhoneOwners = std::map<std::string, std::string>;
@@ -87,6 +119,14 @@ using PhoneOwners = std::map<std::string, std::string>;
 // the customer id if it was registered before.
 [[nodiscard]] absl::StatusOr<std::vector<CustomerEvent>> Decide(const CustomerState& state,
                                                                const RegisterCustomer& command,
+                                                               const PhoneOwners& owners,
+                                                               absl::Time now);
+// NOT_FOUND (customer_id) for a customer never registered; INVALID_ARGUMENT naming the field
+// (update_fields when none or an unknown one is named, name, phones[i], birthday, region, ...);
+// ALREADY_EXISTS (phones[i]) when a new phone is another customer's; FAILED_PRECONDITION when
+// nothing would change.
+[[nodiscard]] absl::StatusOr<std::vector<CustomerEvent>> Decide(const CustomerState& state,
+                                                               const UpdateCustomer& command,
                                                                const PhoneOwners& owners,
                                                                absl::Time now);
 CustomerState Evolve(CustomerState state, const CustomerEvent& event);

@@ -494,5 +494,52 @@ TEST_F(IntakeLifecycleGrpcTest, RegisterCustomerTakesBirthdayAndRegion) {
   EXPECT_EQ(FieldTrailer(*bad), "birthday");
 }
 
+TEST_F(IntakeLifecycleGrpcTest, UpdateCustomerAndAsOfCheckTokenRoleAndFields) {
+  const std::string id = MustRegisterCustomer("c-1", "13800000001");
+  v1::UpdateCustomerRequest r;
+  r.set_request_id("u-1");
+  r.set_customer_id(id);
+  r.add_update_fields("address");
+  r.set_address("8 Hill Street");
+  common::v1::CommandAck ack;
+  auto anonymous = As("");
+  EXPECT_EQ(stub_->UpdateCustomer(anonymous.get(), r, &ack).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto tech = As("technician");
+  EXPECT_EQ(stub_->UpdateCustomer(tech.get(), r, &ack).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::UpdateCustomerRequest bad = r;
+  bad.set_update_fields(0, "tier");
+  auto bad_context = As("care");
+  EXPECT_EQ(stub_->UpdateCustomer(bad_context.get(), bad, &ack).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*bad_context), "update_fields[0]");
+  auto care = As("care");
+  ASSERT_TRUE(stub_->UpdateCustomer(care.get(), r, &ack).ok());
+  EXPECT_EQ(ack.version(), 2);
+
+  v1::GetCustomerAsOfRequest as_of;
+  as_of.set_customer_id(id);
+  v1::Customer customer;
+  auto no_time = As("intake");
+  EXPECT_EQ(stub_->GetCustomerAsOf(no_time.get(), as_of, &customer).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*no_time), "as_of");
+  ToProto(kStart, as_of.mutable_as_of());
+  auto intake_role = As("intake");
+  ASSERT_TRUE(stub_->GetCustomerAsOf(intake_role.get(), as_of, &customer).ok());
+  EXPECT_EQ(customer.address(), "8 Hill Street");  // same instant on the fake clock
+  auto warehouse = As("warehouse");
+  EXPECT_EQ(stub_->GetCustomerAsOf(warehouse.get(), as_of, &customer).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetComplaintAsOfRequest complaint_as_of;
+  complaint_as_of.set_complaint_id("nope");
+  ToProto(kStart, complaint_as_of.mutable_as_of());
+  v1::Complaint complaint;
+  auto care2 = As("care");
+  EXPECT_EQ(stub_->GetComplaintAsOf(care2.get(), complaint_as_of, &complaint).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace fieldline::intake

@@ -333,5 +333,82 @@ TEST_F(IntakeSlaAppTest, RegisteredCustomerKeepsBirthdayRegionAndTierOnTickets) 
   EXPECT_EQ(FieldOf(bad.status()).value_or(""), "birthday");
 }
 
+TEST_F(IntakeSlaAppTest, UpdateCustomerMovesPhonesKeepsHistoryAndAnswersAsOf) {
+  intake::RegisterCustomer c;
+  c.name = "Wang Wei";
+  c.phones = {"13800138000"};
+  c.consent_to_messages = true;
+  auto ack = app_->RegisterCustomer(Meta("cust-1"), c);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  const std::string id = ack->aggregate_id();
+  const absl::Time registered = clock_.Now();
+  clock_.Advance(absl::Hours(1));
+  intake::UpdateCustomer u;
+  u.customer_id = id;
+  u.fields = {"phones", "consent_to_messages"};
+  u.phones = {"13911112222"};
+  u.consent_to_messages = false;
+  u.reason = "new number";
+  // Bad input: nothing written.
+  intake::UpdateCustomer bad = u;
+  bad.phones = {"call me"};
+  EXPECT_EQ(FieldOf(app_->UpdateCustomer(Meta("upd-0"), 0, bad).status()).value_or(""),
+            "phones[0]");
+  // Stale version: ABORTED.
+  EXPECT_EQ(app_->UpdateCustomer(Meta("upd-1"), 7, u).status().code(),
+            absl::StatusCode::kAborted);
+  auto first = app_->UpdateCustomer(Meta("upd-2"), 1, u);
+  auto again = app_->UpdateCustomer(Meta("upd-2"), 1, u);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(first->version(), 2);
+  EXPECT_EQ(again->version(), 2);
+  EXPECT_EQ(store_->ReadStream({"Customer", id})->size(), 2u);
+  EXPECT_EQ(app_->FindCustomerByPhone("13911112222")->customer_id(), id);
+  EXPECT_EQ(app_->FindCustomerByPhone("13800138000").status().code(),
+            absl::StatusCode::kNotFound);
+  auto now = app_->GetCustomer(id);
+  EXPECT_FALSE(now->consent_to_messages());
+  EXPECT_EQ(FromProto(now->registered_at()), registered);
+  // As it was before the change.
+  auto before = app_->GetCustomerAsOf(id, registered + absl::Minutes(30));
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_TRUE(before->consent_to_messages());
+  EXPECT_THAT(before->phones(), ElementsAre("13800138000"));
+  EXPECT_EQ(before->version(), 1);
+  EXPECT_EQ(app_->GetCustomerAsOf(id, registered - absl::Minutes(1)).status().code(),
+            absl::StatusCode::kNotFound);
+  auto timeline = app_->GetTimeline("Customer", id);
+  ASSERT_THAT(timeline->entries(), SizeIs(2));
+  EXPECT_EQ(timeline->entries(1).what(), "CustomerUpdated");
+  EXPECT_EQ(timeline->entries(1).why(), "new number");
+}
+
+TEST_F(IntakeSlaAppTest, ComplaintAsItWasBeforeItsFirstNote) {
+  intake::RegisterComplaint c;
+  c.kind = "complaint";
+  c.channel = "phone";
+  c.ticket_id = MustOpen("open-1");
+  c.category = "punctuality";
+  c.description = "The technician came three hours late.";
+  auto ack = app_->RegisterComplaint(Meta("cmp-1"), c);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  const absl::Time registered = clock_.Now();
+  clock_.Advance(absl::Hours(2));
+  ASSERT_TRUE(app_->ChangeComplaint(Meta("note-1", "care"), 1,
+                                    ComplaintCommand{AddComplaintNote{
+                                        ack->aggregate_id(), "listen", "Heard the customer."}})
+                  .ok());
+  auto before = app_->GetComplaintAsOf(ack->aggregate_id(), registered + absl::Hours(1));
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_THAT(before->notes(), IsEmpty());
+  EXPECT_FALSE(before->has_first_responded_at());
+  auto after = app_->GetComplaintAsOf(ack->aggregate_id(), clock_.Now());
+  ASSERT_THAT(after->notes(), SizeIs(1));
+  EXPECT_EQ(after->notes(0).user_id(), "agent-1");
+  EXPECT_TRUE(after->has_first_responded_at());
+  EXPECT_EQ(after->version(), 2);
+}
+
 }  // namespace
 }  // namespace fieldline::intake

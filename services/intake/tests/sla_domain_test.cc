@@ -333,5 +333,62 @@ TEST(CustomerBirthdayTest, BirthdayAndRegionAreValidated) {
   EXPECT_EQ(FieldOf(Decide(CustomerState{}, c, {}, kMonday9).status()).value_or(""), "region");
 }
 
+// ---------------------------------------------------------------------- customer updates
+
+CustomerState Registered() {
+  RegisterCustomer c;
+  c.customer_id = "c-1";
+  c.name = "Wang Wei";
+  c.phones = {"13800138000"};
+  c.consent_to_messages = true;
+  auto events = Decide(CustomerState{}, c, {}, kMonday9);
+  return Evolve(CustomerState{}, events->front());
+}
+
+TEST(CustomerUpdateTest, ChangesOnlyTheNamedFields) {
+  const CustomerState s = Registered();
+  UpdateCustomer u;
+  u.customer_id = "c-1";
+  u.fields = {"consent_to_messages", "region"};
+  u.consent_to_messages = false;
+  u.region = "Qingdao/Shibei";
+  u.name = "ignored: not named";
+  auto events = Decide(s, u, {}, kMonday9);
+  ASSERT_TRUE(events.ok()) << events.status();
+  const auto& e = std::get<CustomerUpdated>(events->front());
+  EXPECT_EQ(e.name, "Wang Wei");
+  EXPECT_FALSE(e.consent_to_messages);
+  EXPECT_EQ(e.region, "Qingdao/Shibei");
+  EXPECT_THAT(e.changed_fields, ElementsAre("region", "consent_to_messages"));
+  const CustomerState after = Evolve(s, events->front());
+  EXPECT_FALSE(after.consent_to_messages);
+  EXPECT_EQ(after.phones, s.phones);
+}
+
+TEST(CustomerUpdateTest, RefusalsNameTheField) {
+  const CustomerState s = Registered();
+  UpdateCustomer u;
+  u.customer_id = "c-1";
+  EXPECT_EQ(FieldOf(Decide(s, u, {}, kMonday9).status()).value_or(""), "update_fields");
+  u.fields = {"tier"};
+  EXPECT_EQ(FieldOf(Decide(s, u, {}, kMonday9).status()).value_or(""), "update_fields[0]");
+  u.fields = {"phones"};
+  u.phones = {};
+  EXPECT_EQ(FieldOf(Decide(s, u, {}, kMonday9).status()).value_or(""), "phones");
+  u.phones = {"13800138000", "13900000000"};
+  auto taken = Decide(s, u, {{"13900000000", "c-2"}}, kMonday9);
+  EXPECT_EQ(taken.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(FieldOf(taken.status()).value_or(""), "phones[1]");
+  // Its own phone is not a duplicate.
+  u.phones = {"13800138000"};
+  auto same = Decide(s, u, {{"13800138000", "c-1"}}, kMonday9);
+  EXPECT_EQ(same.status().code(), absl::StatusCode::kFailedPrecondition);  // nothing changes
+  u.fields = {"birthday"};
+  u.birthday = "tomorrow";
+  EXPECT_EQ(FieldOf(Decide(s, u, {}, kMonday9).status()).value_or(""), "birthday");
+  EXPECT_EQ(Decide(CustomerState{}, u, {}, kMonday9).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace fieldline::intake
