@@ -91,12 +91,14 @@ export async function mount(view, ctx) {
     state.selected = j;
     state.recs = null;
     renderQueue(); renderSide();
+    let recs;
     try {
-      state.recs = await api.call('scheduling', 'RecommendTechnicians', { job_id: j.job_id, limit: 8 });
+      recs = await api.call('scheduling', 'RecommendTechnicians', { job_id: j.job_id, limit: 8 });
     } catch (err) {
-      state.recs = { error: err };
+      recs = { error: err };
     }
-    if (state.selected === j) renderSide();
+    // A live update may have reloaded the queue meanwhile: match the job by id, not by object.
+    if (state.selected && state.selected.job_id === j.job_id) { state.recs = recs; renderSide(); }
   }
 
   function renderSide() {
