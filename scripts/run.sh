@@ -4,13 +4,14 @@
 # everything cleanly on Ctrl-C. Started again, it shows the same data.
 #
 # Ports (change with FIELDLINE_<SERVICE>_LISTEN, e.g. FIELDLINE_INTAKE_LISTEN=127.0.0.1:8101):
-#   intake 7101, scheduling 7102, inventory 7103, callbacks 7104
+#   intake 7101, scheduling 7102, inventory 7103, callbacks 7104, gateway (web app) 8080
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_packages "${BUILD_PACKAGES[@]}" kcat
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/fieldline-ccache}"
-build fieldline-devbroker fieldline-intake fieldline-scheduling fieldline-inventory fieldline-callbacks fieldlinectl
+build fieldline-devbroker fieldline-intake fieldline-scheduling fieldline-inventory fieldline-callbacks fieldlinectl \
+  fieldline-gateway
 
 cd "$FIELDLINE_ROOT"
 VAR="${FIELDLINE_VAR:-$FIELDLINE_ROOT/var}"
@@ -51,6 +52,17 @@ for svc in intake scheduling inventory callbacks; do
   grep -q "^READY $svc" "$VAR/logs/$svc.log" || { log "$svc did not start; see $VAR/logs/$svc.log"; exit 1; }
 done
 
+# The gateway (HTTP/JSON API and the web app) after the services; demo users on first start.
+# Demo hashes use libsodium's interactive cost so sign-in is quick on a laptop; production runs
+# the gateway with the default (moderate).
+GATEWAY_LISTEN="${FIELDLINE_GATEWAY_LISTEN:-127.0.0.1:8080}"
+"$BUILD_DIR/services/gateway/fieldline-gateway" --listen "$GATEWAY_LISTEN" --data-dir "$VAR/gateway" \
+  --auth-secret-file "$VAR/auth/secret" \
+  --demo-users --password-hashing interactive >"$VAR/logs/gateway.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 300); do grep -q "^READY gateway" "$VAR/logs/gateway.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "^READY gateway" "$VAR/logs/gateway.log" || { log "the gateway did not start; see $VAR/logs/gateway.log"; exit 1; }
+
 CTL=("$BUILD_DIR/tools/fieldlinectl/fieldlinectl" --secret-file "$VAR/auth/secret" --brokers-file "$FIELDLINE_BROKERS_FILE")
 if [ ! -f "$VAR/.seeded" ]; then
   log "first start: loading the demo city"
@@ -64,6 +76,7 @@ Fieldline is running (data in $VAR, logs in $VAR/logs).
   scheduling  127.0.0.1:7102   fieldline.scheduling.v1.SchedulingService
   inventory   127.0.0.1:7103   fieldline.inventory.v1.InventoryService
   callbacks   127.0.0.1:7104   fieldline.callbacks.v1.CallbacksService
+  gateway     $GATEWAY_LISTEN   HTTP/JSON API (/api/openapi.json) and the web app
   broker      $(cat "$FIELDLINE_BROKERS_FILE")   (topics fieldline.<service>.v1)
 
 Try:
@@ -77,6 +90,19 @@ for role in intake dispatcher technician warehouse care manager admin; do
   user="dev-$role"
   [ "$role" = technician ] && user="T01"
   printf '  %-11s %s\n' "$role" "$("${CTL[@]}" --role "$role" --user "$user" token)"
+done
+
+GATEWAY_PORT="$(sed -n 's/^READY gateway //p' "$VAR/logs/gateway.log" | head -n1)"
+cat <<INFO
+
+Web app: http://${GATEWAY_LISTEN%:*}:${GATEWAY_PORT}/
+Demo users (username / password):
+INFO
+for role in intake dispatcher technician warehouse care manager admin; do
+  note=""
+  [ "$role" = technician ] && note="  (technician T01)"
+  [ "$role" = manager ] && note="  (with the export permission)"
+  printf '  %-11s %-11s / demo-%s%s\n' "$role" "$role" "$role" "$note"
 done
 echo
 log "press Ctrl-C to stop"
