@@ -6,13 +6,19 @@
 #include "services/common/runtime/service_runner.h"
 #include "services/intake/adapters/grpc_service.h"
 #include "services/intake/app/intake_app.h"
+#include "services/intake/app/policy_loader.h"
 
 namespace {
 
 absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& context) {
   using fieldline::intake::IntakeApp;
   using fieldline::intake::IntakeGrpcService;
-  auto app = std::make_shared<IntakeApp>(*context.store, *context.clock, *context.ids);
+  // Business rules from --policy-file (YAML); built-in defaults when none is given.
+  absl::StatusOr<fieldline::intake::IntakePolicy> policy = fieldline::intake::LoadIntakePolicy(
+      context.config != nullptr ? context.config->policy_file : std::string());
+  if (!policy.ok()) return policy.status();
+  auto app = std::make_shared<IntakeApp>(*context.store, *context.clock, *context.ids,
+                                         *std::move(policy));
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(
       std::make_unique<IntakeGrpcService>(*app, *context.verifier, *context.clock));
