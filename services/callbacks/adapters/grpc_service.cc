@@ -197,6 +197,7 @@ grpc::Status CallbacksGrpcService::GetKpis(grpc::ServerContext* context,
               absl::ToDoubleHours(*report->field_service.mean_time_to_repair));
         }
         ToProto(report->maintenance_arrival, response->mutable_maintenance_arrival());
+        ToProto(report->on_time_arrival, response->mutable_on_time_arrival());
         if (report->maintenance_completion) {
           response->set_maintenance_arrival_completion(*report->maintenance_completion);
         }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "fieldline/callbacks/v1/callbacks_service.pb.h"
 #include "fieldline/common/v1/types.pb.h"
@@ -201,6 +202,7 @@ absl::Status CallbacksApp::Apply(const EventEnvelope& event, Batch& batch) {
       return absl::OkStatus();
     case common::v1::EventEnvelope::kScheduling:
       if (event.scheduling().has_job_completed()) return OnJobCompleted(event, batch);
+      if (event.scheduling().has_job_arrived()) return OnJobArrived(event, batch);
       return absl::OkStatus();
     default:
       return absl::OkStatus();
@@ -312,6 +314,60 @@ absl::Status CallbacksApp::OnJobCompleted(const EventEnvelope& source, Batch& ba
       batch, plan->Locks());
   if (!scheduled.ok() || plan->asset_id.empty()) return scheduled;
   return OnMaintenanceVisit(source, *plan, batch);
+}
+
+namespace {
+constexpr char kArrivalPrefix[] = "x/arrival/";
+std::string ArrivalTimeKey(absl::Time t) {
+  return absl::StrFormat("%020d", std::max<int64_t>(0, absl::ToUnixSeconds(t)));
+}
+}  // namespace
+
+absl::Status CallbacksApp::OnJobArrived(const EventEnvelope& source, Batch& batch) {
+  scheduling::v1::JobArrived arrived = source.scheduling().job_arrived();
+  if (arrived.job_id().empty()) {
+    return InvalidArgument("job_id", absl::StrCat("Event ", source.event_id(),
+                                                  " records an arrival without a job id."));
+  }
+  if (!arrived.has_arrived_at()) {
+    if (!source.has_server_time()) {
+      return InvalidArgument("arrived_at", absl::StrCat("Event ", source.event_id(),
+                                                        " records an arrival without a time."));
+    }
+    *arrived.mutable_arrived_at() = source.server_time();
+  }
+  // Keyed by time, so a period's KPI reads only its own arrivals; the same event heard twice
+  // writes the same key.
+  batch.Put(absl::StrCat(kArrivalPrefix, ArrivalTimeKey(FromProto(arrived.arrived_at())), "/",
+                         arrived.job_id()),
+            arrived.SerializeAsString());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Ratio> CallbacksApp::OnTimeArrival(const Period& period,
+                                                  std::string_view technician_id) const {
+  Ratio ratio;
+  const std::string end = ArrivalTimeKey(period.end);
+  absl::Status failed = absl::OkStatus();
+  absl::Status scanned = store_.Scan(
+      kArrivalPrefix, absl::StrCat(ArrivalTimeKey(period.start - absl::Seconds(1)), "/~"),
+      [&](std::string_view key, std::string_view value) {
+        const std::string_view rest = key.substr(sizeof(kArrivalPrefix) - 1);
+        if (rest.substr(0, end.size()) >= end) return false;
+        scheduling::v1::JobArrived arrived;
+        if (!arrived.ParseFromString(std::string(value))) {
+          failed = absl::DataLossError(
+              absl::StrCat("The stored arrival ", std::string(key), " cannot be read."));
+          return false;
+        }
+        if (!technician_id.empty() && arrived.technician_id() != technician_id) return true;
+        ++ratio.denominator;
+        if (arrived.on_time()) ++ratio.numerator;
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  return ratio;
 }
 
 absl::Status CallbacksApp::OnTicketResolvedRemotely(const EventEnvelope& source, Batch& batch) {
@@ -581,6 +637,11 @@ absl::StatusOr<KpiReport> CallbacksApp::GetKpis(const KpiQuery& query) const {
   }
   report.field_service =
       ComputeFieldServiceKpis(jobs, *period, query.technician_id, kpi_policy_.repeat_window);
+  {
+    absl::StatusOr<Ratio> on_time = OnTimeArrival(*period, query.technician_id);
+    if (!on_time.ok()) return on_time.status();
+    report.on_time_arrival = *on_time;
+  }
   {
     // The rolling window ends with the period's last month (a quarter's or a year's last month).
     const absl::CivilMonth last =

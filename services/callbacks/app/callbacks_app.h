@@ -19,6 +19,7 @@
 //   x/reminder_pending/<remind_at>/<id>    index: reminders waiting to fall due (time-ordered)
 //   x/reminder_due/<remind_at>/<id>        index: fallen due, no outcome yet (the due list)
 //   x/maintenance_due/<remind_at>/<id>     index: maintenance reminders by time (KPIs)
+//   x/arrival/<arrived_at>/<job_id>        scheduling.v1.JobArrived (on-time arrival KPI)
 //   p/monthly_report/<YYYY-MM>             fieldline.callbacks.v1.MonthlyReport, stored on the 1st
 //
 // Locks: a reaction that touches the local ticket model holds the lock named
@@ -115,6 +116,8 @@ struct KpiReport {
   Period maintenance_window;
   Ratio maintenance_arrival;
   std::optional<double> maintenance_completion;  // arrival ÷ target (80 %), percent
+  // Scheduling's JobArrived in the period (the technician's, or all): on time ÷ arrivals.
+  Ratio on_time_arrival;
 };
 
 class CallbacksApp {
@@ -180,6 +183,9 @@ class CallbacksApp {
   absl::Status OnJobCompleted(const EventEnvelope& source, Batch& batch);
   absl::Status OnTicketResolvedRemotely(const EventEnvelope& source, Batch& batch);
   absl::Status OnCustomerRegistered(const EventEnvelope& source, Batch& batch);
+  // scheduling JobArrived: the arrival fact for the on-time KPI (x/arrival/<time>/<job_id>).
+  absl::Status OnJobArrived(const EventEnvelope& source, Batch& batch);
+  absl::StatusOr<Ratio> OnTimeArrival(const Period& period, std::string_view technician_id) const;
   // intake AssetRegistered: remember the asset; schedule its first-maintenance, warranty and
   // contract reminders. AssetOwnershipTransferred: the asset's new owner.
   absl::Status OnAssetRegistered(const EventEnvelope& source, Batch& batch);

@@ -477,5 +477,43 @@ TEST_F(RemindersAppTest, AReminderDueExactlyAtTheWindowStartCountsOneAtItsEndDoe
   EXPECT_EQ(january->maintenance_arrival, (Ratio{.numerator = 0, .denominator = 1}));
 }
 
+EventEnvelope JobArrivedEvent(const std::string& job_id, const std::string& technician,
+                              absl::Time at, bool on_time) {
+  EventEnvelope e;
+  e.set_event_id(absl::StrCat("evt-arrived-", job_id));
+  e.set_aggregate_type("Job");
+  e.set_aggregate_id(job_id);
+  e.set_aggregate_version(4);
+  ToProto(at + absl::Minutes(1), e.mutable_server_time());
+  auto* a = e.mutable_scheduling()->mutable_job_arrived();
+  a->set_job_id(job_id);
+  a->set_technician_id(technician);
+  ToProto(at, a->mutable_arrived_at());
+  a->set_on_time(on_time);
+  if (!on_time) a->set_late_minutes(25);
+  return e;
+}
+
+TEST_F(RemindersAppTest, OnTimeArrivalCountsTheArrivalsOfThePeriodPerTechnician) {
+  ASSERT_TRUE(Deliver(JobArrivedEvent("j-1", "tech-1", Local(2024, 12, 31, 23, 59), true)).ok());
+  ASSERT_TRUE(Deliver(JobArrivedEvent("j-2", "tech-1", Local(2025, 1, 1, 0, 0), false)).ok());
+  ASSERT_TRUE(Deliver(JobArrivedEvent("j-3", "tech-2", Local(2025, 1, 15), true)).ok());
+  ASSERT_TRUE(Deliver(JobArrivedEvent("j-3", "tech-2", Local(2025, 1, 15), true)).ok());  // twice
+  ASSERT_TRUE(Deliver(JobArrivedEvent("j-4", "tech-2", Local(2025, 2, 1), false)).ok());
+
+  auto january = app_->GetKpis(KpiQuery{.period = PeriodKind::kMonth, .year = 2025, .number = 1});
+  ASSERT_TRUE(january.ok()) << january.status();
+  EXPECT_EQ(january->on_time_arrival, (Ratio{.numerator = 1, .denominator = 2}));
+  auto tech1 = app_->GetKpis(KpiQuery{
+      .period = PeriodKind::kMonth, .year = 2025, .number = 1, .technician_id = "tech-1"});
+  ASSERT_TRUE(tech1.ok());
+  EXPECT_EQ(tech1->on_time_arrival, (Ratio{.numerator = 0, .denominator = 1}));
+  auto year2024 = app_->GetKpis(KpiQuery{.period = PeriodKind::kYear, .year = 2024});
+  ASSERT_TRUE(year2024.ok());
+  EXPECT_EQ(year2024->on_time_arrival, (Ratio{.numerator = 1, .denominator = 1}));
+  EventEnvelope no_job = JobArrivedEvent("", "tech-1", Local(2025, 1, 2), true);
+  EXPECT_EQ(FieldOf(Deliver(no_job)).value_or(""), "job_id");
+}
+
 }  // namespace
 }  // namespace fieldline::callbacks
