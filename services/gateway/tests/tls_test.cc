@@ -3,8 +3,14 @@
 #include <httplib.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <memory>
 
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "services/common/core/clock.h"
@@ -16,6 +22,20 @@
 
 namespace fieldline::gateway {
 namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A self-signed certificate for 127.0.0.1 in `dir` (cert.pem, key.pem).
+void MakeCertificate(const fieldline::testing::TempDir& dir) {
+  const std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir.Sub("key.pem") + " -out " +
+      dir.Sub("cert.pem") + " 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+}
 
 TEST(GatewayTls, ServesHttpsWithTheGivenCertificate) {
   fieldline::testing::TempDir dir;
@@ -78,6 +98,47 @@ TEST(GatewayTls, RefusesToStartWithABadCertificate) {
   options.tls_key_file = "";
   EXPECT_EQ(Gateway::Start(options, users, clock).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(GatewayTls, TalksTlsToTheServicesWithGrpcCa) {
+  fieldline::testing::TempDir dir;
+  MakeCertificate(dir);
+  // A TLS gRPC server whose health service says intake is serving.
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({Slurp(dir.Sub("key.pem")), Slurp(dir.Sub("cert.pem"))});
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(ssl), &port);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  server->GetHealthCheckService()->SetServingStatus("fieldline.intake.v1.IntakeService", true);
+
+  auto store = EventStore::Open({.path = dir.Sub("users")});
+  ASSERT_TRUE(store.ok());
+  FakeClock clock(absl::Now());
+  UuidV7Generator ids;
+  PasswordHasher hasher = PasswordHasher::Interactive();
+  UsersApp users(**store, clock, ids, hasher);
+  GatewayOptions options;
+  options.listen = "127.0.0.1:0";
+  options.auth_secret = "tls-test-secret";
+  options.services = {{"intake", "127.0.0.1:" + std::to_string(port)}};
+  auto health_of_intake = [&](const std::string& ca) {
+    options.grpc_ca_file = ca;
+    auto gateway = Gateway::Start(options, users, clock);
+    EXPECT_TRUE(gateway.ok()) << gateway.status();
+    if (!gateway.ok()) return std::string();
+    httplib::Client client("127.0.0.1", (*gateway)->port());
+    auto health = client.Get("/healthz");
+    (*gateway)->Stop();
+    if (!health) return std::string();
+    return nlohmann::json::parse(health->body)["services"].value("intake", "");
+  };
+  EXPECT_EQ(health_of_intake(dir.Sub("cert.pem")), "SERVING");
+  // Without --grpc-ca the gateway speaks plaintext and cannot reach the TLS service.
+  EXPECT_NE(health_of_intake("").find("UNREACHABLE"), std::string::npos);
+  server->Shutdown();
 }
 
 }  // namespace
