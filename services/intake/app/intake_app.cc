@@ -873,6 +873,25 @@ absl::StatusOr<TicketPage> IntakeApp::ListTickets(const TicketListQuery& query) 
                             }
                             return take(*std::move(ticket));
                           });
+  } else if (!query.customer_id.empty()) {
+    // A customer's tickets: the customer index, in id order; the other filters per ticket.
+    const std::string prefix = TicketCustomerIndexPrefix(query.customer_id);
+    const v1::TicketState wanted = TicketStatusToProto(query.status);
+    scanned = store_.Scan(prefix, query.page_token,
+                          [&](std::string_view key, std::string_view /*value*/) {
+                            absl::StatusOr<v1::Ticket> ticket =
+                                GetTicket(key.substr(prefix.size()));
+                            if (!ticket.ok()) {
+                              if (absl::IsNotFound(ticket.status())) return true;
+                              failure = ticket.status();
+                              return false;
+                            }
+                            if (query.status != TicketStatus::kNone &&
+                                ticket->state() != wanted) {
+                              return true;
+                            }
+                            return take(*std::move(ticket));
+                          });
   } else if (query.status == TicketStatus::kNone) {
     scanned = store_.Scan(kProjectionPrefix, query.page_token,
                           [&](std::string_view key, std::string_view value) {

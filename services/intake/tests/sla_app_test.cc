@@ -410,5 +410,32 @@ TEST_F(IntakeSlaAppTest, ComplaintAsItWasBeforeItsFirstNote) {
   EXPECT_EQ(after->version(), 2);
 }
 
+TEST_F(IntakeSlaAppTest, CustomerFilterUsesTheCustomerIndexWithStateAndPaging) {
+  intake::OpenTicket open;
+  open.customer.customer_id = "cust-1";
+  open.customer.name = "Li Wei";
+  open.customer.phone = "13900000000";
+  open.category = "fridge";
+  const std::string a = app_->OpenTicket(Meta("o-1"), open)->aggregate_id();
+  const std::string b = app_->OpenTicket(Meta("o-2"), open)->aggregate_id();
+  const std::string c = app_->OpenTicket(Meta("o-3"), open)->aggregate_id();
+  open.customer.customer_id = "cust-2";
+  app_->OpenTicket(Meta("o-4"), open).IgnoreError();
+  ASSERT_TRUE(app_->ChangeTicket(Meta("x-1"), 0, TicketCommand{CancelTicket{b, "duplicate"}}).ok());
+  auto first = app_->ListTickets({.page_size = 1, .customer_id = "cust-1"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_THAT(first->tickets, SizeIs(1));
+  EXPECT_EQ(first->tickets[0].ticket_id(), a);
+  auto rest = app_->ListTickets(
+      {.page_size = 5, .page_token = first->next_page_token, .customer_id = "cust-1"});
+  ASSERT_THAT(rest->tickets, SizeIs(2));
+  EXPECT_EQ(rest->tickets[0].ticket_id(), b);
+  EXPECT_EQ(rest->tickets[1].ticket_id(), c);
+  auto open_only =
+      app_->ListTickets({.status = TicketStatus::kOpen, .customer_id = "cust-1"});
+  ASSERT_THAT(open_only->tickets, SizeIs(2));
+  EXPECT_EQ(open_only->tickets[1].ticket_id(), c);
+}
+
 }  // namespace
 }  // namespace fieldline::intake
