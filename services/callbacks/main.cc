@@ -30,7 +30,8 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
                                             policies.kpi, policies.reminder);
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(std::make_unique<CallbacksGrpcService>(*app, *context.verifier));
-  parts.consumed_topics = {fieldline::TopicOf("intake"), fieldline::TopicOf("scheduling")};
+  parts.consumed_topics = {fieldline::TopicOf("intake"), fieldline::TopicOf("scheduling"),
+                           fieldline::TopicOf("inventory")};
   parts.handler = [app](const fieldline::EventEnvelope& event, fieldline::Batch& batch) {
     return app->Apply(event, batch);
   };

@@ -198,6 +198,7 @@ grpc::Status CallbacksGrpcService::GetKpis(grpc::ServerContext* context,
         }
         ToProto(report->maintenance_arrival, response->mutable_maintenance_arrival());
         ToProto(report->on_time_arrival, response->mutable_on_time_arrival());
+        ToProto(report->parts_fill, response->mutable_parts_fill());
         if (report->maintenance_completion) {
           response->set_maintenance_arrival_completion(*report->maintenance_completion);
         }

@@ -6,11 +6,14 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "services/common/core/strings.h"
 #include "absl/time/time.h"
 #include "fieldline/callbacks/v1/callbacks_service.pb.h"
 #include "fieldline/common/v1/types.pb.h"
 #include "fieldline/intake/v1/events.pb.h"
+#include "fieldline/inventory/v1/events.pb.h"
 #include "fieldline/scheduling/v1/events.pb.h"
 #include "services/callbacks/adapters/event_codec.h"
 #include "services/common/core/errors.h"
@@ -200,6 +203,11 @@ absl::Status CallbacksApp::Apply(const EventEnvelope& event, Batch& batch) {
         return OnAssetOwnershipTransferred(event, batch);
       }
       return absl::OkStatus();
+    case common::v1::EventEnvelope::kInventory:
+      if (event.inventory().has_parts_reserved() || event.inventory().has_parts_backordered()) {
+        return OnPartsAnswer(event, batch);
+      }
+      return absl::OkStatus();
     case common::v1::EventEnvelope::kScheduling:
       if (event.scheduling().has_job_completed()) return OnJobCompleted(event, batch);
       if (event.scheduling().has_job_arrived()) return OnJobArrived(event, batch);
@@ -342,6 +350,49 @@ absl::Status CallbacksApp::OnJobArrived(const EventEnvelope& source, Batch& batc
                          arrived.job_id()),
             arrived.SerializeAsString());
   return absl::OkStatus();
+}
+
+namespace {
+constexpr char kPartsFillPrefix[] = "x/parts_fill/";
+}  // namespace
+
+absl::Status CallbacksApp::OnPartsAnswer(const EventEnvelope& source, Batch& batch) {
+  if (!source.has_server_time() || source.event_id().empty()) {
+    return InvalidArgument("server_time", absl::StrCat("Inventory event ", source.event_id(),
+                                                       " has no id or time."));
+  }
+  std::string value;
+  if (source.inventory().has_parts_reserved()) {
+    const inventory::v1::PartsReserved& reserved = source.inventory().parts_reserved();
+    // Stock that arrived later for a job waiting for parts is the backorder being filled, not a
+    // need met from stock at once: it is not counted again.
+    if (reserved.fills_backorder()) return absl::OkStatus();
+    value = absl::StrCat("R:", reserved.quantity());
+  } else {
+    value = absl::StrCat("B:", source.inventory().parts_backordered().quantity());
+  }
+  batch.Put(absl::StrCat(kPartsFillPrefix, ArrivalTimeKey(FromProto(source.server_time())), "/",
+                         source.event_id()),
+            value);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Ratio> CallbacksApp::PartsFillRate(const Period& period) const {
+  Ratio ratio;
+  const std::string end = ArrivalTimeKey(period.end);
+  absl::Status scanned = store_.Scan(
+      kPartsFillPrefix, absl::StrCat(ArrivalTimeKey(period.start - absl::Seconds(1)), "/~"),
+      [&](std::string_view key, std::string_view value) {
+        const std::string_view rest = key.substr(sizeof(kPartsFillPrefix) - 1);
+        if (rest.substr(0, end.size()) >= end) return false;
+        int64_t quantity = 0;
+        if (value.size() < 3 || !absl::SimpleAtoi(AsAbsl(value.substr(2)), &quantity)) return true;
+        ratio.denominator += quantity;
+        if (value[0] == 'R') ratio.numerator += quantity;
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  return ratio;
 }
 
 absl::StatusOr<Ratio> CallbacksApp::OnTimeArrival(const Period& period,
@@ -641,6 +692,11 @@ absl::StatusOr<KpiReport> CallbacksApp::GetKpis(const KpiQuery& query) const {
     absl::StatusOr<Ratio> on_time = OnTimeArrival(*period, query.technician_id);
     if (!on_time.ok()) return on_time.status();
     report.on_time_arrival = *on_time;
+  }
+  {
+    absl::StatusOr<Ratio> fill = PartsFillRate(*period);
+    if (!fill.ok()) return fill.status();
+    report.parts_fill = *fill;
   }
   {
     // The rolling window ends with the period's last month (a quarter's or a year's last month).

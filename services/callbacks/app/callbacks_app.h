@@ -118,6 +118,9 @@ struct KpiReport {
   std::optional<double> maintenance_completion;  // arrival ÷ target (80 %), percent
   // Scheduling's JobArrived in the period (the technician's, or all): on time ÷ arrivals.
   Ratio on_time_arrival;
+  // Inventory in the period: units reserved from stock at once ÷ units asked for (reserved at
+  // once + backordered). Company-wide.
+  Ratio parts_fill;
 };
 
 class CallbacksApp {
@@ -185,6 +188,9 @@ class CallbacksApp {
   absl::Status OnCustomerRegistered(const EventEnvelope& source, Batch& batch);
   // scheduling JobArrived: the arrival fact for the on-time KPI (x/arrival/<time>/<job_id>).
   absl::Status OnJobArrived(const EventEnvelope& source, Batch& batch);
+  // inventory PartsReserved / PartsBackordered: the fill fact (x/parts_fill/<time>/<event_id>).
+  absl::Status OnPartsAnswer(const EventEnvelope& source, Batch& batch);
+  absl::StatusOr<Ratio> PartsFillRate(const Period& period) const;
   absl::StatusOr<Ratio> OnTimeArrival(const Period& period, std::string_view technician_id) const;
   // intake AssetRegistered: remember the asset; schedule its first-maintenance, warranty and
   // contract reminders. AssetOwnershipTransferred: the asset's new owner.

@@ -515,5 +515,44 @@ TEST_F(RemindersAppTest, OnTimeArrivalCountsTheArrivalsOfThePeriodPerTechnician)
   EXPECT_EQ(FieldOf(Deliver(no_job)).value_or(""), "job_id");
 }
 
+EventEnvelope InventoryEvent(const std::string& id, absl::Time at, int64_t reserved,
+                             int64_t backordered, bool fills_backorder = false) {
+  EventEnvelope e;
+  e.set_event_id(id);
+  e.set_aggregate_type("Part");
+  e.set_aggregate_id("PUMP-1");
+  e.set_aggregate_version(3);
+  ToProto(at, e.mutable_server_time());
+  if (backordered > 0) {
+    auto* b = e.mutable_inventory()->mutable_parts_backordered();
+    b->set_sku("PUMP-1");
+    b->set_job_id("j-1");
+    b->set_quantity(backordered);
+  } else {
+    auto* r = e.mutable_inventory()->mutable_parts_reserved();
+    r->set_sku("PUMP-1");
+    r->set_job_id("j-1");
+    r->set_quantity(reserved);
+    r->set_fills_backorder(fills_backorder);
+  }
+  return e;
+}
+
+TEST_F(RemindersAppTest, PartsFillRateIsUnitsReservedAtOnceOverUnitsAskedFor) {
+  ASSERT_TRUE(Deliver(InventoryEvent("e-1", Local(2025, 1, 3), 3, 0)).ok());
+  ASSERT_TRUE(Deliver(InventoryEvent("e-1", Local(2025, 1, 3), 3, 0)).ok());  // twice: once
+  ASSERT_TRUE(Deliver(InventoryEvent("e-2", Local(2025, 1, 4), 0, 1)).ok());
+  // The backorder filled later is not a second need.
+  ASSERT_TRUE(Deliver(InventoryEvent("e-3", Local(2025, 1, 9), 1, 0, true)).ok());
+  ASSERT_TRUE(Deliver(InventoryEvent("e-4", Local(2024, 12, 31, 23, 59), 5, 0)).ok());
+  auto january = app_->GetKpis(KpiQuery{.period = PeriodKind::kMonth, .year = 2025, .number = 1});
+  ASSERT_TRUE(january.ok()) << january.status();
+  EXPECT_EQ(january->parts_fill, (Ratio{.numerator = 3, .denominator = 4}));
+  auto december =
+      app_->GetKpis(KpiQuery{.period = PeriodKind::kMonth, .year = 2024, .number = 12});
+  ASSERT_TRUE(december.ok());
+  EXPECT_EQ(december->parts_fill, (Ratio{.numerator = 5, .denominator = 5}));
+}
+
 }  // namespace
 }  // namespace fieldline::callbacks
