@@ -1144,8 +1144,23 @@ absl::Status IntakeApp::RefreshSlaIndex(Batch& batch, const TicketState& state,
   };
   std::vector<std::string> keys;
   for (const SlaClockState& c : sla.clocks) {
-    if (c.stopped_at != absl::InfinitePast() || c.status == SlaClockStatus::kPaused) continue;
     const std::string_view clock = SlaClockName(c.kind);
+    if (c.status == SlaClockStatus::kMet || c.status == SlaClockStatus::kBreached) {
+      if (c.stopped_at != absl::InfinitePast()) {
+        // Stopped before the sweep saw it (e.g. the service was down): what it passed is still
+        // reported, by the next sweep (the entries are in the past).
+        if (c.warning && !reported(state.sla_warned, clock)) {
+          keys.push_back(absl::StrCat(kSlaDuePrefix, TimeKey(c.warn_at), "/", state.ticket_id,
+                                      "/", AsAbsl(clock), "/warning"));
+        }
+        if (c.breached && !reported(state.sla_breached, clock)) {
+          keys.push_back(absl::StrCat(kSlaDuePrefix, TimeKey(c.due), "/", state.ticket_id, "/",
+                                      AsAbsl(clock), "/breach"));
+        }
+        continue;
+      }
+    }
+    if (c.stopped_at != absl::InfinitePast() || c.status == SlaClockStatus::kPaused) continue;
     if (!reported(state.sla_warned, clock) && c.warn_at != absl::InfiniteFuture()) {
       keys.push_back(absl::StrCat(kSlaDuePrefix, TimeKey(c.warn_at), "/", state.ticket_id, "/",
                                   AsAbsl(clock), "/warning"));

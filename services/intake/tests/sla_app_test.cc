@@ -437,5 +437,22 @@ TEST_F(IntakeSlaAppTest, CustomerFilterUsesTheCustomerIndexWithStateAndPaging) {
   EXPECT_EQ(open_only->tickets[1].ticket_id(), c);
 }
 
+TEST_F(IntakeSlaAppTest, ClockStoppedLateBeforeAnySweepIsStillReportedOnce) {
+  const std::string ticket = MustOpen("open-1");
+  clock_.Advance(absl::Minutes(150));  // no sweep ran (service down): scheduled 30 min late
+  EventEnvelope e = Source("Job", "job-1", 2);
+  e.mutable_scheduling()->mutable_job_assigned()->set_job_id("job-1");
+  e.mutable_scheduling()->mutable_job_assigned()->set_ticket_id(ticket);
+  e.mutable_scheduling()->mutable_job_assigned()->set_technician_id("tech-1");
+  ASSERT_TRUE(Deliver(e).ok());
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 1);
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 0);
+  EXPECT_THAT(Kinds(ticket), ElementsAre("TicketOpened", "TicketScheduled", "TicketSlaWarning",
+                                         "TicketSlaBreached"));
+  auto stream = store_->ReadStream({"Ticket", ticket});
+  EXPECT_EQ(stream->back().intake().ticket_sla_breached().elapsed_minutes(), 150);
+  EXPECT_EQ(stream->back().intake().ticket_sla_breached().clock(), "response");
+}
+
 }  // namespace
 }  // namespace fieldline::intake
