@@ -157,6 +157,17 @@ grpc::Status InventoryGrpcService::ListLocations(grpc::ServerContext* context,
   });
 }
 
+grpc::Status InventoryGrpcService::GetLocationStock(grpc::ServerContext* context,
+                                                    const pb::GetLocationStockRequest* request,
+                                                    pb::GetLocationStockResponse* response) {
+  return Guarded(context, verifier_, kAllRoles, [&](const Actor&) {
+    return Respond(app_.GetLocationStock(request->location_id(),
+                                         {.page_size = request->page_size(),
+                                          .page_token = request->page_token()}),
+                   response);
+  });
+}
+
 grpc::Status InventoryGrpcService::GetJobParts(grpc::ServerContext* context,
                                                const pb::GetJobPartsRequest* request,
                                                pb::JobParts* response) {

@@ -31,6 +31,9 @@ class InventoryGrpcService final : public pb::InventoryService::Service {
                          pb::ListPartsResponse* response) override;
   grpc::Status ListLocations(grpc::ServerContext* context, const pb::ListLocationsRequest* request,
                              pb::ListLocationsResponse* response) override;
+  grpc::Status GetLocationStock(grpc::ServerContext* context,
+                                const pb::GetLocationStockRequest* request,
+                                pb::GetLocationStockResponse* response) override;
   grpc::Status GetJobParts(grpc::ServerContext* context, const pb::GetJobPartsRequest* request,
                            pb::JobParts* response) override;
 

@@ -29,6 +29,8 @@ constexpr char kPartPrefix[] = "p/part/";
 // p/partstate/<sku>: the Part's whole state (PartSnapshot), written with every append of the part,
 // so commands fold only the events after it.
 constexpr char kPartStatePrefix[] = "p/partstate/";
+// Each part's stock per location, keyed by location first: "p/locstock/<location>/<sku>".
+constexpr char kLocationStockPrefix[] = "p/locstock/";
 // p/jobparts/<job>/<sku>: the job's lines of one part, written under that part's lock. (Before
 // issue 5 one record p/jobparts/<job> held every part; it is still read for parts not yet
 // rewritten.)
@@ -361,7 +363,17 @@ absl::StatusOr<PartState> InventoryApp::AppendPartEvents(Batch& batch, const Eve
       !s.ok()) {
     return s;
   }
-  batch.Put(kPartPrefix + sku, ToPartStock(state).SerializeAsString());
+  const pb::PartStock view = ToPartStock(state);
+  batch.Put(kPartPrefix + sku, view.SerializeAsString());
+  for (const pb::LocationStock& at : view.locations()) {
+    pb::PartAtLocation row;
+    row.set_sku(view.sku());
+    row.set_name(view.name());
+    row.set_unit(view.unit());
+    *row.mutable_stock() = at;
+    batch.Put(absl::StrCat(kLocationStockPrefix, at.location_id(), "/", sku),
+              row.SerializeAsString());
+  }
   batch.Put(kPartStatePrefix + sku, ToSnapshot(state).SerializeAsString());
   for (const auto& [job_id, view] : job_views) {
     batch.Put(absl::StrCat(kJobPartsPrefix, job_id, "/", sku), view.SerializeAsString());
@@ -544,6 +556,37 @@ absl::StatusOr<pb::PartStock> InventoryApp::GetPartStock(const std::string& sku)
     return NotFound("sku", absl::StrCat("There is no part ", sku, " in the catalogue."));
   }
   return std::move(**part);
+}
+
+absl::StatusOr<pb::GetLocationStockResponse> InventoryApp::GetLocationStock(
+    const std::string& location_id, const PageRequest& page) const {
+  if (location_id.empty()) {
+    return InvalidArgument("location_id", "Say which location's stock to show.");
+  }
+  absl::StatusOr<std::optional<std::string>> location = store_.Get(kLocationPrefix + location_id);
+  if (!location.ok()) return location.status();
+  if (!location->has_value()) {
+    return NotFound("location_id", absl::StrCat("There is no location ", location_id, "."));
+  }
+  absl::StatusOr<int32_t> size = PageSize(page);
+  if (!size.ok()) return size.status();
+  pb::GetLocationStockResponse response;
+  response.set_location_id(location_id);
+  const std::string prefix = absl::StrCat(kLocationStockPrefix, location_id, "/");
+  bool more = false;
+  absl::Status status = store_.Scan(
+      prefix, page.page_token.empty() ? "" : prefix + page.page_token,
+      [&](std::string_view /*key*/, std::string_view value) {
+        if (response.parts_size() == *size) {
+          more = true;
+          return false;
+        }
+        response.add_parts()->ParseFromArray(value.data(), static_cast<int>(value.size()));
+        return true;
+      });
+  if (!status.ok()) return status;
+  if (more) response.set_next_page_token(response.parts().rbegin()->sku());
+  return response;
 }
 
 absl::StatusOr<pb::ListPartsResponse> InventoryApp::ListParts(const PageRequest& page) const {

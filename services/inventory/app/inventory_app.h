@@ -111,6 +111,9 @@ class InventoryApp {
   // --- queries (projections) ---
   absl::StatusOr<pb::PartStock> GetPartStock(const std::string& sku) const;
   absl::StatusOr<pb::ListPartsResponse> ListParts(const PageRequest& page) const;
+  // Every part at one location, in SKU order, paged.
+  absl::StatusOr<pb::GetLocationStockResponse> GetLocationStock(const std::string& location_id,
+                                                                const PageRequest& page) const;
   // kind kUnspecified: every kind.
   absl::StatusOr<pb::ListLocationsResponse> ListLocations(LocationKind kind,
                                                           const PageRequest& page) const;

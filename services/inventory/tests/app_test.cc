@@ -156,6 +156,58 @@ class InventoryAppTest : public ::testing::Test {
 
 // --- commands ---------------------------------------------------------------------------------
 
+TEST_F(InventoryAppTest, LocationStockListsEveryPartThereInSkuOrderWithPaging) {
+  GivenStock();
+  Receive("PMP-2", "WH-1", 4);
+  Receive("FLT-1", "WH-1", 7);
+  Receive("FLT-1", "SC-1", 2);
+  auto reserved = app_->ReserveStock(
+      Meta("res-1"), {.sku = "FLT-1", .location_id = "WH-1", .job_id = "J-1", .quantity = 3});
+  ASSERT_TRUE(reserved.ok()) << reserved.status();
+
+  auto wh = app_->GetLocationStock("WH-1", {});
+  ASSERT_TRUE(wh.ok()) << wh.status();
+  ASSERT_EQ(wh->parts_size(), 2);
+  EXPECT_EQ(wh->parts(0).sku(), "FLT-1");
+  EXPECT_EQ(wh->parts(0).name(), "Part FLT-1");
+  EXPECT_EQ(wh->parts(0).stock().on_hand(), 7);
+  EXPECT_EQ(wh->parts(0).stock().reserved(), 3);
+  EXPECT_EQ(wh->parts(0).stock().available(), 4);
+  EXPECT_EQ(wh->parts(1).sku(), "PMP-2");
+  EXPECT_EQ(wh->parts(1).stock().on_hand(), 4);
+
+  auto sc = app_->GetLocationStock("SC-1", {});
+  ASSERT_TRUE(sc.ok());
+  ASSERT_EQ(sc->parts_size(), 1);
+  EXPECT_EQ(sc->parts(0).stock().on_hand(), 2);
+  auto van = app_->GetLocationStock("VAN-7", {});
+  ASSERT_TRUE(van.ok());
+  EXPECT_EQ(van->parts_size(), 0);
+
+  auto first = app_->GetLocationStock("WH-1", {.page_size = 1});
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->parts_size(), 1);
+  EXPECT_EQ(first->next_page_token(), "FLT-1");
+  auto second = app_->GetLocationStock("WH-1", {.page_size = 1, .page_token = "FLT-1"});
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->parts_size(), 1);
+  EXPECT_EQ(second->parts(0).sku(), "PMP-2");
+  EXPECT_TRUE(second->next_page_token().empty());
+
+  Reopen();  // the view is on disk
+  EXPECT_EQ(app_->GetLocationStock("WH-1", {})->parts_size(), 2);
+}
+
+TEST_F(InventoryAppTest, LocationStockOfAnUnknownLocationNamesTheField) {
+  GivenStock();
+  auto unknown = app_->GetLocationStock("WH-9", {});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(FieldOf(unknown.status()).value_or(""), "location_id");
+  auto empty = app_->GetLocationStock("", {});
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(empty.status()).value_or(""), "location_id");
+}
+
 TEST_F(InventoryAppTest, RegisterLocationAppendsEventAndProjection) {
   LocationInfo van{.location_id = "VAN-7",
                    .kind = LocationKind::kVan,

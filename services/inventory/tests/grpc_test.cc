@@ -193,6 +193,21 @@ TEST_F(InventoryGrpcTest, RegisterReceiveAndQueryStock) {
   ASSERT_TRUE(stub_->ListParts(As("care").get(), pb::ListPartsRequest(), &parts).ok());
   ASSERT_EQ(parts.parts_size(), 1);
   EXPECT_EQ(parts.parts(0).sku(), "FLT-1");
+
+  pb::GetLocationStockRequest shelf;
+  shelf.set_location_id("WH-1");
+  pb::GetLocationStockResponse on_shelf;
+  ASSERT_TRUE(stub_->GetLocationStock(As("warehouse").get(), shelf, &on_shelf).ok());
+  ASSERT_EQ(on_shelf.parts_size(), 1);
+  EXPECT_EQ(on_shelf.parts(0).sku(), "FLT-1");
+  EXPECT_EQ(on_shelf.parts(0).stock().on_hand(), 4);
+  EXPECT_EQ(stub_->GetLocationStock(As("").get(), shelf, &on_shelf).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  shelf.set_location_id("WH-9");
+  auto context = As("warehouse");
+  EXPECT_EQ(stub_->GetLocationStock(context.get(), shelf, &on_shelf).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(FieldOf(*context), "location_id");
 }
 
 TEST_F(InventoryGrpcTest, UnknownPartIsNotFound) {
