@@ -499,6 +499,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // First, while the consumers are idle: after the flat-out mix they would still be draining
+  // its backlog, and this would measure that instead.
+  std::cerr << "propagation: " << propagation_rate << " tickets/s for " << propagation_seconds
+            << " s\n";
+  const Latencies propagation = RunPropagation(mix, propagation_rate, propagation_seconds);
   std::cerr << "echo baseline: " << threads << " threads, " << seconds << " s\n";
   const Latencies echo = RunEcho(threads, seconds);
   std::cerr << "command mix: " << threads << " threads, " << seconds << " s"
@@ -510,9 +515,6 @@ int main(int argc, char** argv) {
     per_kind[kKindNames[kind]] = Summary(l, seconds);
     commands.Merge(l);
   }
-  std::cerr << "propagation: " << propagation_rate << " tickets/s for " << propagation_seconds
-            << " s\n";
-  const Latencies propagation = RunPropagation(mix, propagation_rate, propagation_seconds);
   testing::TempDir raw_dir;
   std::cerr << "raw RocksDB batches\n";
   const double rocksdb_keys = RawRocksDbKeysPerSecond(raw_dir.Sub("rocks"), 5);
