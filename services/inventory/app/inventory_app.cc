@@ -65,6 +65,29 @@ absl::Status CheckExpectedVersion(std::optional<int64_t> expected, int64_t actua
 
 absl::StatusOr<int32_t> PageSize(const PageRequest& page) { return EffectivePageSize(page.page_size); }
 
+// One page of `response.parts` (PartStock or PartAtLocation rows, keyed by SKU under `prefix`),
+// after the SKU in `page.page_token`; sets next_page_token when more follow.
+template <typename Response>
+absl::Status FillPage(const EventStore& store, const std::string& prefix, const PageRequest& page,
+                      Response& response) {
+  absl::StatusOr<int32_t> size = PageSize(page);
+  if (!size.ok()) return size.status();
+  bool more = false;
+  absl::Status status = store.Scan(
+      prefix, page.page_token.empty() ? "" : prefix + page.page_token,
+      [&](std::string_view /*key*/, std::string_view value) {
+        if (response.parts_size() == *size) {
+          more = true;
+          return false;
+        }
+        response.add_parts()->ParseFromArray(value.data(), static_cast<int>(value.size()));
+        return true;
+      });
+  if (!status.ok()) return status;
+  if (more) response.set_next_page_token(response.parts().rbegin()->sku());
+  return absl::OkStatus();
+}
+
 // Keeps JobParts lines sorted by (sku, location) and finds or adds one.
 pb::JobPartLine& LineOf(pb::JobParts& view, const std::string& sku,
                         const std::string& location_id) {
@@ -568,44 +591,19 @@ absl::StatusOr<pb::GetLocationStockResponse> InventoryApp::GetLocationStock(
   if (!location->has_value()) {
     return NotFound("location_id", absl::StrCat("There is no location ", location_id, "."));
   }
-  absl::StatusOr<int32_t> size = PageSize(page);
-  if (!size.ok()) return size.status();
   pb::GetLocationStockResponse response;
   response.set_location_id(location_id);
-  const std::string prefix = absl::StrCat(kLocationStockPrefix, location_id, "/");
-  bool more = false;
-  absl::Status status = store_.Scan(
-      prefix, page.page_token.empty() ? "" : prefix + page.page_token,
-      [&](std::string_view /*key*/, std::string_view value) {
-        if (response.parts_size() == *size) {
-          more = true;
-          return false;
-        }
-        response.add_parts()->ParseFromArray(value.data(), static_cast<int>(value.size()));
-        return true;
-      });
-  if (!status.ok()) return status;
-  if (more) response.set_next_page_token(response.parts().rbegin()->sku());
+  if (absl::Status s = FillPage(store_, absl::StrCat(kLocationStockPrefix, location_id, "/"), page,
+                                response);
+      !s.ok()) {
+    return s;
+  }
   return response;
 }
 
 absl::StatusOr<pb::ListPartsResponse> InventoryApp::ListParts(const PageRequest& page) const {
-  absl::StatusOr<int32_t> size = PageSize(page);
-  if (!size.ok()) return size.status();
   pb::ListPartsResponse response;
-  bool more = false;
-  absl::Status status = store_.Scan(
-      kPartPrefix, page.page_token.empty() ? "" : kPartPrefix + page.page_token,
-      [&](std::string_view /*key*/, std::string_view value) {
-        if (response.parts_size() == *size) {
-          more = true;
-          return false;
-        }
-        response.add_parts()->ParseFromArray(value.data(), static_cast<int>(value.size()));
-        return true;
-      });
-  if (!status.ok()) return status;
-  if (more) response.set_next_page_token(response.parts().rbegin()->sku());
+  if (absl::Status s = FillPage(store_, kPartPrefix, page, response); !s.ok()) return s;
   return response;
 }
 
