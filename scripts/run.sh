@@ -43,8 +43,11 @@ PIDS+=($!)
 for _ in $(seq 1 100); do [ -s "$FIELDLINE_BROKERS_FILE" ] && break; sleep 0.1; done
 [ -s "$FIELDLINE_BROKERS_FILE" ] || { log "the dev broker did not start; see $VAR/logs/broker.log"; exit 1; }
 
+# Metrics and health of each service on its gRPC port + 1000 (/metrics, /healthz).
+declare -A METRICS_PORT=([intake]=8101 [scheduling]=8102 [inventory]=8103 [callbacks]=8104)
 for svc in intake scheduling inventory callbacks; do
-  "$BUILD_DIR/services/$svc/fieldline-$svc" --data-dir "$VAR/$svc" >"$VAR/logs/$svc.log" 2>&1 &
+  "$BUILD_DIR/services/$svc/fieldline-$svc" --data-dir "$VAR/$svc" \
+    --metrics-listen "127.0.0.1:${METRICS_PORT[$svc]}" >"$VAR/logs/$svc.log" 2>&1 &
   PIDS+=($!)
 done
 for svc in intake scheduling inventory callbacks; do
@@ -78,6 +81,7 @@ Fieldline is running (data in $VAR, logs in $VAR/logs).
   callbacks   127.0.0.1:7104   fieldline.callbacks.v1.CallbacksService
   gateway     $GATEWAY_LISTEN   HTTP/JSON API (/api/openapi.json) and the web app
   broker      $(cat "$FIELDLINE_BROKERS_FILE")   (topics fieldline.<service>.v1)
+  metrics     http://127.0.0.1:8101/metrics … :8104 (and /healthz), one per service
 
 Try:
   ${CTL[*]} ticket list --state open --page-size 5

@@ -13,6 +13,7 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
   using fieldline::inventory::InventoryApp;
   using fieldline::inventory::InventoryGrpcService;
   auto app = std::make_shared<InventoryApp>(*context.store, *context.clock);
+  if (absl::Status filled = app->BackfillLocationStock(); !filled.ok()) return filled;
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(std::make_unique<InventoryGrpcService>(*app, *context.verifier));
   parts.consumed_topics = {fieldline::TopicOf("scheduling"), fieldline::TopicOf("intake")};

@@ -581,6 +581,46 @@ absl::StatusOr<pb::PartStock> InventoryApp::GetPartStock(const std::string& sku)
   return std::move(**part);
 }
 
+absl::Status InventoryApp::BackfillLocationStock() {
+  std::vector<pb::PartStock> parts;
+  absl::Status scanned =
+      store_.Scan(kPartPrefix, "", [&](std::string_view /*key*/, std::string_view value) {
+        pb::PartStock part;
+        part.ParseFromArray(value.data(), static_cast<int>(value.size()));
+        parts.push_back(std::move(part));
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (parts.empty()) return absl::OkStatus();
+  Batch batch = store_.NewBatch();
+  // Lock the parts so no command writes their rows between the check and the put.
+  std::vector<AggregateKey> keys;
+  for (const pb::PartStock& part : parts) keys.push_back(PartKey(part.sku()));
+  batch.Lock(keys);
+  int missing = 0;
+  for (const pb::PartStock& part : parts) {
+    absl::StatusOr<std::optional<std::string>> current = store_.Get(kPartPrefix + part.sku());
+    if (!current.ok()) return current.status();
+    pb::PartStock latest;
+    if (!current->has_value() || !latest.ParseFromString(**current)) continue;
+    for (const pb::LocationStock& at : latest.locations()) {
+      const std::string key = absl::StrCat(kLocationStockPrefix, at.location_id(), "/", latest.sku());
+      absl::StatusOr<std::optional<std::string>> row = store_.Get(key);
+      if (!row.ok()) return row.status();
+      if (row->has_value()) continue;
+      pb::PartAtLocation fill;
+      fill.set_sku(latest.sku());
+      fill.set_name(latest.name());
+      fill.set_unit(latest.unit());
+      *fill.mutable_stock() = at;
+      batch.Put(key, fill.SerializeAsString());
+      ++missing;
+    }
+  }
+  if (missing == 0) return absl::OkStatus();
+  return store_.Commit(std::move(batch));
+}
+
 absl::StatusOr<pb::GetLocationStockResponse> InventoryApp::GetLocationStock(
     const std::string& location_id, const PageRequest& page) const {
   if (location_id.empty()) {

@@ -111,6 +111,9 @@ class InventoryApp {
   // --- queries (projections) ---
   absl::StatusOr<pb::PartStock> GetPartStock(const std::string& sku) const;
   absl::StatusOr<pb::ListPartsResponse> ListParts(const PageRequest& page) const;
+  // Writes the per-location rows of every part whose rows are missing (data written before
+  // GetLocationStock existed). Run at start; does nothing when they are all there.
+  absl::Status BackfillLocationStock();
   // Every part at one location, in SKU order, paged.
   absl::StatusOr<pb::GetLocationStockResponse> GetLocationStock(const std::string& location_id,
                                                                 const PageRequest& page) const;

@@ -198,6 +198,32 @@ TEST_F(InventoryAppTest, LocationStockListsEveryPartThereInSkuOrderWithPaging) {
   EXPECT_EQ(app_->GetLocationStock("WH-1", {})->parts_size(), 2);
 }
 
+TEST_F(InventoryAppTest, LocationStockRowsMissingFromOlderDataAreFilledAtStart) {
+  GivenStock();
+  Receive("FLT-1", "WH-1", 7);
+  Receive("PMP-2", "SC-1", 2);
+  // Data written before the per-location view existed: only the parts' own views.
+  Batch wipe = store_->NewBatch();
+  ASSERT_TRUE(store_->Scan("p/locstock/", "", [&](std::string_view key, std::string_view) {
+                        wipe.Delete(key);
+                        return true;
+                      }).ok());
+  ASSERT_TRUE(store_->Commit(std::move(wipe)).ok());
+  Reopen();
+  EXPECT_EQ(app_->GetLocationStock("WH-1", {})->parts_size(), 0);
+
+  ASSERT_TRUE(app_->BackfillLocationStock().ok());
+  auto wh = app_->GetLocationStock("WH-1", {});
+  ASSERT_TRUE(wh.ok());
+  ASSERT_EQ(wh->parts_size(), 1);
+  EXPECT_EQ(wh->parts(0).sku(), "FLT-1");
+  EXPECT_EQ(wh->parts(0).stock().on_hand(), 7);
+  EXPECT_EQ(app_->GetLocationStock("SC-1", {})->parts(0).stock().on_hand(), 2);
+  // Running it again finds nothing missing and changes nothing.
+  ASSERT_TRUE(app_->BackfillLocationStock().ok());
+  EXPECT_EQ(app_->GetLocationStock("WH-1", {})->parts_size(), 1);
+}
+
 TEST_F(InventoryAppTest, LocationStockOfAnUnknownLocationNamesTheField) {
   GivenStock();
   auto unknown = app_->GetLocationStock("WH-9", {});
