@@ -69,7 +69,9 @@ class Monitor {
         consumer_(consumer),
         started_(absl::Now()) {}
 
+  // Called by the health thread and by /healthz requests: one at a time.
   HealthReport Check(absl::Time now) {
+    std::lock_guard<std::mutex> lock(mu_);
     HealthReadings r;
     r.store_write_failed = store_.write_failed();
     r.disk_free_bytes = DiskFreeBytes(data_dir_);
@@ -91,7 +93,6 @@ class Monitor {
     }
     r.uptime = now - started_;
     HealthReport report = EvaluateHealth(r);
-    std::lock_guard<std::mutex> lock(mu_);
     last_ = report;
     return report;
   }
@@ -155,10 +156,10 @@ class Monitor {
   const OutboxRelay* relay_;
   const EventConsumer* consumer_;
   const absl::Time started_;
-  uint64_t last_published_ = 0;
-  absl::Time last_progress_ = absl::Now();
   std::mutex mu_;
-  HealthReport last_{"ok", true, {}};
+  uint64_t last_published_ = 0;            // guarded by mu_
+  absl::Time last_progress_ = absl::Now();  // guarded by mu_
+  HealthReport last_{"ok", true, {}};       // guarded by mu_
 };
 
 void DescribeMetrics() {
