@@ -77,9 +77,8 @@ class Monitor {
     r.disk_free_bytes = DiskFreeBytes(data_dir_);
     r.relay_enabled = relay_ != nullptr;
     if (relay_ != nullptr) {
-      const uint64_t durable = store_.DurableSequence();
       const uint64_t published = relay_->published_sequence();
-      r.outbox_depth = durable > published ? durable - published : 0;
+      r.outbox_depth = OutboxDepth();
       if (r.outbox_depth == 0 || published != last_published_) {
         last_progress_ = now;
         last_published_ = published;
@@ -121,11 +120,9 @@ class Monitor {
       }
     }
     if (relay_ != nullptr) {
-      const uint64_t durable = store_.DurableSequence();
-      const uint64_t published = relay_->published_sequence();
-      registry.Set("fieldline_outbox_depth", {},
-                   static_cast<double>(durable > published ? durable - published : 0));
-      registry.Set("fieldline_outbox_published_sequence", {}, static_cast<double>(published));
+      registry.Set("fieldline_outbox_depth", {}, static_cast<double>(OutboxDepth()));
+      registry.Set("fieldline_outbox_published_sequence", {},
+                   static_cast<double>(relay_->published_sequence()));
       registry.Set("fieldline_outbox_republish_total", {},
                    static_cast<double>(relay_->republish_count()));
     }
@@ -151,6 +148,13 @@ class Monitor {
   }
 
  private:
+  // Events on disk that Kafka has not acknowledged yet.
+  uint64_t OutboxDepth() const {
+    const uint64_t durable = store_.DurableSequence();
+    const uint64_t published = relay_->published_sequence();
+    return durable > published ? durable - published : 0;
+  }
+
   const std::string data_dir_;
   EventStore& store_;
   const OutboxRelay* relay_;
