@@ -2,15 +2,17 @@
 
 // Care messages and maintenance reminders (DOMAIN.md §4) as pure rules: when a greeting is on
 // time, whether a customer may be contacted again (frequency cap), and when each reminder falls
-// due. Not wired to commands yet: there are no customer birthdays, deliveries or maintenance
-// plans in any event today. Times come in as arguments; calendar rules use `local_zone`.
+// due. The care commands and events are in care_message.h. Times come in as arguments; calendar
+// rules use `local_zone`.
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "services/callbacks/domain/kpis.h"
 
 namespace fieldline::callbacks {
 
@@ -23,6 +25,24 @@ struct CarePolicy {
   // Frequency cap: at most `max_messages` care messages per customer within any `cap_window`.
   int max_messages = 2;
   absl::Duration cap_window = absl::Hours(24 * 7);
+  // Decision: a birthday greeting is sent even when the cap is reached (once a year, and the
+  // KPI asks for it), but it counts as a contact for the messages after it.
+  bool birthday_exempt_from_cap = true;
+  // Working days (the birthday ticker runs on these; the greetings of the following non-working
+  // days go out on the last working day before them).
+  std::set<absl::Weekday> working_days = {absl::Weekday::monday, absl::Weekday::tuesday,
+                                          absl::Weekday::wednesday, absl::Weekday::thursday,
+                                          absl::Weekday::friday};
+  std::string birthday_text = "生日快乐！Happy birthday from all of us at your service centre.";
+  // A delivered or installed product gets a callback only when the date is at most this long
+  // ago when intake registers the asset (importing old assets does not flood the due list).
+  absl::Duration product_callback_recent = absl::Hours(24 * 7);
+  // A campaign's callback is due this long after the campaign is launched.
+  absl::Duration campaign_callback_delay = absl::Hours(72);
+  // The care rate's tasks, weights and club-event rule (DOMAIN §5).
+  CareTasks tasks;
+  CareWeights weights;
+  ClubEventRule club_rule;
 };
 
 // The window [start of working day, start + window] on the customer's birthday, local time.
