@@ -28,6 +28,7 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
   }
   auto app = std::make_shared<CallbacksApp>(*context.store, *context.clock, policies.callback,
                                             policies.kpi, policies.reminder);
+  app->SetCarePolicy(policies.care);  // ---- Care
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(std::make_unique<CallbacksGrpcService>(*app, *context.verifier));
   parts.consumed_topics = {fieldline::TopicOf("intake"), fieldline::TopicOf("scheduling"),
@@ -48,6 +49,15 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
       .every = absl::Minutes(10),
       .tick = [app](absl::Time now) -> absl::Status {
         return app->ProduceMonthlyReport(now).status();
+      },
+  });
+  // ---- Care: birthday greetings of the day, created once per customer and year (a rerun or a
+  // restart changes nothing); on non-working days it does nothing.
+  parts.tickers.push_back(fieldline::Ticker{
+      .name = "callbacks.birthdays",
+      .every = absl::Minutes(5),
+      .tick = [app](absl::Time now) -> absl::Status {
+        return app->CreateBirthdayGreetings(now).status();
       },
   });
   parts.keep_alive = std::move(app);

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "services/callbacks/adapters/care_codec.h"
 #include "services/callbacks/adapters/event_codec.h"
 #include "services/callbacks/adapters/reminder_codec.h"
 #include "services/common/core/errors.h"
@@ -199,6 +200,18 @@ grpc::Status CallbacksGrpcService::GetKpis(grpc::ServerContext* context,
         ToProto(report->maintenance_arrival, response->mutable_maintenance_arrival());
         ToProto(report->on_time_arrival, response->mutable_on_time_arrival());
         ToProto(report->parts_fill, response->mutable_parts_fill());
+        {  // ---- Care: the care rate of the period (company-wide)
+          absl::StatusOr<CareKpis> care = app_.CareKpisFor(report->period);
+          if (!care.ok()) return care.status();
+          response->set_care_rate(care->rate.value);
+          response->set_care_completion(care->completion);
+          response->set_care_club_completion(care->rate.club_completion);
+          response->set_care_greetings_completion(care->rate.greetings_completion);
+          response->set_care_website_completion(care->rate.website_completion);
+          response->set_care_lounge(care->rate.lounge);
+          response->set_care_greetings_delivered(care->greetings_delivered);
+          response->set_care_home_visits(care->home_visits);
+        }
         if (report->maintenance_completion) {
           response->set_maintenance_arrival_completion(*report->maintenance_completion);
         }
@@ -299,6 +312,194 @@ grpc::Status CallbacksGrpcService::RecordReminderOutcome(
                    };
                    return Respond(app_.RecordReminderOutcome(*meta, command), response);
                  });
+}
+
+}  // namespace fieldline::callbacks
+
+// ---- Care: messages, campaigns, club events, records, care history.
+namespace fieldline::callbacks {
+grpc::Status CallbacksGrpcService::ScheduleCareMessage(
+    grpc::ServerContext* context, const v1::ScheduleCareMessageRequest* request,
+    common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, app_.clock());
+    if (!meta.ok()) return meta.status();
+    callbacks::ScheduleCareMessage command{.customer_id = request->customer_id(),
+                                           .kind = DecodeMessageKind(request->kind()),
+                                           .text = request->text()};
+    if (request->has_scheduled_for()) command.scheduled_for = FromProto(request->scheduled_for());
+    return Respond(app_.SendCareMessage(*meta, std::move(command)), response);
+  });
+}
+
+grpc::Status CallbacksGrpcService::RecordCareMessageSent(
+    grpc::ServerContext* context, const v1::RecordCareMessageSentRequest* request,
+    common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, app_.clock());
+    if (!meta.ok()) return meta.status();
+    return Respond(app_.ReportMessageSent(*meta, RecordMessageSent{
+                                                     .message_id = request->message_id(),
+                                                     .expected_version = request->expected_version()}),
+                   response);
+  });
+}
+
+grpc::Status CallbacksGrpcService::RecordCareMessageDelivery(
+    grpc::ServerContext* context, const v1::RecordCareMessageDeliveryRequest* request,
+    common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, app_.clock());
+    if (!meta.ok()) return meta.status();
+    return Respond(
+        app_.ReportMessageDelivery(*meta,
+                                   RecordMessageDelivery{.message_id = request->message_id(),
+                                                         .delivered = request->delivered(),
+                                                         .failure_reason = request->failure_reason(),
+                                                         .expected_version =
+                                                             request->expected_version()}),
+        response);
+  });
+}
+
+grpc::Status CallbacksGrpcService::ListCareMessages(grpc::ServerContext* context,
+                                                    const v1::ListCareMessagesRequest* request,
+                                                    v1::ListCareMessagesResponse* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    ListCareMessagesQuery query{.page_size = request->page_size(),
+                                .page_token = request->page_token()};
+    if (!request->status().empty()) {
+      MessageStatus status = MessageStatus::kNone;
+      if (!ParseMessageStatus(request->status(), &status)) {
+        return InvalidArgument("status",
+                               "Say scheduled, sent, delivered, failed or skipped (or nothing for "
+                               "every message).");
+      }
+      query.status = status;
+    }
+    absl::StatusOr<CareMessagePage> page = app_.ListCareMessages(query);
+    if (!page.ok()) return page.status();
+    for (const CareMessageState& m : page->messages) *response->add_messages() = EncodeCareMessage(m);
+    response->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CallbacksGrpcService::LaunchCampaign(grpc::ServerContext* context,
+                                                  const v1::LaunchCampaignRequest* request,
+                                                  common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, app_.clock());
+    if (!meta.ok()) return meta.status();
+    callbacks::LaunchCampaign command{.campaign_id = request->campaign_id(),
+                                      .name = request->name(),
+                                      .segment = DecodeSegment(request->segment()),
+                                      .kind = DecodeMessageKind(request->kind()),
+                                      .text = request->text()};
+    if (!request->action().empty() && !ParseCampaignAction(request->action(), &command.action)) {
+      return InvalidArgument("action", "Say \"callback\" or \"message\".");
+    }
+    return Respond(app_.RunCampaign(*meta, std::move(command)), response);
+  });
+}
+
+grpc::Status CallbacksGrpcService::ListCampaigns(grpc::ServerContext* context,
+                                                 const v1::ListCampaignsRequest* request,
+                                                 v1::ListCampaignsResponse* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CampaignPage> page =
+        app_.ListCampaigns(request->page_size(), request->page_token());
+    if (!page.ok()) return page.status();
+    for (const CampaignView& view : page->campaigns) {
+      v1::Campaign* out = response->add_campaigns();
+      *out->mutable_launched() = view.launched;
+      out->set_targeted(view.targeted);
+      out->set_created(view.created);
+      out->set_skipped(view.skipped);
+      out->set_delivered(view.delivered);
+      out->set_failed(view.failed);
+      out->set_reached(view.reached);
+    }
+    response->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status CallbacksGrpcService::RecordClubEvent(grpc::ServerContext* context,
+                                                   const v1::RecordClubEventRequest* request,
+                                                   common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, app_.clock());
+    if (!meta.ok()) return meta.status();
+    callbacks::RecordClubEvent command{
+        .club_event_id = request->club_event_id(),
+        .name = request->name(),
+        .facts = ClubEvent{.units = request->units(),
+                           .people = request->people(),
+                           .attendee_list_filed = request->attendee_list_filed(),
+                           .summary_filed = request->summary_filed(),
+                           .display_board_filed = request->display_board_filed()},
+        .expected_version = request->expected_version()};
+    if (request->has_held_on()) command.held_on = FromProto(request->held_on());
+    return Respond(app_.FileClubEvent(*meta, std::move(command)), response);
+  });
+}
+
+grpc::Status CallbacksGrpcService::RecordWebsiteUpdate(
+    grpc::ServerContext* context, const v1::RecordWebsiteUpdateRequest* request,
+    common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, app_.clock());
+    if (!meta.ok()) return meta.status();
+    callbacks::RecordWebsiteUpdate command{.title = request->title()};
+    if (request->has_published_at()) command.published_at = FromProto(request->published_at());
+    return Respond(app_.AddWebsiteUpdate(*meta, std::move(command)), response);
+  });
+}
+
+grpc::Status CallbacksGrpcService::RecordLoungeScore(grpc::ServerContext* context,
+                                                     const v1::RecordLoungeScoreRequest* request,
+                                                     common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, app_.clock());
+    if (!meta.ok()) return meta.status();
+    return Respond(app_.AddLoungeScore(*meta, callbacks::RecordLoungeScore{
+                                                  .score_percent = request->score_percent(),
+                                                  .customer_id = request->customer_id()}),
+                   response);
+  });
+}
+
+grpc::Status CallbacksGrpcService::RecordHomeVisit(grpc::ServerContext* context,
+                                                   const v1::RecordHomeVisitRequest* request,
+                                                   common::v1::CommandAck* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, app_.clock());
+    if (!meta.ok()) return meta.status();
+    return Respond(app_.AddHomeVisit(*meta, callbacks::RecordHomeVisit{
+                                                .customer_id = request->customer_id(),
+                                                .note = request->note()}),
+                   response);
+  });
+}
+
+grpc::Status CallbacksGrpcService::GetCustomerCareHistory(
+    grpc::ServerContext* context, const v1::GetCustomerCareHistoryRequest* request,
+    v1::CustomerCareHistory* response) {
+  return Guarded(context, verifier_, {"care", "manager", "admin"}, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CareHistory> history = app_.GetCustomerCareHistory(request->customer_id());
+    if (!history.ok()) return history.status();
+    response->set_customer_id(history->customer_id);
+    for (const CareMessageState& m : history->messages) {
+      *response->add_messages() = EncodeCareMessage(m);
+    }
+    for (const CallbackState& c : history->callbacks) *response->add_callbacks() = EncodeCallback(c);
+    for (const HomeVisitRecorded& v : history->home_visits) {
+      *response->add_home_visits() =
+          EncodeCareRecordEvent(CareRecordEvent{v}).home_visit_recorded();
+    }
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace fieldline::callbacks

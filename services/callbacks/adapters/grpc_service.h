@@ -47,6 +47,40 @@ class CallbacksGrpcService final : public v1::CallbacksService::Service {
                                      const v1::RecordReminderOutcomeRequest* request,
                                      common::v1::CommandAck* response) override;
 
+  // ---- Care
+  grpc::Status ScheduleCareMessage(grpc::ServerContext* context,
+                                   const v1::ScheduleCareMessageRequest* request,
+                                   common::v1::CommandAck* response) override;
+  grpc::Status RecordCareMessageSent(grpc::ServerContext* context,
+                                     const v1::RecordCareMessageSentRequest* request,
+                                     common::v1::CommandAck* response) override;
+  grpc::Status RecordCareMessageDelivery(grpc::ServerContext* context,
+                                         const v1::RecordCareMessageDeliveryRequest* request,
+                                         common::v1::CommandAck* response) override;
+  grpc::Status ListCareMessages(grpc::ServerContext* context,
+                                const v1::ListCareMessagesRequest* request,
+                                v1::ListCareMessagesResponse* response) override;
+  grpc::Status LaunchCampaign(grpc::ServerContext* context,
+                              const v1::LaunchCampaignRequest* request,
+                              common::v1::CommandAck* response) override;
+  grpc::Status ListCampaigns(grpc::ServerContext* context, const v1::ListCampaignsRequest* request,
+                             v1::ListCampaignsResponse* response) override;
+  grpc::Status RecordClubEvent(grpc::ServerContext* context,
+                               const v1::RecordClubEventRequest* request,
+                               common::v1::CommandAck* response) override;
+  grpc::Status RecordWebsiteUpdate(grpc::ServerContext* context,
+                                   const v1::RecordWebsiteUpdateRequest* request,
+                                   common::v1::CommandAck* response) override;
+  grpc::Status RecordLoungeScore(grpc::ServerContext* context,
+                                 const v1::RecordLoungeScoreRequest* request,
+                                 common::v1::CommandAck* response) override;
+  grpc::Status RecordHomeVisit(grpc::ServerContext* context,
+                               const v1::RecordHomeVisitRequest* request,
+                               common::v1::CommandAck* response) override;
+  grpc::Status GetCustomerCareHistory(grpc::ServerContext* context,
+                                      const v1::GetCustomerCareHistoryRequest* request,
+                                      v1::CustomerCareHistory* response) override;
+
  private:
   CallbacksApp& app_;
   const TokenVerifier& verifier_;

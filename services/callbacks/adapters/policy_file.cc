@@ -139,6 +139,7 @@ absl::StatusOr<CallbacksPolicies> ParsePolicyYaml(std::string_view yaml) {
   CallbackPolicy& c = p.callback;
   ReminderPolicy& r = p.reminder;
   CarePolicy& care = p.care;
+  double care_greetings_task = static_cast<double>(care.tasks.greetings_per_period);  // ---- Care
   KpiPolicy& k = p.kpi;
   constexpr double kYearHours = 24 * 366;
   const std::map<std::string, std::map<std::string, Setter>> sections = {
@@ -169,7 +170,31 @@ absl::StatusOr<CallbacksPolicies> ParsePolicyYaml(std::string_view yaml) {
        {{"max_messages", Int(&care.max_messages, 1, 1000)},
         {"cap_window_days", Hours(&care.cap_window, 366, 24)},
         {"working_day_start_hour", Hours(&care.working_day_start, 23)},
-        {"greeting_window_hours", Hours(&care.greeting_window, 24)}}},
+        {"greeting_window_hours", Hours(&care.greeting_window, 24)},
+        // ---- Care: texts, delays, the care rate's tasks, weights and club-event rule.
+        {"birthday_exempt_from_cap",
+         [&care](const YAML::Node& node, const std::string& key) -> absl::Status {
+           bool value = false;
+           if (!YAML::convert<bool>::decode(node, value)) {
+             return InvalidArgument(key, absl::StrCat("The policy setting ", key,
+                                                      " must be true or false."));
+           }
+           care.birthday_exempt_from_cap = value;
+           return absl::OkStatus();
+         }},
+        {"birthday_text", Text(&care.birthday_text)},
+        {"product_callback_recent_days", Hours(&care.product_callback_recent, 366, 24)},
+        {"campaign_callback_delay_hours", Hours(&care.campaign_callback_delay, kYearHours)},
+        {"greetings_task", Real(&care_greetings_task, 1, 1e9)},
+        {"home_visit_weight", Int(&care.tasks.home_visit_weight, 0, 1000)},
+        {"club_events_per_quarter", Real(&care.tasks.club_events_per_quarter, 0, 1000)},
+        {"website_updates_per_month", Int(&care.tasks.website_updates_per_month, 0, 100000)},
+        {"weight_club_events", Real(&care.weights.club_events, 0, 100)},
+        {"weight_greetings", Real(&care.weights.greetings, 0, 100)},
+        {"weight_website", Real(&care.weights.website, 0, 100)},
+        {"weight_lounge", Real(&care.weights.lounge, 0, 100)},
+        {"club_min_units", Int(&care.club_rule.min_units, 0, 100000)},
+        {"club_min_people", Int(&care.club_rule.min_people, 0, 100000)}}},
       {"kpi",
        {{"target_callback_success", Real(&k.targets.callback_success, 0.01, 100)},
         {"target_maintenance_arrival", Real(&k.targets.maintenance_arrival, 0.01, 100)},
@@ -184,6 +209,7 @@ absl::StatusOr<CallbacksPolicies> ParsePolicyYaml(std::string_view yaml) {
         {"repeat_window_days", Hours(&k.repeat_window, 366, 24)}}},
   };
   if (absl::Status s = Apply(root, "", {}, sections, true); !s.ok()) return s;
+  care.tasks.greetings_per_period = static_cast<int64_t>(care_greetings_task);  // ---- Care
 
   if (r.first_maintenance_until_months < r.first_maintenance_from_months) {
     return InvalidArgument("reminders.first_maintenance_until_months",

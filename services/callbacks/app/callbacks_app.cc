@@ -197,8 +197,16 @@ absl::Status CallbacksApp::Apply(const EventEnvelope& event, Batch& batch) {
       if (event.intake().has_ticket_resolved_remotely()) {
         return OnTicketResolvedRemotely(event, batch);
       }
-      if (event.intake().has_customer_registered()) return OnCustomerRegistered(event, batch);
-      if (event.intake().has_asset_registered()) return OnAssetRegistered(event, batch);
+      if (event.intake().has_customer_registered()) {
+        absl::Status tier = OnCustomerRegistered(event, batch);
+        return tier.ok() ? OnCareCustomer(event, batch) : tier;  // ---- Care: birthday, consent
+      }
+      if (event.intake().has_customer_updated()) return OnCareCustomer(event, batch);  // ---- Care
+      if (event.intake().has_asset_registered()) {
+        absl::Status reminded = OnAssetRegistered(event, batch);
+        // ---- Care: the delivered / installed product's callback (under the asset's locks).
+        return reminded.ok() ? OnCareAsset(event, batch) : reminded;
+      }
       if (event.intake().has_asset_ownership_transferred()) {
         return OnAssetOwnershipTransferred(event, batch);
       }
@@ -209,7 +217,10 @@ absl::Status CallbacksApp::Apply(const EventEnvelope& event, Batch& batch) {
       }
       return absl::OkStatus();
     case common::v1::EventEnvelope::kScheduling:
-      if (event.scheduling().has_job_completed()) return OnJobCompleted(event, batch);
+      if (event.scheduling().has_job_completed()) {
+        absl::Status completed = OnJobCompleted(event, batch);
+        return completed.ok() ? OnCareVisit(event, batch) : completed;  // ---- Care: last visit
+      }
       if (event.scheduling().has_job_arrived()) return OnJobArrived(event, batch);
       return absl::OkStatus();
     default:
@@ -643,6 +654,8 @@ absl::StatusOr<KpiReport> CallbacksApp::GetKpis(const KpiQuery& query) const {
           return false;
         }
         const CallbackState state = DecodeCallback(projection);
+        // ---- Care: a campaign's call is not owed for a job or a product (DOMAIN §5).
+        if (state.reason == kReasonCampaign) return true;
         // Per agent: the assigned agent, else whoever made the last call.
         const std::string agent = !state.agent_id.empty() || state.attempts.empty()
                                       ? state.agent_id

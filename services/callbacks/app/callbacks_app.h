@@ -31,6 +31,7 @@
 // clock, which must outlive it.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,7 @@
 #include "absl/status/statusor.h"
 #include "services/callbacks/domain/callback.h"
 #include "services/callbacks/domain/callback_policy.h"
+#include "services/callbacks/domain/care_message.h"
 #include "services/callbacks/domain/kpis.h"
 #include "services/callbacks/domain/monthly_report.h"
 #include "services/callbacks/domain/reminder.h"
@@ -123,6 +125,44 @@ struct KpiReport {
   Ratio parts_fill;
 };
 
+// ---- Care (app/care.cc)
+struct ListCareMessagesQuery {
+  std::optional<MessageStatus> status;  // nullopt: every status
+  int32_t page_size = 0;                // 0: kDefaultPageSize; capped at kMaxPageSize
+  std::string page_token;               // the last message id of the previous page
+};
+struct CareMessagePage {
+  std::vector<CareMessageState> messages;  // in message id order
+  std::string next_page_token;             // empty on the last page
+};
+// A campaign (as stored) and its counts; delivered / failed / reached read at query time.
+struct CampaignView {
+  v1::CampaignLaunched launched;
+  int targeted = 0;
+  int created = 0;
+  int skipped = 0;
+  int delivered = 0;
+  int failed = 0;
+  int reached = 0;
+};
+struct CampaignPage {
+  std::vector<CampaignView> campaigns;  // in campaign id order
+  std::string next_page_token;
+};
+struct CareHistory {
+  std::string customer_id;
+  std::vector<CareMessageState> messages;      // by scheduled time
+  std::vector<CallbackState> callbacks;        // delivery, installation and campaign callbacks
+  std::vector<HomeVisitRecorded> home_visits;  // by visit time
+};
+// The care rate of a period (company-wide) with its parts.
+struct CareKpis {
+  CareRate rate;
+  double completion = 0;  // rate ÷ target (95 %), percent
+  int64_t greetings_delivered = 0;
+  int64_t home_visits = 0;
+};
+
 class CallbacksApp {
  public:
   CallbacksApp(EventStore& store, const Clock& clock, CallbackPolicy policy = {},
@@ -167,6 +207,41 @@ class CallbacksApp {
   absl::StatusOr<bool> ProduceMonthlyReport(absl::Time now);
   // The stored report of (year, month) (0/0: the month before the current one), if produced.
   absl::StatusOr<std::optional<v1::MonthlyReport>> StoredMonthlyReport(int year, int month) const;
+
+  // ---- Care (app/care.cc). Commands are idempotent by meta.request_id; ids of new aggregates
+  // are derived from it unless given. The care policy must be set before the app is used.
+  void SetCarePolicy(CarePolicy policy) { care_policy_ = std::move(policy); }
+  const CarePolicy& care_policy() const { return care_policy_; }
+  // A care message to a known customer (not birthday): NOT_FOUND "customer_id" when unknown;
+  // consent and the frequency cap decide whether it is scheduled or skipped.
+  absl::StatusOr<common::v1::CommandAck> SendCareMessage(const CommandMeta& meta,
+                                                         ScheduleCareMessage command);
+  absl::StatusOr<common::v1::CommandAck> ReportMessageSent(const CommandMeta& meta,
+                                                           const RecordMessageSent& command);
+  absl::StatusOr<common::v1::CommandAck> ReportMessageDelivery(
+      const CommandMeta& meta, const RecordMessageDelivery& command);
+  // Evaluates the segment on this service's own facts and creates the callbacks or messages.
+  absl::StatusOr<common::v1::CommandAck> RunCampaign(const CommandMeta& meta,
+                                                     LaunchCampaign command);
+  absl::StatusOr<common::v1::CommandAck> FileClubEvent(const CommandMeta& meta,
+                                                       RecordClubEvent command);
+  absl::StatusOr<common::v1::CommandAck> AddWebsiteUpdate(const CommandMeta& meta,
+                                                          RecordWebsiteUpdate command);
+  absl::StatusOr<common::v1::CommandAck> AddLoungeScore(const CommandMeta& meta,
+                                                        RecordLoungeScore command);
+  absl::StatusOr<common::v1::CommandAck> AddHomeVisit(const CommandMeta& meta,
+                                                      RecordHomeVisit command);
+  // The birthday ticker: on a working day, the greetings of today's birthdays (and of the
+  // non-working days after it), scheduled for the start of the working day, due 2 h later.
+  // Idempotent (ids derived from customer and year). Returns how many messages it created.
+  absl::StatusOr<int> CreateBirthdayGreetings(absl::Time now);
+  absl::StatusOr<CareMessagePage> ListCareMessages(const ListCareMessagesQuery& query) const;
+  absl::StatusOr<CampaignPage> ListCampaigns(int32_t page_size, std::string_view page_token) const;
+  absl::StatusOr<CareHistory> GetCustomerCareHistory(std::string_view customer_id) const;
+  // The care-rate inputs of `period` from the recorded facts (club events held, greetings
+  // delivered, home visits, website updates, mean lounge score), and the care rate itself.
+  absl::StatusOr<CareInputs> CareInputsFor(const Period& period) const;
+  absl::StatusOr<CareKpis> CareKpisFor(const Period& period) const;
 
   // --- queries ---
   absl::StatusOr<CallbackView> GetCallback(std::string_view callback_id) const;
@@ -237,6 +312,35 @@ class CallbacksApp {
   absl::StatusOr<common::v1::CommandAck> RunCommand(const CommandMeta& meta,
                                                     std::string_view callback_id,
                                                     const DecideFn& decide);
+
+  // ---- Care (app/care.cc)
+  // intake CustomerRegistered / CustomerUpdated: x/care_customer/ and the birthday index.
+  absl::Status OnCareCustomer(const EventEnvelope& source, Batch& batch);
+  // intake AssetRegistered, after OnAssetRegistered (runs under its locks; takes none): the
+  // delivered / installed product's callback when the date is recent.
+  absl::Status OnCareAsset(const EventEnvelope& source, Batch& batch);
+  // scheduling JobCompleted, after OnJobCompleted: the customer's visit (x/care_visit/).
+  absl::Status OnCareVisit(const EventEnvelope& source, Batch& batch);
+  absl::StatusOr<CareMessageState> LoadCareMessage(std::string_view message_id) const;
+  // Load, decide, append under the message's lock, idempotent by meta.request_id.
+  absl::StatusOr<common::v1::CommandAck> RunCareMessageCommand(
+      const CommandMeta& meta, std::string_view message_id,
+      const std::function<absl::StatusOr<std::vector<CareMessageEvent>>(const CareMessageState&)>&
+          decide);
+  absl::Status AppendCareMessage(const CareMessageState& before,
+                                 const std::vector<CareMessageEvent>& events,
+                                 const CommandMeta& meta, Batch& batch);
+  absl::Status AppendCareCallback(const CallbackState& before,
+                                  const std::vector<CallbackEvent>& events,
+                                  std::string_view customer_id, const CommandMeta& meta,
+                                  const EventEnvelope* source, Batch& batch);
+  absl::StatusOr<std::vector<absl::Time>> CareContacts(std::string_view customer_id) const;
+  absl::StatusOr<std::optional<v1::CareCustomerFact>> CareCustomer(
+      std::string_view customer_id) const;
+  absl::StatusOr<std::vector<CustomerProfile>> CustomerProfiles() const;
+  template <typename Command>
+  absl::StatusOr<common::v1::CommandAck> AddCareRecord(const CommandMeta& meta, Command command);
+  CarePolicy care_policy_;
 
   EventStore& store_;
   const Clock& clock_;
