@@ -35,7 +35,10 @@ ensure_packages() {
   fi
   log "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  if [ -z "${FIELDLINE_APT_UPDATED:-}" ]; then
+    apt-get update -qq
+    FIELDLINE_APT_UPDATED=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 

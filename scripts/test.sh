@@ -19,8 +19,29 @@ if [ -f "$BROWSER_DIR/package-lock.json" ]; then
     echo "$lock_sum" > "$BROWSER_DIR/node_modules/.lock-sha256"
   fi
 fi
+# The fuzzers (fuzz/): clang with libFuzzer's runtime, in a build folder of their own.
+ensure_packages clang libclang-rt-14-dev
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/fieldline-ccache}"
 build
+# Fuzzing runs with the whole suite, or when the filter names it (./scripts/test.sh -L fuzz).
+run_fuzz=0
+if [ $# -eq 0 ] || [[ "$*" == *fuzz* ]]; then run_fuzz=1; fi
+FUZZ_BUILD_DIR="${FIELDLINE_FUZZ_BUILD_DIR:-$FIELDLINE_ROOT/build-fuzz}"
+if [ "$run_fuzz" -eq 1 ]; then
+  if [ ! -f "$FUZZ_BUILD_DIR/build.ninja" ]; then
+    log "configuring the fuzzers in $FUZZ_BUILD_DIR"
+    cmake -S "$FIELDLINE_ROOT" -B "$FUZZ_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DFIELDLINE_FUZZ=ON >/dev/null
+  fi
+  log "building the fuzzers"
+  cmake --build "$FUZZ_BUILD_DIR" --target fuzz_events fuzz_gateway_json fuzz_config
+fi
 cd "$BUILD_DIR"
 log "running tests"
-ctest --output-on-failure --parallel "$(nproc)" --timeout 600 "$@"
+status=0
+ctest --output-on-failure --parallel "$(nproc)" --timeout 600 "$@" || status=$?
+if [ "$run_fuzz" -eq 1 ]; then
+  log "running the fuzzers (each for a short, fixed time over its corpus)"
+  ctest --test-dir "$FUZZ_BUILD_DIR" --output-on-failure -L fuzz --parallel "$(nproc)" || status=$?
+fi
+exit "$status"
