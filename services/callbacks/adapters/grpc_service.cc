@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "services/callbacks/adapters/early_warning_codec.h"
 #include "services/callbacks/adapters/care_codec.h"
 #include "services/callbacks/adapters/event_codec.h"
 #include "services/callbacks/adapters/reminder_codec.h"
@@ -36,6 +37,19 @@ absl::Status Respond(absl::StatusOr<common::v1::CommandAck> result,
   if (!result.ok()) return result.status();
   *response = *std::move(result);
   return absl::OkStatus();
+}
+
+absl::StatusOr<PeriodKind> PeriodKindOf(v1::PeriodKind kind) {
+  switch (kind) {
+    case v1::PERIOD_KIND_MONTH:
+      return PeriodKind::kMonth;
+    case v1::PERIOD_KIND_QUARTER:
+      return PeriodKind::kQuarter;
+    case v1::PERIOD_KIND_YEAR:
+      return PeriodKind::kYear;
+    default:
+      return InvalidArgument("period", "Say whether the period is a month, a quarter or a year.");
+  }
 }
 
 void ToProto(const Ratio& ratio, v1::Ratio* out) {
@@ -154,20 +168,10 @@ grpc::Status CallbacksGrpcService::GetKpis(grpc::ServerContext* context,
   return Guarded(
       context, verifier_, {"manager", "admin"}, [&](const Actor& actor) -> absl::Status {
         KpiQuery query;
-        switch (request->period()) {
-          case v1::PERIOD_KIND_MONTH:
-            query.period = PeriodKind::kMonth;
-            break;
-          case v1::PERIOD_KIND_QUARTER:
-            query.period = PeriodKind::kQuarter;
-            break;
-          case v1::PERIOD_KIND_YEAR:
-            query.period = PeriodKind::kYear;
-            break;
-          default:
-            return InvalidArgument("period",
-                                   "Say whether the period is a month, a quarter or a year.");
-        }
+        // ---- KPIs: the same period rule as ListEarlyWarnings.
+        absl::StatusOr<PeriodKind> kind = PeriodKindOf(request->period());
+        if (!kind.ok()) return kind.status();
+        query.period = *kind;
         query.year = request->year();
         query.number = request->number();
         query.agent_id = request->agent_id();
@@ -219,6 +223,16 @@ grpc::Status CallbacksGrpcService::GetKpis(grpc::ServerContext* context,
                            response->mutable_maintenance_window_start());
         fieldline::ToProto(report->maintenance_window.end,
                            response->mutable_maintenance_window_end());
+        // ---- KPIs
+        ToProto(report->sla.response, response->mutable_sla_response());
+        ToProto(report->sla.on_site, response->mutable_sla_on_site());
+        ToProto(report->sla.resolution, response->mutable_sla_resolution());
+        ToProto(report->churn, response->mutable_churn());
+        ToProto(report->complaint_handling, response->mutable_complaint_handling());
+        if (report->complaint_completion) {
+          response->set_complaint_handling_completion(*report->complaint_completion);
+        }
+        ToProto(report->field_service.parts_fill_jobs, response->mutable_parts_fill_jobs());
         if (report->composite) {
           response->set_composite(report->composite->value);
           for (const std::string& w : report->composite->warnings) response->add_warnings(w);
@@ -311,6 +325,36 @@ grpc::Status CallbacksGrpcService::RecordReminderOutcome(
                        .expected_version = request->expected_version(),
                    };
                    return Respond(app_.RecordReminderOutcome(*meta, command), response);
+                 });
+}
+
+}  // namespace fieldline::callbacks
+
+// ---- KPIs
+
+namespace fieldline::callbacks {
+
+grpc::Status CallbacksGrpcService::ListEarlyWarnings(grpc::ServerContext* context,
+                                                     const v1::ListEarlyWarningsRequest* request,
+                                                     v1::ListEarlyWarningsResponse* response) {
+  return Guarded(context, verifier_, {"manager", "admin"},
+                 [&](const Actor& actor) -> absl::Status {
+                   EarlyWarningQuery query{.year = request->year(),
+                                           .number = request->number(),
+                                           .page_size = request->page_size(),
+                                           .page_token = request->page_token()};
+                   if (request->period() != v1::PERIOD_KIND_UNSPECIFIED) {
+                     absl::StatusOr<PeriodKind> kind = PeriodKindOf(request->period());
+                     if (!kind.ok()) return kind.status();
+                     query.period = *kind;
+                   }
+                   absl::StatusOr<EarlyWarningPage> page = app_.ListEarlyWarnings(query);
+                   if (!page.ok()) return page.status();
+                   for (const EarlyWarningRaised& w : page->warnings) {
+                     *response->add_warnings() = EncodeEarlyWarning(w);
+                   }
+                   response->set_next_page_token(page->next_page_token);
+                   return absl::OkStatus();
                  });
 }
 

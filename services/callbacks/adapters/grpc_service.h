@@ -46,6 +46,10 @@ class CallbacksGrpcService final : public v1::CallbacksService::Service {
   grpc::Status RecordReminderOutcome(grpc::ServerContext* context,
                                      const v1::RecordReminderOutcomeRequest* request,
                                      common::v1::CommandAck* response) override;
+  // ---- KPIs
+  grpc::Status ListEarlyWarnings(grpc::ServerContext* context,
+                                 const v1::ListEarlyWarningsRequest* request,
+                                 v1::ListEarlyWarningsResponse* response) override;
 
   // ---- Care
   grpc::Status ScheduleCareMessage(grpc::ServerContext* context,

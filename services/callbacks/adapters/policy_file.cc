@@ -107,7 +107,7 @@ absl::Status Apply(const YAML::Node& node, const std::string& path,
       auto section = sections.find(name);
       if (section == sections.end()) {
         return InvalidArgument(key, absl::StrCat("The policy file has an unknown section '", name,
-                                                 "'; known: callbacks, reminders, care, kpi."));
+                                                 "'; known: callbacks, reminders, care, kpi, teams."));
       }
       if (absl::Status s = Apply(entry.second, key, section->second, {}, false); !s.ok()) {
         return s;
@@ -206,10 +206,38 @@ absl::StatusOr<CallbacksPolicies> ParsePolicyYaml(std::string_view yaml) {
         {"weight_maintenance", Real(&k.weights.maintenance, 0, 100)},
         {"weight_complaint", Real(&k.weights.complaint, 0, 100)},
         {"weight_care", Real(&k.weights.care, 0, 100)},
-        {"repeat_window_days", Hours(&k.repeat_window, 366, 24)}}},
+        {"repeat_window_days", Hours(&k.repeat_window, 366, 24)},
+        // ---- KPIs: early-warning thresholds and the churn gap.
+        {"early_warning_per_month", Int(&k.early_warning.per_month, 1, 100000)},
+        {"early_warning_per_quarter", Int(&k.early_warning.per_quarter, 1, 100000)},
+        {"early_warning_per_year", Int(&k.early_warning.per_year, 1, 100000)},
+        {"churn_min_days", Hours(&k.churn.min_gap, 3660, 24)},
+        {"churn_max_days", Hours(&k.churn.max_gap, 3660, 24)}}},
   };
+  // ---- KPIs: teams (team name → agent ids) is a mapping of lists, not of settings.
+  if (root.IsMap() && root["teams"]) {
+    const YAML::Node teams = root["teams"];
+    if (!teams.IsMap()) {
+      return InvalidArgument("teams", "The policy's teams must map each team name to its agents.");
+    }
+    for (const auto& entry : teams) {
+      const std::string name = entry.first.as<std::string>();
+      std::vector<std::string> agents;
+      if (absl::Status s = TextList(&agents)(entry.second, absl::StrCat("teams.", name));
+          !s.ok()) {
+        return s;
+      }
+      k.teams[name] = std::move(agents);
+    }
+    root.remove("teams");
+  }
   if (absl::Status s = Apply(root, "", {}, sections, true); !s.ok()) return s;
   care.tasks.greetings_per_period = static_cast<int64_t>(care_greetings_task);  // ---- Care
+  if (k.churn.max_gap < k.churn.min_gap) {
+    return InvalidArgument("kpi.churn_max_days",
+                           "A customer cannot be lost before they count as lost "
+                           "(churn_max_days < churn_min_days).");
+  }
 
   if (r.first_maintenance_until_months < r.first_maintenance_from_months) {
     return InvalidArgument("reminders.first_maintenance_until_months",

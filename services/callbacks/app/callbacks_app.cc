@@ -195,7 +195,9 @@ absl::Status CallbacksApp::Apply(const EventEnvelope& event, Batch& batch) {
     case common::v1::EventEnvelope::kIntake:
       if (event.intake().has_ticket_opened()) return OnTicketOpened(event, batch);
       if (event.intake().has_ticket_resolved_remotely()) {
-        return OnTicketResolvedRemotely(event, batch);
+        absl::Status scheduled = OnTicketResolvedRemotely(event, batch);
+        // ---- KPIs: the SLA clocks it stops (the ticket's lock is held).
+        return scheduled.ok() ? RecordSlaStops(event, batch) : scheduled;
       }
       if (event.intake().has_customer_registered()) {
         absl::Status tier = OnCustomerRegistered(event, batch);
@@ -210,10 +212,11 @@ absl::Status CallbacksApp::Apply(const EventEnvelope& event, Batch& batch) {
       if (event.intake().has_asset_ownership_transferred()) {
         return OnAssetOwnershipTransferred(event, batch);
       }
-      return absl::OkStatus();
+      return OnKpiIntakeEvent(event, batch);  // ---- KPIs: SLA, complaints; others: nothing
     case common::v1::EventEnvelope::kInventory:
       if (event.inventory().has_parts_reserved() || event.inventory().has_parts_backordered()) {
-        return OnPartsAnswer(event, batch);
+        absl::Status answered = OnPartsAnswer(event, batch);
+        return answered.ok() ? RecordPartsWait(event, batch) : answered;  // ---- KPIs
       }
       return absl::OkStatus();
     case common::v1::EventEnvelope::kScheduling:
@@ -222,6 +225,7 @@ absl::Status CallbacksApp::Apply(const EventEnvelope& event, Batch& batch) {
         return completed.ok() ? OnCareVisit(event, batch) : completed;  // ---- Care: last visit
       }
       if (event.scheduling().has_job_arrived()) return OnJobArrived(event, batch);
+      if (event.scheduling().has_job_waiting_for_parts()) return RecordPartsWait(event, batch);
       return absl::OkStatus();
     default:
       return absl::OkStatus();
@@ -268,6 +272,10 @@ absl::Status CallbacksApp::OnTicketOpened(const EventEnvelope& source, Batch& ba
   if (!seen.ok()) return seen.status();
   std::vector<AggregateKey> locks{TicketLock(ticket_id)};
   for (const std::string& id : *seen) locks.push_back(CallbackKey(id));
+  // ---- KPIs: the fault counted per product model (early warning) under the same batch.
+  absl::StatusOr<FaultPlan> fault = PlanFault(source);
+  if (!fault.ok()) return fault.status();
+  for (AggregateKey& key : fault->Locks()) locks.push_back(std::move(key));
   batch.Lock(std::move(locks));
   absl::StatusOr<std::vector<std::string>> callbacks = CallbacksOfTicket(ticket_id);
   if (!callbacks.ok()) return callbacks.status();
@@ -311,7 +319,7 @@ absl::Status CallbacksApp::OnTicketOpened(const EventEnvelope& source, Batch& ba
     Log()->info("customer filled into callback callback={} ticket={} correlation={}", id,
                 ticket_id, source.correlation_id());
   }
-  return absl::OkStatus();
+  return RecordFault(source, *fault, batch);  // ---- KPIs
 }
 
 absl::Status CallbacksApp::OnJobCompleted(const EventEnvelope& source, Batch& batch) {
@@ -331,7 +339,9 @@ absl::Status CallbacksApp::OnJobCompleted(const EventEnvelope& source, Batch& ba
           .reason = CallbackReason::kJobCompleted,
       },
       batch, plan->Locks());
-  if (!scheduled.ok() || plan->asset_id.empty()) return scheduled;
+  if (!scheduled.ok()) return scheduled;
+  if (absl::Status done = RecordJobDone(source, batch); !done.ok()) return done;  // ---- KPIs
+  if (plan->asset_id.empty()) return absl::OkStatus();
   return OnMaintenanceVisit(source, *plan, batch);
 }
 
@@ -643,7 +653,6 @@ absl::StatusOr<KpiReport> CallbacksApp::GetKpis(const KpiQuery& query) const {
   if (!period.ok()) return period.status();
 
   std::vector<CallbackFact> callbacks;
-  std::vector<JobFact> jobs;
   absl::Status failed = absl::OkStatus();
   absl::Status scanned = store_.Scan(
       kProjectionPrefix, "", [&](std::string_view key, std::string_view value) {
@@ -664,37 +673,34 @@ absl::StatusOr<KpiReport> CallbacksApp::GetKpis(const KpiQuery& query) const {
                                          .agent_id = agent,
                                          .owed_from = state.completed_at,
                                          .result = ResultOf(state)});
-        if (state.reason == kReasonJobCompleted ||
-            state.reason == ReasonName(CallbackReason::kKeyAccountVisit)) {
-          jobs.push_back(JobFact{.job_id = state.job_id,
-                                 .ticket_id = state.ticket_id,
-                                 .technician_id = state.technician_id,
-                                 .completed_at = state.completed_at});
-        }
         return true;
       });
   if (!scanned.ok()) return scanned;
   if (!failed.ok()) return failed;
-  for (JobFact& job : jobs) {
-    if (job.ticket_id.empty()) continue;
-    absl::StatusOr<std::optional<std::string>> bytes = store_.Get(TicketFactKey(job.ticket_id));
-    if (!bytes.ok()) return bytes.status();
-    if (!bytes->has_value()) continue;
-    v1::TicketFact fact;
-    if (!fact.ParseFromString(**bytes)) {
-      return absl::DataLossError(
-          absl::StrCat("The stored facts of ticket ", job.ticket_id, " cannot be read."));
-    }
-    job.customer_id = fact.customer_id();
-    job.category = fact.category();
-    if (fact.has_opened_at()) job.opened_at = FromProto(fact.opened_at());
-  }
+  // ---- KPIs: the jobs of the period (and their possible repeats) from the time indexes.
+  absl::StatusOr<std::vector<JobFact>> job_facts = JobFactsFor(*period);
+  if (!job_facts.ok()) return job_facts.status();
+  const std::vector<JobFact>& jobs = *job_facts;
 
   std::set<std::string> agents(query.team.begin(), query.team.end());
   if (!query.agent_id.empty()) agents.insert(query.agent_id);
 
   KpiReport report;
   report.period = *period;
+  {
+    std::set<std::string> seen_agents, seen_technicians;
+    for (const CallbackFact& c : callbacks) {
+      if (!c.agent_id.empty() && period->Contains(c.owed_from)) seen_agents.insert(c.agent_id);
+    }
+    for (const JobFact& j : jobs) {
+      if (!j.technician_id.empty() && period->Contains(j.completed_at)) {
+        seen_technicians.insert(j.technician_id);
+      }
+    }
+    report.agents.assign(seen_agents.begin(), seen_agents.end());
+    report.technicians.assign(seen_technicians.begin(), seen_technicians.end());
+  }
+  if (absl::Status s = FillSessionKpis(query, *period, report); !s.ok()) return s;
   report.callback_success = ComputeCallbackSuccess(callbacks, *period, agents);
   if (std::optional<double> rate = report.callback_success.rate.Percent(); rate.has_value()) {
     report.callback_completion = Completion(*rate, kpi_policy_.targets.callback_success);
@@ -765,6 +771,10 @@ absl::StatusOr<MonthlyReport> CallbacksApp::GetMonthlyReport(int year, int month
     report.mean_time_to_repair_hours =
         absl::ToDoubleHours(*kpis->field_service.mean_time_to_repair);
   }
+  // ---- KPIs: the rest of the company's figures, per agent / team / technician, early warnings.
+  absl::StatusOr<ReportDetails> details = ReportDetailsFor(*kpis, year, month);
+  if (!details.ok()) return details.status();
+  report.details = *std::move(details);
   return report;
 }
 

@@ -42,6 +42,7 @@
 #include "services/callbacks/domain/callback.h"
 #include "services/callbacks/domain/callback_policy.h"
 #include "services/callbacks/domain/care_message.h"
+#include "services/callbacks/domain/early_warning.h"
 #include "services/callbacks/domain/kpis.h"
 #include "services/callbacks/domain/monthly_report.h"
 #include "services/callbacks/domain/reminder.h"
@@ -123,6 +124,27 @@ struct KpiReport {
   // Inventory in the period: units reserved from stock at once ÷ units asked for (reserved at
   // once + backordered). Company-wide.
   Ratio parts_fill;
+  // ---- KPIs (app/kpis.cc)
+  SlaAttainment sla;                 // per promise; on site / resolution per technician
+  Ratio churn;                       // as of the period's end; company-wide
+  Ratio complaint_handling;          // registered in the period, closed by its end
+  std::optional<double> complaint_completion;  // handling ÷ target (100 %), percent
+  std::vector<std::string> agents;       // agents with callbacks owed in the period (any scope)
+  std::vector<std::string> technicians;  // technicians with jobs completed in the period
+};
+
+// ---- KPIs: early warnings
+struct EarlyWarningQuery {
+  std::optional<PeriodKind> period;  // only warnings whose period lies within this one; none: all
+  int year = 0;
+  int number = 0;
+  int32_t page_size = 0;   // 0: kDefaultPageSize; larger than kMaxPageSize: kMaxPageSize
+  std::string page_token;  // next_page_token of the previous page
+};
+
+struct EarlyWarningPage {
+  std::vector<EarlyWarningRaised> warnings;  // by period start, then id
+  std::string next_page_token;               // empty on the last page
 };
 
 // ---- Care (app/care.cc)
@@ -207,6 +229,10 @@ class CallbacksApp {
   absl::StatusOr<bool> ProduceMonthlyReport(absl::Time now);
   // The stored report of (year, month) (0/0: the month before the current one), if produced.
   absl::StatusOr<std::optional<v1::MonthlyReport>> StoredMonthlyReport(int year, int month) const;
+
+  // ---- KPIs: early warnings raised, by period start (app/early_warnings.cc). INVALID_ARGUMENT
+  // "number"/"year" for a bad period, "page_size" for a negative page size.
+  absl::StatusOr<EarlyWarningPage> ListEarlyWarnings(const EarlyWarningQuery& query) const;
 
   // ---- Care (app/care.cc). Commands are idempotent by meta.request_id; ids of new aggregates
   // are derived from it unless given. The care policy must be set before the app is used.
@@ -312,6 +338,38 @@ class CallbacksApp {
   absl::StatusOr<common::v1::CommandAck> RunCommand(const CommandMeta& meta,
                                                     std::string_view callback_id,
                                                     const DecideFn& decide);
+
+  // ---- KPIs (app/kpis.cc, app/early_warnings.cc)
+  // intake's SLA stops and breaches, TicketScheduled (the ticket's technician), complaints;
+  // every other intake event: OK, nothing written.
+  absl::Status OnKpiIntakeEvent(const EventEnvelope& source, Batch& batch);
+  // The SLA clocks `source` stops (x/sla/, x/sla_at/); the caller holds the ticket's lock.
+  absl::Status RecordSlaStops(const EventEnvelope& source, Batch& batch);
+  // scheduling JobCompleted: x/job_done/<time>/<job> and x/jobs_by_ticket/<ticket>/<job>.
+  absl::Status RecordJobDone(const EventEnvelope& source, Batch& batch);
+  // scheduling JobWaitingForParts / inventory PartsBackordered: x/job_waited/<job_id>.
+  absl::Status RecordPartsWait(const EventEnvelope& source, Batch& batch);
+  // Jobs completed in `period` and every job that may be their repeat visit, read by time.
+  absl::StatusOr<std::vector<JobFact>> JobFactsFor(const Period& period) const;
+  // SLA, churn and complaint handling into `report`.
+  absl::Status FillSessionKpis(const KpiQuery& query, const Period& period,
+                               KpiReport& report) const;
+  // A TicketOpened's fault on a product model, looked at before locking.
+  struct FaultPlan {
+    std::string ticket_id;
+    std::string model;     // empty: the ticket names no known asset; nothing to count
+    std::string category;
+    absl::Time opened_at = absl::InfinitePast();
+    std::vector<AggregateKey> Locks() const;
+  };
+  absl::StatusOr<FaultPlan> PlanFault(const EventEnvelope& source) const;
+  // The monthly report's details: the company's other KPIs, per agent / team (policy teams) /
+  // technician, early warnings raised in the month.
+  absl::StatusOr<ReportDetails> ReportDetailsFor(const KpiReport& company, int year,
+                                                 int month) const;
+  // Under the plan's locks: the ticket's opening indexed (x/ticket_open_at/), the fault counted
+  // (x/fault/) and EarlyWarningRaised for every period whose threshold it reaches.
+  absl::Status RecordFault(const EventEnvelope& source, const FaultPlan& plan, Batch& batch);
 
   // ---- Care (app/care.cc)
   // intake CustomerRegistered / CustomerUpdated: x/care_customer/ and the birthday index.

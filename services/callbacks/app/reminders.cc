@@ -213,6 +213,7 @@ absl::Status CallbacksApp::OnAssetRegistered(const EventEnvelope& source, Batch&
     add(ReminderKind::kContractExpiry,
         TimeOr(asset.contract().has_ends_at(), asset.contract().ends_at()));
   }
+  add(ReminderKind::kInsuranceExpiry, TimeOr(asset.has_insurance_end(), asset.insurance_end()));
 
   std::vector<AggregateKey> locks{AssetLock(asset.asset_id())};
   for (const ScheduleReminder& c : commands) {
@@ -395,7 +396,9 @@ absl::StatusOr<int> CallbacksApp::FallDueReminders(absl::Time now) {
       });
   if (!scanned.ok()) return scanned;
   int fell_due = 0;
-  for (const auto& [index_key, id] : ripe) {
+  for (const auto& entry : ripe) {
+    const std::string& index_key = entry.first;
+    const std::string& id = entry.second;  // a plain name: lambdas below capture it
     const CommandMeta meta = SystemMeta(nullptr, now, DeriveId(id, "reminder-fell-due"));
     absl::StatusOr<common::v1::CommandAck> ack = store_.Execute(
         meta.request_id, {ReminderAggregate(id)},

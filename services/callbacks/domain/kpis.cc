@@ -1,5 +1,6 @@
 #include "services/callbacks/domain/kpis.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -222,6 +223,8 @@ FieldServiceKpis ComputeFieldServiceKpis(const std::vector<JobFact>& jobs, const
       if (IsRepeatVisitOf(other, job, repeat_window)) repeated = true;
       if (!job.ticket_id.empty() && other.ticket_id == job.ticket_id) only_job_of_ticket = false;
     }
+    ++out.parts_fill_jobs.denominator;
+    if (!job.waited_for_parts) ++out.parts_fill_jobs.numerator;
     ++out.first_time_fix.denominator;
     ++out.repeat_visits.denominator;
     if (only_job_of_ticket && !repeated) ++out.first_time_fix.numerator;
@@ -232,6 +235,62 @@ FieldServiceKpis ComputeFieldServiceKpis(const std::vector<JobFact>& jobs, const
     }
   }
   if (repairs > 0) out.mean_time_to_repair = repair_total / repairs;
+  return out;
+}
+
+absl::Time ClosedAsOf(std::vector<ComplaintChange> changes, absl::Time as_of) {
+  std::stable_sort(changes.begin(), changes.end(),
+                   [](const ComplaintChange& a, const ComplaintChange& b) { return a.at < b.at; });
+  absl::Time closed_at = absl::InfinitePast();
+  for (const ComplaintChange& c : changes) {
+    if (c.at >= as_of) break;
+    closed_at = c.closed ? c.at : absl::InfinitePast();
+  }
+  return closed_at;
+}
+
+absl::Time SettledAt(const SlaClockOutcome& clock) {
+  if (clock.breached) return clock.due_at;
+  return clock.stopped_at;
+}
+
+SlaAttainment ComputeSlaAttainment(const std::vector<SlaClockOutcome>& clocks,
+                                   const Period& period, const std::string& technician_id) {
+  SlaAttainment out;
+  for (const SlaClockOutcome& c : clocks) {
+    const absl::Time settled = SettledAt(c);
+    if (settled == absl::InfinitePast() || !period.Contains(settled)) continue;
+    Ratio* ratio = nullptr;
+    if (c.clock == "response") {
+      if (!technician_id.empty()) continue;
+      ratio = &out.response;
+    } else if (c.clock == "on_site") {
+      ratio = &out.on_site;
+    } else if (c.clock == "resolution") {
+      ratio = &out.resolution;
+    } else {
+      continue;
+    }
+    if (!technician_id.empty() && c.technician_id != technician_id) continue;
+    ++ratio->denominator;
+    if (!c.breached) ++ratio->numerator;
+  }
+  return out;
+}
+
+Ratio ComputeChurn(const std::vector<VisitFact>& visits, absl::Time as_of,
+                   const ChurnPolicy& policy) {
+  std::map<std::string, absl::Time> last;
+  for (const VisitFact& v : visits) {
+    if (v.customer_id.empty() || v.at >= as_of || as_of - v.at > policy.max_gap) continue;
+    auto [it, inserted] = last.emplace(v.customer_id, v.at);
+    if (!inserted && v.at > it->second) it->second = v.at;
+  }
+  Ratio out;
+  for (const auto& [customer, at] : last) {
+    ++out.denominator;
+    if (as_of - at >= policy.min_gap) ++out.numerator;
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 // percent (96.0 = 96 %); nothing is capped or rounded (round only for display).
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -200,10 +201,29 @@ struct KpiTargets {
   double care = 95;
 };
 
+// Early warning (issue 6 item 6): how many tickets of one fault category on one product model
+// within a calendar month / quarter / year raise a warning.
+struct EarlyWarningPolicy {
+  int per_month = 3;
+  int per_quarter = 5;
+  int per_year = 12;
+  int ThresholdFor(PeriodKind kind) const;
+};
+
+// Churn (DOMAIN §5): no visit in 90-360 days.
+struct ChurnPolicy {
+  absl::Duration min_gap = absl::Hours(24 * 90);
+  absl::Duration max_gap = absl::Hours(24 * 360);
+};
+
 struct KpiPolicy {
   KpiTargets targets;
   CompositeWeights weights;
   absl::Duration repeat_window = absl::Hours(24 * 30);
+  EarlyWarningPolicy early_warning;
+  ChurnPolicy churn;
+  // Teams of care agents for the monthly report: team name → agent ids.
+  std::map<std::string, std::vector<std::string>> teams;
 };
 
 // Profit completion = Σ actual ÷ Σ target over the departments (money in minor units), percent;
@@ -224,6 +244,8 @@ struct JobFact {
   std::string category;     // fault category
   absl::Time opened_at = absl::InfinitePast();  // the ticket's; InfinitePast when not known
   absl::Time completed_at;
+  // Scheduling's JobWaitingForParts or inventory's PartsBackordered was heard for the job.
+  bool waited_for_parts = false;
 };
 
 struct FieldServiceKpis {
@@ -236,6 +258,9 @@ struct FieldServiceKpis {
   // Mean of (completed_at − ticket opened_at) over jobs completed in the period whose ticket's
   // opening is known; nullopt when there is none.
   std::optional<absl::Duration> mean_time_to_repair;
+  // Parts fill rate (DOMAIN §5): jobs completed in the period that never waited for parts ÷
+  // jobs completed in the period.
+  Ratio parts_fill_jobs;
 };
 
 // A later job is a repeat visit of `original` when it belongs to the same ticket and was
@@ -247,5 +272,50 @@ bool IsRepeatVisitOf(const JobFact& later, const JobFact& original, absl::Durati
 FieldServiceKpis ComputeFieldServiceKpis(const std::vector<JobFact>& jobs, const Period& period,
                                          const std::string& technician_id,
                                          absl::Duration repeat_window = absl::Hours(24 * 30));
+
+// --- complaint history ---
+
+struct ComplaintChange {
+  absl::Time at;
+  bool closed = false;  // true: closed (satisfied or signed off); false: reopened
+};
+// When the complaint stood closed as of `as_of` (changes before it, in time order): the time of
+// the last close not followed by a reopen; InfinitePast when it was open.
+absl::Time ClosedAsOf(std::vector<ComplaintChange> changes, absl::Time as_of);
+
+// --- SLA attainment per promise ---
+
+// How one SLA clock of a ticket ended, from intake's events. A clock settles when it is stopped
+// (met, unless intake reported it breached) or, when breached, at its due time; a clock still
+// running and not breached has not settled and counts nowhere.
+struct SlaClockOutcome {
+  std::string ticket_id;
+  std::string clock;          // "response", "on_site", "resolution"
+  std::string technician_id;  // the ticket's technician (the last one scheduled); may be empty
+  absl::Time stopped_at = absl::InfinitePast();
+  bool breached = false;
+  absl::Time due_at = absl::InfinitePast();  // the breach's due time
+};
+// InfinitePast when not settled.
+absl::Time SettledAt(const SlaClockOutcome& clock);
+
+struct SlaAttainment {
+  Ratio response;    // met ÷ settled in the period; company-wide only (0/0 for a technician)
+  Ratio on_site;     // of the technician's tickets when one is given
+  Ratio resolution;
+};
+SlaAttainment ComputeSlaAttainment(const std::vector<SlaClockOutcome>& clocks,
+                                   const Period& period, const std::string& technician_id);
+
+// --- churn ---
+
+struct VisitFact {
+  std::string customer_id;
+  absl::Time at;  // a completed job
+};
+// As of `as_of` (exclusive): customers whose last visit lies min_gap to max_gap before it
+// (boundaries included) ÷ customers with a visit within max_gap before it.
+Ratio ComputeChurn(const std::vector<VisitFact>& visits, absl::Time as_of,
+                   const ChurnPolicy& policy = {});
 
 }  // namespace fieldline::callbacks

@@ -211,7 +211,36 @@ TEST_F(RemindersAppTest, TheReminderEventsAreDerivedFromTheSourceAndGoToTheOutbo
   EXPECT_TRUE((*stream)[0].callbacks().has_reminder_scheduled());
   auto log = store_->ReadLog(0, 100);
   ASSERT_TRUE(log.ok());
-  EXPECT_EQ(log->size(), 3u);
+  // The three reminders (first maintenance, warranty, contract); the installed-product callback
+  // the same event schedules is not a reminder.
+  size_t reminders = 0;
+  for (const LogEntry& entry : *log) {
+    if (entry.event.callbacks().has_reminder_scheduled()) ++reminders;
+  }
+  EXPECT_EQ(reminders, 3u);
+}
+
+TEST_F(RemindersAppTest, AnInsuranceEndSchedulesTheInsuranceReminderOneMonthBefore) {
+  EventEnvelope e = AssetRegisteredEvent("a-1", kInstalled, kWarrantyEnd, kContractEnd,
+                                         Local(2024, 1, 12, 9));
+  const absl::Time insurance_end = Local(2024, 9, 30);
+  ToProto(insurance_end, e.mutable_intake()->mutable_asset_registered()->mutable_insurance_end());
+  ASSERT_TRUE(Deliver(e).ok());
+  ASSERT_TRUE(Deliver(e).ok());  // heard twice: one reminder
+  const std::string id = Id(ReminderKind::kInsuranceExpiry, insurance_end);
+  EXPECT_EQ(StreamLength(id), 1);
+  const ReminderState insurance = Get(id);
+  EXPECT_EQ(insurance.kind, ReminderKind::kInsuranceExpiry);
+  EXPECT_EQ(insurance.remind_at, Local(2024, 8, 30));
+  EXPECT_EQ(insurance.due_by, insurance_end);
+  auto page = app_->ListReminders(ListRemindersQuery{.asset_id = "a-1"});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->reminders.size(), 4u);
+  // It falls due one month before the end, on the ticker.
+  ASSERT_TRUE(app_->FallDueReminders(Local(2024, 8, 30) - absl::Seconds(1)).ok());
+  EXPECT_TRUE(DueIds(ReminderKind::kInsuranceExpiry).empty());
+  ASSERT_TRUE(app_->FallDueReminders(Local(2024, 8, 30)).ok());
+  EXPECT_EQ(DueIds(ReminderKind::kInsuranceExpiry), (std::vector<std::string>{id}));
 }
 
 TEST_F(RemindersAppTest, AnAssetWhoseDatesArePastGetsNoUselessReminders) {
