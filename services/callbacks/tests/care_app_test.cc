@@ -12,6 +12,7 @@
 #include "fieldline/common/v1/envelope.pb.h"
 #include "fieldline/intake/v1/events.pb.h"
 #include "gtest/gtest.h"
+#include "services/callbacks/adapters/policy_file.h"
 #include "services/callbacks/app/callbacks_app.h"
 #include "services/common/core/clock.h"
 #include "services/common/core/errors.h"
@@ -552,6 +553,10 @@ TEST_F(CareAppTest, TheCareRateOfAMonthFromTheRecordedFacts) {
       app_->CareKpisFor(*MakePeriod(PeriodKind::kQuarter, 2024, 2, kZone));
   ASSERT_TRUE(q2.ok());
   EXPECT_DOUBLE_EQ(q2->rate.club_completion, 300);  // 3 valid ÷ 1
+  absl::StatusOr<CareKpis> year = app_->CareKpisFor(*MakePeriod(PeriodKind::kYear, 2024, 0, kZone));
+  ASSERT_TRUE(year.ok());
+  EXPECT_DOUBLE_EQ(year->rate.club_completion, 75);   // 3 valid ÷ 4 (one per quarter)
+  EXPECT_DOUBLE_EQ(year->rate.website_completion, 100.0 * 3 / 180);  // 15 a month × 12
   EXPECT_EQ(app_->FileClubEvent(Meta("e2c"), RecordClubEvent{.club_event_id = "e2",
                                                              .name = "Small day",
                                                              .held_on = Local(2024, 5, 5),
@@ -566,6 +571,52 @@ TEST_F(CareAppTest, TheCareRateOfAMonthFromTheRecordedFacts) {
   ASSERT_EQ(history->home_visits.size(), 1u);
   EXPECT_EQ(history->home_visits[0].note, "tea");
   EXPECT_EQ(Field(app_->GetCustomerCareHistory("").status()), "customer_id");
+}
+
+// --- the care section of the policy file ---
+
+TEST(CarePolicyFile, TheCareKeysAreReadAndBadValuesNameTheKey) {
+  absl::StatusOr<CallbacksPolicies> p = ParsePolicyYaml(R"(
+care:
+  birthday_exempt_from_cap: false
+  birthday_text: "Happy birthday!"
+  product_callback_recent_days: 3
+  campaign_callback_delay_hours: 24
+  greetings_task: 500
+  home_visit_weight: 5
+  club_events_per_quarter: 2
+  website_updates_per_month: 10
+  weight_club_events: 25
+  weight_greetings: 35
+  weight_website: 20
+  weight_lounge: 20
+  club_min_units: 10
+  club_min_people: 20
+)");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_FALSE(p->care.birthday_exempt_from_cap);
+  EXPECT_EQ(p->care.birthday_text, "Happy birthday!");
+  EXPECT_EQ(p->care.product_callback_recent, absl::Hours(72));
+  EXPECT_EQ(p->care.campaign_callback_delay, absl::Hours(24));
+  EXPECT_EQ(p->care.tasks.greetings_per_period, 500);
+  EXPECT_EQ(p->care.tasks.home_visit_weight, 5);
+  EXPECT_DOUBLE_EQ(p->care.tasks.club_events_per_quarter, 2);
+  EXPECT_EQ(p->care.tasks.website_updates_per_month, 10);
+  EXPECT_DOUBLE_EQ(p->care.weights.club_events, 25);
+  EXPECT_DOUBLE_EQ(p->care.weights.greetings, 35);
+  EXPECT_EQ(p->care.club_rule.min_units, 10);
+  EXPECT_EQ(p->care.club_rule.min_people, 20);
+  // Defaults stay when the section is absent.
+  absl::StatusOr<CallbacksPolicies> empty = ParsePolicyYaml("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->care.birthday_exempt_from_cap);
+  EXPECT_EQ(empty->care.tasks.greetings_per_period, 1000);
+  EXPECT_EQ(Field(ParsePolicyYaml("care:\n  birthday_exempt_from_cap: maybe\n").status()),
+            "care.birthday_exempt_from_cap");
+  EXPECT_EQ(Field(ParsePolicyYaml("care:\n  greetings_task: 0\n").status()),
+            "care.greetings_task");
+  EXPECT_EQ(Field(ParsePolicyYaml("care:\n  club_min_people: -1\n").status()),
+            "care.club_min_people");
 }
 
 }  // namespace
