@@ -33,6 +33,10 @@ constexpr char kDeadLetterTopic[] = "fieldline.deadletter.v1";
 constexpr milliseconds kDeadLetterRetry(1000);
 constexpr int kDeadLetterFlushMs = 5000;
 constexpr size_t kDeadLetterBatch = 500;
+// One group: the messages one poll brings (and any already fetched behind them), at most this
+// many and for at most this long, applied batch by batch and made durable with one fsync.
+constexpr size_t kMaxGroupMessages = 1000;
+constexpr milliseconds kMaxGroupTime(50);
 
 std::string QuarantinePrefix(const std::string& group) { return "q/" + group + "/"; }
 
@@ -142,6 +146,7 @@ struct EventConsumer::Impl {
   std::atomic<uint64_t> unknown{0};
   std::atomic<uint64_t> quarantined{0};
   std::atomic<uint64_t> dead_lettered{0};
+  std::atomic<uint64_t> syncs{0};
   std::atomic<bool> assigned{false};
   mutable std::mutex lag_mu;
   std::map<std::pair<std::string, int32_t>, int64_t> lag_by_partition;  // guarded by lag_mu
@@ -159,6 +164,7 @@ struct EventConsumer::Impl {
   ClientPtr dead_letter_producer;
   std::string dead_letter_bootstrap;
   bool quarantine_pending = true;  // look for unpublished records (at start: left by a crash)
+  bool unsynced = false;           // batches written since the last fsync
   Clock::time_point next_dead_letter_attempt;
 
   bool SleepFor(milliseconds d) { return worker.SleepFor(d); }
@@ -172,6 +178,10 @@ struct EventConsumer::Impl {
   int64_t StartOffset(const std::string& topic, int32_t partition);
   void HandleConsumerError(const rd_kafka_message_t& message);
   void Process(const rd_kafka_message_t& message);
+  // Writes a batch of this group (visible at once, durable at the group's SyncGroup).
+  absl::Status Write(Batch batch);
+  // Makes the group's batches durable: one fsync for every event of the poll.
+  void SyncGroup();
   // Records the next offset (and the broker mark when needed) into `batch`.
   void AddPosition(Batch& batch, const std::string& topic, int32_t partition, int64_t offset);
   void CommitPositionOnly(const std::string& topic, int32_t partition, int64_t offset);
@@ -362,8 +372,8 @@ void EventConsumer::Impl::CommitPositionOnly(const std::string& topic, int32_t p
                                              int64_t offset) {
   Batch batch = store.NewBatch();
   AddPosition(batch, topic, partition, offset);
-  batch.set_durable(false);
-  if (absl::Status s = store.Commit(std::move(batch)); !s.ok()) {
+  // Only the position: no fsync needed (lost, the message comes again and is skipped again).
+  if (absl::Status s = store.CommitWithoutSync(std::move(batch)); !s.ok()) {
     // Only the position is lost: the message comes again and is recognised again.
     log->warn("consumer cannot save its offset group={} topic={} partition={} offset={}: {}", group,
               topic, partition, offset, s.ToString());
@@ -372,6 +382,7 @@ void EventConsumer::Impl::CommitPositionOnly(const std::string& topic, int32_t p
 
 void EventConsumer::Impl::Retry(const std::string& topic, int32_t partition, int64_t offset,
                                 const EventEnvelope* event, const absl::Status& status) {
+  SyncGroup();  // what the group applied before this event is kept while this one waits
   PartitionState& state = partitions[{topic, partition}];
   ++state.failures;
   const milliseconds backoff =
@@ -415,7 +426,7 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
     AddQuarantine(record, topic, partition, offset, message, nullptr,
                   absl::DataLossError("the message is not an event envelope"));
     AddPosition(record, topic, partition, offset);
-    if (absl::Status s = store.Commit(std::move(record)); !s.ok()) {
+    if (absl::Status s = Write(std::move(record)); !s.ok()) {
       Retry(topic, partition, offset, nullptr, s);
       return;
     }
@@ -459,7 +470,7 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
     if (status.ok()) {
       batch.RecordInbox(source, event.aggregate_version());
       AddPosition(batch, topic, partition, offset);
-      status = store.Commit(std::move(batch));
+      status = Write(std::move(batch));
       if (status.ok()) {
         ++applied;
         state.failures = 0;
@@ -484,7 +495,7 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
   record.RecordInbox(source, event.aggregate_version());
   AddQuarantine(record, topic, partition, offset, message, &event, status);
   AddPosition(record, topic, partition, offset);
-  if (absl::Status s = store.Commit(std::move(record)); !s.ok()) {
+  if (absl::Status s = Write(std::move(record)); !s.ok()) {
     Retry(topic, partition, offset, &event, s);
     return;
   }
@@ -492,6 +503,25 @@ void EventConsumer::Impl::Process(const rd_kafka_message_t& message) {
   ++quarantined;
   quarantine_pending = true;
   state.failures = 0;
+}
+
+absl::Status EventConsumer::Impl::Write(Batch batch) {
+  absl::Status written = store.CommitWithoutSync(std::move(batch));
+  if (written.ok()) unsynced = true;
+  return written;
+}
+
+void EventConsumer::Impl::SyncGroup() {
+  if (!unsynced) return;
+  unsynced = false;
+  ++syncs;
+  if (absl::Status s = store.Sync(); !s.ok()) {
+    // The disk failed: the store refuses every further change (so the next events are retried
+    // until a restart), and what was written but not synced is either recovered from the
+    // write-ahead log on restart, with its offsets, or read again from Kafka.
+    log->error("consumer cannot flush its applied events to disk group={}: {}", group,
+               s.ToString());
+  }
 }
 
 void EventConsumer::Impl::AddQuarantine(Batch& batch, const std::string& topic, int32_t partition,
@@ -647,14 +677,23 @@ void EventConsumer::Impl::Run() {
       MaybePublishQuarantine();
       continue;
     }
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      HandleConsumerError(*message);
-      continue;
+    // A group: this message and those already fetched behind it, each applied in its own
+    // batch (so a reaction reads the state the previous one left), one fsync for all.
+    const Clock::time_point group_end = Clock::now() + kMaxGroupTime;
+    for (size_t n = 1; message; ++n) {
+      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        HandleConsumerError(*message);
+      } else {
+        Process(*message);
+        UpdateLag(*message);
+      }
+      if (n >= kMaxGroupMessages || Clock::now() >= group_end || stopping()) break;
+      message.reset(rd_kafka_consumer_poll(consumer.get(), 0));
     }
-    Process(*message);
-    UpdateLag(*message);
+    SyncGroup();
     MaybePublishQuarantine();
   }
+  SyncGroup();
   Close();
   log->info("consumer stopped group={} applied={} skipped={} rejected={} unknown={}", group,
             applied.load(), skipped.load(), rejected.load(), unknown.load());
@@ -691,6 +730,7 @@ uint64_t EventConsumer::unknown() const { return impl_->unknown; }
 bool EventConsumer::assigned() const { return impl_->assigned; }
 uint64_t EventConsumer::quarantined() const { return impl_->quarantined; }
 uint64_t EventConsumer::dead_lettered() const { return impl_->dead_lettered; }
+uint64_t EventConsumer::syncs() const { return impl_->syncs; }
 int64_t EventConsumer::lag() const {
   std::lock_guard<std::mutex> lock(impl_->lag_mu);
   int64_t total = 0;

@@ -245,40 +245,75 @@ EventStore::~EventStore() {
   }
 }
 
-absl::Status EventStore::Commit(Batch batch) {
+absl::Status EventStore::Write(Batch& batch, uint64_t* ticket) {
   Batch::Impl& b = *batch.impl_;
-  const bool durable = batch.durable_ || !b.log_events.empty();
-  uint64_t written;
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  if (write_failed_) return DiskFailed();
+  const uint64_t first = next_sequence_;
+  for (const auto& e : b.log_events) {
+    b.write_batch.Put(LogKey(next_sequence_++), e.SerializeAsString());
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = false;  // made durable by SyncThrough, outside this lock, so commits group
+  rocksdb::Status s = db_->Write(wo, &b.write_batch);
+  if (!s.ok()) {
+    next_sequence_ = first;
+    if (s.IsNoSpace() || s.IsIOError()) write_failed_ = true;
+    return FromRocks(s, "saving a change");
+  }
+  written_sequence_ = next_sequence_ - 1;
+  *ticket = ++writes_;
+  return absl::OkStatus();
+}
+
+// Group commit: syncs run one at a time under sync_mu_. A committer that finds a sync finished
+// which started after its write returns at once; otherwise it becomes the leader and its one
+// SyncWAL covers every batch written so far (those waiting behind it return without syncing).
+absl::Status EventStore::SyncThrough(uint64_t ticket) {
+  std::lock_guard<std::mutex> sync_lock(sync_mu_);
+  if (synced_writes_ >= ticket) return absl::OkStatus();
+  uint64_t writes;
+  uint64_t sequence;
   {
     std::lock_guard<std::mutex> lock(commit_mu_);
+    // After a failed write RocksDB's log writer must not be touched again.
     if (write_failed_) return DiskFailed();
-    const uint64_t first = next_sequence_;
-    for (const auto& e : b.log_events) {
-      b.write_batch.Put(LogKey(next_sequence_++), e.SerializeAsString());
-    }
-    rocksdb::WriteOptions wo;
-    wo.sync = false;  // made durable by SyncWAL below, outside this lock, so commits group
-    rocksdb::Status s = db_->Write(wo, &b.write_batch);
-    if (!s.ok()) {
-      next_sequence_ = first;
-      if (s.IsNoSpace() || s.IsIOError()) write_failed_ = true;
-      return FromRocks(s, "saving a change");
-    }
-    written_sequence_ = next_sequence_ - 1;
-    written = written_sequence_;
+    writes = writes_;
+    sequence = written_sequence_;
   }
-  if (durable) {
-    if (rocksdb::Status s = db_->SyncWAL(); !s.ok()) {
-      if (s.IsNoSpace() || s.IsIOError()) write_failed_ = true;
-      return FromRocks(s, "flushing a change to disk");
-    }
-    std::lock_guard<std::mutex> lock(durable_mu_);
-    if (written > durable_sequence_) {
-      durable_sequence_ = written;
-      durable_cv_.notify_all();
-    }
+  if (rocksdb::Status s = db_->SyncWAL(); !s.ok()) {
+    if (s.IsNoSpace() || s.IsIOError()) write_failed_ = true;
+    return FromRocks(s, "flushing a change to disk");
+  }
+  synced_writes_ = writes;
+  std::lock_guard<std::mutex> lock(durable_mu_);
+  if (sequence > durable_sequence_) {
+    durable_sequence_ = sequence;
+    durable_cv_.notify_all();
   }
   return absl::OkStatus();
+}
+
+absl::Status EventStore::Commit(Batch batch) {
+  const bool durable = batch.durable_ || !batch.impl_->log_events.empty();
+  uint64_t ticket = 0;
+  if (absl::Status s = Write(batch, &ticket); !s.ok()) return s;
+  if (!durable) return absl::OkStatus();
+  return SyncThrough(ticket);  // the batch's locks are held until it is durable
+}
+
+absl::Status EventStore::CommitWithoutSync(Batch batch) {
+  uint64_t ticket = 0;
+  return Write(batch, &ticket);
+}
+
+absl::Status EventStore::Sync() {
+  uint64_t ticket;
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    ticket = writes_;
+  }
+  return SyncThrough(ticket);
 }
 
 absl::StatusOr<common::v1::CommandAck> EventStore::Execute(

@@ -116,8 +116,21 @@ class EventStore {
   ~EventStore();
 
   Batch NewBatch() { return Batch(this); }
-  // Writes the batch atomically; returns once durable (if the batch is durable).
+  // Writes the batch atomically; returns once durable (if the batch is durable). Concurrent
+  // durable commits share fsyncs (group commit): one WAL sync serves every commit written
+  // before it started.
   [[nodiscard]] absl::Status Commit(Batch batch);
+  // Writes the batch atomically and makes it visible to reads at once, without waiting for the
+  // WAL fsync. It survives a crash of the process (the write is in the operating system's
+  // buffers), not yet a power loss: Sync() (or any durable Commit that starts after it returns)
+  // makes it durable. The write-ahead log is one sequential file, so a power loss keeps a
+  // prefix of the writes: a batch is never half kept, and a later batch is never kept without
+  // an earlier one. Its outbox entries are handed to the relay only once durable. For the
+  // consumer, which applies a poll's worth of events batch by batch and syncs once.
+  [[nodiscard]] absl::Status CommitWithoutSync(Batch batch);
+  // Makes every change written before the call durable (one fsync, shared with concurrent
+  // commits).
+  [[nodiscard]] absl::Status Sync();
 
   // Runs a command idempotently: takes the request-id and aggregate locks, returns the recorded
   // ack if `request_id` was already answered, otherwise calls `decide` (which fills the batch and
@@ -171,6 +184,14 @@ class EventStore {
   mutable std::mutex commit_mu_;  // orders log sequences with the write that holds them
   uint64_t next_sequence_ = 1;    // guarded by commit_mu_
   uint64_t written_sequence_ = 0; // guarded by commit_mu_
+  uint64_t writes_ = 0;            // guarded by commit_mu_: batches written so far
+  std::mutex sync_mu_;             // one WAL sync at a time; followers wait here
+  uint64_t synced_writes_ = 0;     // guarded by sync_mu_: batches covered by a finished sync
+  // Writes under commit_mu_; `ticket` is the batch's position among all writes.
+  absl::Status Write(Batch& batch, uint64_t* ticket);
+  // Returns once the write with `ticket` is durable, syncing the WAL unless a sync that started
+  // after that write has finished.
+  absl::Status SyncThrough(uint64_t ticket);
   mutable std::mutex durable_mu_;
   mutable std::condition_variable durable_cv_;
   uint64_t durable_sequence_ = 0;  // guarded by durable_mu_
