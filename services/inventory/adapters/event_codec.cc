@@ -143,6 +143,7 @@ pb::InventoryEvent ToProto(const PartEvent& event) {
           r->set_job_id(e.job_id);
           r->set_quantity(e.quantity);
           r->set_fills_backorder(e.fills_backorder);
+          SetSerials(r, e.serials);
         } else if constexpr (std::is_same_v<T, PartsBackordered>) {
           pb::PartsBackordered* r = out.mutable_parts_backordered();
           r->set_sku(e.sku);
@@ -155,6 +156,7 @@ pb::InventoryEvent ToProto(const PartEvent& event) {
           r->set_job_id(e.job_id);
           r->set_quantity(e.quantity);
           r->set_keeps_backorder(e.keeps_backorder);
+          SetSerials(r, e.serials);
         } else if constexpr (std::is_same_v<T, PartsConsumed>) {
           pb::PartsConsumed* r = out.mutable_parts_consumed();
           r->set_sku(e.sku);
@@ -257,6 +259,14 @@ pb::InventoryEvent ToProto(const PartEvent& event) {
           r->set_job_id(e.job_id);
           r->set_quantity(e.quantity);
           r->set_reason(e.reason);
+        } else if constexpr (std::is_same_v<T, UsedSerialUnaccounted>) {
+          pb::UsedSerialUnaccounted* r = out.mutable_used_serial_unaccounted();
+          r->set_sku(e.sku);
+          r->set_job_id(e.job_id);
+          r->set_serial(e.serial);
+          r->set_location_id(e.location_id);
+          r->set_recorded_place(e.recorded_place);
+          r->set_reason(e.reason);
         }
       },
       event);
@@ -287,7 +297,8 @@ absl::StatusOr<PartEvent> PartEventFromProto(const pb::InventoryEvent& event) {
     }
     case pb::InventoryEvent::kPartsReserved: {
       const pb::PartsReserved& r = event.parts_reserved();
-      return PartsReserved{r.sku(), r.location_id(), r.job_id(), r.quantity(), r.fills_backorder()};
+      return PartsReserved{r.sku(),      r.location_id(),     r.job_id(),
+                           r.quantity(), r.fills_backorder(), ToVector(r.serials())};
     }
     case pb::InventoryEvent::kPartsBackordered: {
       const pb::PartsBackordered& r = event.parts_backordered();
@@ -295,8 +306,8 @@ absl::StatusOr<PartEvent> PartEventFromProto(const pb::InventoryEvent& event) {
     }
     case pb::InventoryEvent::kReservationReleased: {
       const pb::ReservationReleased& r = event.reservation_released();
-      return ReservationReleased{r.sku(), r.location_id(), r.job_id(), r.quantity(),
-                                 r.keeps_backorder()};
+      return ReservationReleased{r.sku(),      r.location_id(),     r.job_id(),
+                                 r.quantity(), r.keeps_backorder(), ToVector(r.serials())};
     }
     case pb::InventoryEvent::kPartsConsumed: {
       const pb::PartsConsumed& r = event.parts_consumed();
@@ -374,6 +385,11 @@ absl::StatusOr<PartEvent> PartEventFromProto(const pb::InventoryEvent& event) {
     case pb::InventoryEvent::kBackorderCancelled: {
       const pb::BackorderCancelled& r = event.backorder_cancelled();
       return BackorderCancelled{r.sku(), r.job_id(), r.quantity(), r.reason()};
+    }
+    case pb::InventoryEvent::kUsedSerialUnaccounted: {
+      const pb::UsedSerialUnaccounted& r = event.used_serial_unaccounted();
+      return UsedSerialUnaccounted{r.sku(),         r.job_id(),         r.serial(),
+                                   r.location_id(), r.recorded_place(), r.reason()};
     }
     default:
       return absl::InternalError("A Part stream holds an event that is not about a part.");
@@ -499,6 +515,9 @@ pb::PartSnapshot ToSnapshot(const PartState& state) {
     pb::SnapshotSerial* o = out.add_serials();
     o->set_serial(serial);
     o->set_place(place);
+    if (auto held = state.serial_holds.find(serial); held != state.serial_holds.end()) {
+      o->set_held_for_job_id(held->second);
+    }
   }
   return out;
 }
@@ -535,7 +554,10 @@ PartState FromSnapshot(const pb::PartSnapshot& snapshot) {
     state.reorder_points[p.location_id()] = ReorderPoint{p.min_available(), p.target_quantity()};
     if (p.replenishment_tracked()) state.replenishment_open[p.location_id()] = p.replenishment_open();
   }
-  for (const pb::SnapshotSerial& s : snapshot.serials()) state.serials[s.serial()] = s.place();
+  for (const pb::SnapshotSerial& s : snapshot.serials()) {
+    state.serials[s.serial()] = s.place();
+    if (!s.held_for_job_id().empty()) state.serial_holds[s.serial()] = s.held_for_job_id();
+  }
   return state;
 }
 

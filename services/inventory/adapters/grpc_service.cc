@@ -184,7 +184,8 @@ grpc::Status InventoryGrpcService::ReserveStock(grpc::ServerContext* context,
                    return app_.ReserveStock(meta, {.sku = request->sku(),
                                                    .location_id = request->location_id(),
                                                    .job_id = request->job_id(),
-                                                   .quantity = request->quantity()});
+                                                   .quantity = request->quantity(),
+                                                   .serials = Serials(request->serials())});
                  });
 }
 
@@ -196,7 +197,8 @@ grpc::Status InventoryGrpcService::ReleaseStock(grpc::ServerContext* context,
                    return app_.ReleaseStock(meta, {.sku = request->sku(),
                                                    .job_id = request->job_id(),
                                                    .location_id = request->location_id(),
-                                                   .quantity = request->quantity()});
+                                                   .quantity = request->quantity(),
+                                                   .serials = Serials(request->serials())});
                  });
 }
 

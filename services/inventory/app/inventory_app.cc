@@ -205,6 +205,19 @@ std::map<std::string, int64_t> LinesBySku(
   return by_sku;
 }
 
+// The serials reported on well-formed part lines, per SKU, in the order reported.
+std::map<std::string, std::vector<std::string>> SerialsBySku(
+    const google::protobuf::RepeatedPtrField<common::v1::PartLine>& lines) {
+  std::map<std::string, std::vector<std::string>> by_sku;
+  for (const common::v1::PartLine& line : lines) {
+    if (!ValidateId("sku", "SKU", line.sku()).ok() || line.quantity() <= 0) continue;
+    for (const std::string& serial : line.serials()) {
+      if (!serial.empty()) by_sku[line.sku()].push_back(serial);
+    }
+  }
+  return by_sku;
+}
+
 }  // namespace
 
 // The context of one reaction: where its events' envelopes and ids come from.
@@ -325,6 +338,31 @@ absl::StatusOr<std::vector<LocationInfo>> InventoryApp::AllLocations() const {
   return out;
 }
 
+absl::StatusOr<VanScope> InventoryApp::LoadVans(const PartState& state) const {
+  VanScope scope;
+  absl::StatusOr<std::vector<LocationInfo>> locations = AllLocations();
+  if (!locations.ok()) return locations.status();
+  for (const LocationInfo& location : *locations) {
+    if (location.kind == LocationKind::kVan) scope.vans.insert(location.location_id);
+  }
+  if (scope.vans.empty()) return scope;
+  for (const std::string& job_id : state.backorder_queue) {
+    absl::StatusOr<std::optional<std::string>> van = store_.Get(kJobVanPrefix + job_id);
+    if (!van.ok()) return van.status();
+    if (van->has_value()) scope.job_vans[job_id] = **van;
+  }
+  return scope;
+}
+
+absl::StatusOr<std::string> InventoryApp::JobVan(const std::string& job_id,
+                                                 const std::string& technician_id) const {
+  absl::StatusOr<std::string> van = VanOf(technician_id);
+  if (!van.ok() || !van->empty()) return van;
+  absl::StatusOr<std::optional<std::string>> recorded = store_.Get(kJobVanPrefix + job_id);
+  if (!recorded.ok()) return recorded.status();
+  return recorded->value_or("");
+}
+
 absl::StatusOr<std::string> InventoryApp::VanOf(const std::string& technician_id) const {
   if (technician_id.empty()) return std::string();
   absl::StatusOr<std::optional<std::string>> van = store_.Get(kTechnicianVanPrefix + technician_id);
@@ -381,6 +419,15 @@ absl::StatusOr<PartState> InventoryApp::AppendPartEvents(Batch& batch, const Eve
     }
     envelopes.push_back(std::move(envelope));
     state = Evolve(std::move(state), event);
+    // Consuming for the job, or releasing all it held, settles what it was owed.
+    if (const std::string job_id = JobOf(event);
+        !job_id.empty() && !state.backorders.contains(job_id)) {
+      if (auto view = job_views.find(job_id); view != job_views.end()) {
+        for (pb::JobPartLine& line : *view->second.mutable_lines()) {
+          if (line.sku() == sku && line.location_id().empty()) line.set_backordered(0);
+        }
+      }
+    }
   }
   if (absl::Status s = batch.Append(PartKey(sku), expected_version, std::move(envelopes));
       !s.ok()) {
@@ -481,6 +528,13 @@ absl::StatusOr<CommandAck> InventoryApp::RunPartCommand(
           absl::StatusOr<std::optional<LocationInfo>> location = FindLocation(command.location_id);
           if (!location.ok()) return location.status();
           command.location = *std::move(location);
+        }
+        if constexpr (requires { command.vans; }) {
+          // Which locations are vans and whose parts go to which van (stock freed in a van goes
+          // only to that van's jobs).
+          absl::StatusOr<VanScope> vans = LoadVans(*state);
+          if (!vans.ok()) return vans.status();
+          command.vans = *std::move(vans);
         }
         absl::StatusOr<std::vector<PartEvent>> events = Decide(*state, command, meta.now);
         if (!events.ok()) return events.status();
@@ -825,6 +879,8 @@ absl::StatusOr<pb::SerialHistory> InventoryApp::GetSerialHistory(const std::stri
   }
   auto place = state.serials.find(serial);
   if (place == state.serials.end()) {
+    // A serial never received but reported used on a job has its discrepancy as its history.
+    if (history.entries_size() > 0) return history;
     return NotFound(
         "serial", absl::StrCat("No unit of ", sku, " with serial ", serial, " was ever received."));
   }
@@ -960,7 +1016,14 @@ absl::Status InventoryApp::Apply(const EventEnvelope& event, Batch& batch) {
     if (ticket == nullptr || ticket->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
       return absl::OkStatus();
     }
-    return SettleCancelledTicket(event, payload.GetReflection()->GetString(payload, ticket), batch);
+    // Newer intake events name the ticket's job; older ones leave it to DeriveId.
+    std::string job_id;
+    if (const google::protobuf::FieldDescriptor* job = payload.GetDescriptor()->FindFieldByName("job_id");
+        job != nullptr && job->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      job_id = payload.GetReflection()->GetString(payload, job);
+    }
+    return SettleCancelledTicket(event, payload.GetReflection()->GetString(payload, ticket), job_id,
+                                 batch);
   }
   if (!event.has_scheduling()) return absl::OkStatus();
   const spb::SchedulingEvent& scheduling = event.scheduling();
@@ -1023,6 +1086,16 @@ absl::Status InventoryApp::Apply(const EventEnvelope& event, Batch& batch) {
     }
     case spb::SchedulingEvent::kJobCompleted:
       return SettleCompletedJob(event, batch);
+    case spb::SchedulingEvent::kJobCancelled: {
+      // The job will not be done. Intake's TicketCancelled settles the same job: whichever comes
+      // first releases and cancels, the other finds nothing left to do.
+      const spb::JobCancelled& c = scheduling.job_cancelled();
+      if (c.job_id().empty()) return InvalidArgument("job_id", "A job cancellation without a job id.");
+      batch.Delete(kJobVanPrefix + c.job_id());
+      return SettleJobParts(event, batch, c.job_id(), {}, "", "job cancelled");
+    }
+    case spb::SchedulingEvent::kJobVisitEnded:
+      return ReserveMissingParts(event, batch);
     default:
       return absl::OkStatus();
   }
@@ -1139,13 +1212,16 @@ absl::Status InventoryApp::RetargetJobParts(const EventEnvelope& source, Batch& 
       continue;
     }
     const auto asked = needed.find(sku);
+    absl::StatusOr<VanScope> vans = LoadVans(*state);
+    if (!vans.ok()) return vans.status();
     RetargetJob command{.sku = sku,
                         .job_id = job_id,
                         .from_van_location_id = from_van,
                         .to_van_location_id = to_van,
                         .unassigned = unassigned,
                         .needed = asked == needed.end() ? 0 : asked->second,
-                        .distance_km = distance_km};
+                        .distance_km = distance_km,
+                        .vans = *std::move(vans)};
     absl::StatusOr<std::vector<PartEvent>> events = Decide(*state, command, clock_.Now());
     if (!events.ok()) {
       log_->warn("cannot move parts job={} sku={} reason=\"{}\" correlation={}", job_id, sku,
@@ -1159,14 +1235,29 @@ absl::Status InventoryApp::RetargetJobParts(const EventEnvelope& source, Batch& 
   return absl::OkStatus();
 }
 
+absl::Status InventoryApp::ReserveMissingParts(const EventEnvelope& source, Batch& batch) {
+  const spb::JobVisitEnded& ended = source.scheduling().job_visit_ended();
+  const std::string& job_id = ended.job_id();
+  if (job_id.empty()) return InvalidArgument("job_id", "A visit end without a job id.");
+  const std::map<std::string, int64_t> missing =
+      LinesBySku(ended.parts_missing(), "parts_missing", job_id, CorrelationOf(source), *log_);
+  if (missing.empty()) return absl::OkStatus();
+  absl::StatusOr<std::optional<std::string>> done = store_.Get(kJobCompletedPrefix + job_id);
+  if (!done.ok()) return done.status();
+  if (done->has_value()) return absl::OkStatus();  // a late event for a finished job
+  // The job stays with its technician: the parts are held in (or for) their van, else at the
+  // nearest stock, else owed; what the job already holds or is owed counts towards them.
+  absl::StatusOr<std::string> van = JobVan(job_id, ended.technician_id());
+  if (!van.ok()) return van.status();
+  return RetargetJobParts(source, batch, job_id, "", *van, /*unassigned=*/false, missing);
+}
+
 absl::Status InventoryApp::SettleCompletedJob(const EventEnvelope& source, Batch& batch) {
   const spb::JobCompleted& completed = source.scheduling().job_completed();
   const std::string& job_id = completed.job_id();
   if (job_id.empty()) return InvalidArgument("job_id", "A job completion without a job id.");
   const std::map<std::string, int64_t> used =
       LinesBySku(completed.parts_used(), "parts_used", job_id, CorrelationOf(source), *log_);
-  absl::StatusOr<std::string> van = VanOf(completed.technician_id());
-  if (!van.ok()) return van.status();
   absl::StatusOr<std::optional<std::string>> done = store_.Get(kJobCompletedPrefix + job_id);
   if (!done.ok()) return done.status();
   if (done->has_value()) {
@@ -1174,26 +1265,29 @@ absl::Status InventoryApp::SettleCompletedJob(const EventEnvelope& source, Batch
     return absl::OkStatus();
   }
   batch.Put(kJobCompletedPrefix + job_id, source.event_id());
-  std::string job_van = *van;
-  absl::StatusOr<std::optional<std::string>> recorded = store_.Get(kJobVanPrefix + job_id);
-  if (!recorded.ok()) return recorded.status();
-  if (job_van.empty() && recorded->has_value()) job_van = **recorded;
+  absl::StatusOr<std::string> job_van = JobVan(job_id, completed.technician_id());
+  if (!job_van.ok()) return job_van.status();
   batch.Delete(kJobVanPrefix + job_id);
-  return SettleJobParts(source, batch, job_id, used, job_van, "job completed");
+  return SettleJobParts(source, batch, job_id, used, *job_van, "job completed",
+                        SerialsBySku(completed.parts_used()));
 }
 
 absl::Status InventoryApp::SettleCancelledTicket(const EventEnvelope& source,
-                                                 const std::string& ticket_id, Batch& batch) {
+                                                 const std::string& ticket_id,
+                                                 const std::string& job_id, Batch& batch) {
   if (ticket_id.empty())
     return InvalidArgument("ticket_id", "A ticket cancellation without a ticket id.");
-  // The job of a ticket is DeriveId(ticket_id, "job") (docs/architecture.md).
-  return SettleJobParts(source, batch, DeriveId(ticket_id, "job"), {}, "", "ticket cancelled");
+  // The job of a ticket is the one the event names, else DeriveId(ticket_id, "job")
+  // (docs/architecture.md).
+  const std::string job = job_id.empty() ? DeriveId(ticket_id, "job") : job_id;
+  batch.Delete(kJobVanPrefix + job);
+  return SettleJobParts(source, batch, job, {}, "", "ticket cancelled");
 }
 
-absl::Status InventoryApp::SettleJobParts(const EventEnvelope& source, Batch& batch,
-                                          const std::string& job_id,
-                                          const std::map<std::string, int64_t>& used,
-                                          const std::string& van, const std::string& reason) {
+absl::Status InventoryApp::SettleJobParts(
+    const EventEnvelope& source, Batch& batch, const std::string& job_id,
+    const std::map<std::string, int64_t>& used, const std::string& van, const std::string& reason,
+    const std::map<std::string, std::vector<std::string>>& serials) {
   // Which parts the job may hold or be owed: read before the part locks are taken, so a hand
   // reservation racing with this settlement is released by the next one; each part's Decide below
   // reads the held quantities under its lock.
@@ -1220,11 +1314,22 @@ absl::Status InventoryApp::SettleJobParts(const EventEnvelope& source, Batch& ba
                  base.correlation_id());
       continue;
     }
+    absl::StatusOr<VanScope> vans = LoadVans(*state);
+    if (!vans.ok()) return vans.status();
     std::vector<PartEvent> events;
     PartState settled = *state;
     if (auto u = used.find(sku); u != used.end()) {
+      auto reported = serials.find(sku);
       absl::StatusOr<std::vector<PartEvent>> consumed =
-          Decide(settled, ConsumeForJob{sku, job_id, u->second, van}, clock_.Now());
+          Decide(settled,
+                 ConsumeForJob{.sku = sku,
+                               .job_id = job_id,
+                               .quantity = u->second,
+                               .van_location_id = van,
+                               .serials = reported == serials.end() ? std::vector<std::string>{}
+                                                                    : reported->second,
+                               .vans = *vans},
+                 clock_.Now());
       if (consumed.ok()) {
         for (const PartEvent& e : *consumed) settled = Evolve(std::move(settled), e);
         events = *std::move(consumed);
@@ -1237,17 +1342,17 @@ absl::Status InventoryApp::SettleJobParts(const EventEnvelope& source, Batch& ba
             job_id, sku, u->second, AsStd(consumed.status().message()), base.correlation_id());
       }
     }
-    absl::StatusOr<std::vector<PartEvent>> released =
-        Decide(settled, ReleaseForJob{sku, job_id}, clock_.Now());
-    if (!released.ok()) return released.status();
-    for (const PartEvent& e : *released) settled = Evolve(std::move(settled), e);
-    events.insert(events.end(), released->begin(), released->end());
     // Whatever the job is still owed is no longer needed: received stock must not be held for a job
-    // that is over.
+    // that is over. Cancelled before the holds are given back, so the ledger says so.
     absl::StatusOr<std::vector<PartEvent>> cancelled =
         Decide(settled, CancelBackorder{sku, job_id, reason}, clock_.Now());
     if (!cancelled.ok()) return cancelled.status();
+    for (const PartEvent& e : *cancelled) settled = Evolve(std::move(settled), e);
     events.insert(events.end(), cancelled->begin(), cancelled->end());
+    absl::StatusOr<std::vector<PartEvent>> released =
+        Decide(settled, ReleaseForJob{sku, job_id, *vans}, clock_.Now());
+    if (!released.ok()) return released.status();
+    events.insert(events.end(), released->begin(), released->end());
     absl::StatusOr<PartState> next =
         AppendPartEvents(batch, base, *std::move(state), events, &reaction);
     if (!next.ok()) return next.status();

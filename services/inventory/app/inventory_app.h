@@ -149,7 +149,9 @@ class InventoryApp {
   //   JobAssigned  → reserve parts_needed (van, else nearest to the site), backorder the rest
   //   JobCompleted → consume parts_used (reservations first), release what is left, cancel
   //                  what is still owed
-  //   intake TicketCancelled → release what the ticket's job holds, cancel what it is owed
+  //   intake TicketCancelled, scheduling JobCancelled → release what the job holds, cancel what
+  //                  it is owed (whichever arrives first; the other changes nothing)
+  //   JobVisitEnded{parts_missing} → hold (or backorder) those parts for the job's next visit
   absl::Status Apply(const EventEnvelope& event, Batch& batch);
 
  private:
@@ -161,6 +163,12 @@ class InventoryApp {
   absl::StatusOr<pb::JobParts> LoadJobPartsOfSku(const std::string& job_id,
                                                  const std::string& sku) const;
   absl::StatusOr<std::string> VanOf(const std::string& technician_id) const;
+  // The van a job's parts go to: its technician's (as scheduling reported it), else the van
+  // recorded when the job was last assigned.
+  absl::StatusOr<std::string> JobVan(const std::string& job_id,
+                                     const std::string& technician_id) const;
+  // Every van, and the van of each job waiting for the part (x/job-van).
+  absl::StatusOr<VanScope> LoadVans(const PartState& state) const;
   absl::StatusOr<std::optional<LocationInfo>> FindLocation(const std::string& location_id) const;
   absl::StatusOr<std::vector<LocationInfo>> AllLocations() const;
 
@@ -191,13 +199,19 @@ class InventoryApp {
                                 const std::map<std::string, int64_t>& needed,
                                 std::optional<GeoPoint> site = std::nullopt);
   absl::Status SettleCompletedJob(const EventEnvelope& source, Batch& batch);
+  // JobVisitEnded{parts_missing}: the job gets at least that many of each part for its next
+  // visit (held from its technician's van, else the nearest stock, else owed).
+  absl::Status ReserveMissingParts(const EventEnvelope& source, Batch& batch);
+  // `job_id` empty: the ticket's job is DeriveId(ticket_id, "job").
   absl::Status SettleCancelledTicket(const EventEnvelope& source, const std::string& ticket_id,
-                                     Batch& batch);
+                                     const std::string& job_id, Batch& batch);
   // Consumes `used` (reservations first, then free stock, van first), releases what the job still
   // holds and cancels what it is still owed, per part, in one reaction.
+  // `serials`: per SKU the units the technician reported using.
   absl::Status SettleJobParts(const EventEnvelope& source, Batch& batch, const std::string& job_id,
                               const std::map<std::string, int64_t>& used, const std::string& van,
-                              const std::string& reason);
+                              const std::string& reason,
+                              const std::map<std::string, std::vector<std::string>>& serials = {});
 
   EventStore& store_;
   const Clock& clock_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <tuple>
 #include <type_traits>
@@ -54,7 +55,8 @@ struct Take {
 // first, then the other locations with most available (ties by location id).
 std::vector<Take> TakeFromFreeStock(const PartState& state, const std::string& van_location_id,
                                     int64_t quantity,
-                                    const std::map<std::string, double>& distance_km = {}) {
+                                    const std::map<std::string, double>& distance_km = {},
+                                    const VanScope& vans = {}) {
   std::vector<Take> takes;
   if (quantity <= 0) return takes;
   if (!van_location_id.empty()) {
@@ -67,7 +69,9 @@ std::vector<Take> TakeFromFreeStock(const PartState& state, const std::string& v
   }
   std::vector<std::pair<std::string, int64_t>> others;  // (location, available)
   for (const auto& [location_id, level] : state.stock) {
-    if (location_id != van_location_id && level.available() > 0) {
+    // Another technician's van is never a source.
+    if (location_id != van_location_id && level.available() > 0 &&
+        !vans.vans.contains(location_id)) {
       others.emplace_back(location_id, level.available());
     }
   }
@@ -87,6 +91,13 @@ std::vector<Take> TakeFromFreeStock(const PartState& state, const std::string& v
     quantity -= q;
   }
   return takes;
+}
+
+// The vans that are not `own_van`: never a source for a job whose van is `own_van`.
+VanScope OtherVans(const VanScope& vans, const std::string& own_van) {
+  VanScope other = vans;
+  other.vans.erase(own_van);
+  return other;
 }
 
 int64_t Sum(const std::vector<Take>& takes) {
@@ -224,17 +235,48 @@ absl::Status ValidateNewSerials(const PartState& state, const std::vector<std::s
   return absl::OkStatus();
 }
 
-// The first `quantity` serials at a location (serialised parts only), for moves that do not name
-// them (consumption reported by a job).
-std::vector<std::string> SerialsAt(const PartState& state, const std::string& location_id,
-                                   int64_t quantity) {
+// The first `quantity` units at a location that no job holds, in serial order (serialised parts
+// only).
+std::vector<std::string> FreeSerialsAt(const PartState& state, const std::string& location_id,
+                                       int64_t quantity) {
   std::vector<std::string> out;
   if (!state.info.serialised) return out;
   for (const auto& [serial, place] : state.serials) {
-    if (static_cast<int64_t>(out.size()) == quantity) break;
-    if (place == location_id) out.push_back(serial);
+    if (static_cast<int64_t>(out.size()) >= quantity) break;
+    if (place == location_id && !state.serial_holds.contains(serial)) out.push_back(serial);
   }
   return out;
+}
+
+// The first `quantity` units held for a job at a location, in serial order.
+std::vector<std::string> HeldSerialsAt(const PartState& state, const std::string& job_id,
+                                       const std::string& location_id,
+                                       int64_t quantity = std::numeric_limits<int64_t>::max()) {
+  std::vector<std::string> out;
+  if (!state.info.serialised) return out;
+  for (const auto& [serial, job] : state.serial_holds) {
+    if (static_cast<int64_t>(out.size()) >= quantity) break;
+    auto place = state.serials.find(serial);
+    if (job == job_id && place != state.serials.end() && place->second == location_id) {
+      out.push_back(serial);
+    }
+  }
+  return out;
+}
+
+// A hold of `quantity` at a location for a job, naming the first free units there.
+PartsReserved Hold(const PartState& state, const std::string& location_id,
+                   const std::string& job_id, int64_t quantity, bool fills_backorder = false) {
+  return PartsReserved{state.info.sku, location_id, job_id, quantity, fills_backorder,
+                       FreeSerialsAt(state, location_id, quantity)};
+}
+
+// Gives back `quantity` of what a job holds at a location, naming the held units.
+ReservationReleased Unhold(const PartState& state, const std::string& location_id,
+                           const std::string& job_id, int64_t quantity,
+                           bool keeps_backorder = false) {
+  return ReservationReleased{state.info.sku, location_id, job_id, quantity, keeps_backorder,
+                             HeldSerialsAt(state, job_id, location_id, quantity)};
 }
 
 int64_t TotalInTransit(const PartState& state) {
@@ -251,28 +293,38 @@ PartState EvolveAll(PartState state, const std::vector<PartEvent>& events) {
 // Stock that became free at `location_id` (received, returned, released, counted up) goes to the
 // jobs waiting for parts, first come first served, as far as it is available there. The job that
 // gave the stock back (`except_job_id`) is not served from it.
+// Stock freed in a van goes only to the jobs whose parts go to that van.
 void AppendBackorderFills(const PartState& before, const std::string& location_id,
-                          std::vector<PartEvent>& events, const std::string& except_job_id = "") {
+                          std::vector<PartEvent>& events, const std::string& except_job_id,
+                          const VanScope& vans) {
   PartState after = EvolveAll(before, events);
-  int64_t available = after.LevelAt(location_id).available();
-  for (const std::string& job_id : after.backorder_queue) {
+  const bool at_van = vans.vans.contains(location_id);
+  const std::vector<std::string> queue = after.backorder_queue;
+  for (const std::string& job_id : queue) {
+    const int64_t available = after.LevelAt(location_id).available();
     if (available <= 0) break;
     if (job_id == except_job_id) continue;
-    const int64_t q = std::min(available, after.backorders.at(job_id));
-    events.push_back(PartsReserved{after.info.sku, location_id, job_id, q, true});
-    available -= q;
+    if (at_van) {
+      auto van = vans.job_vans.find(job_id);
+      if (van == vans.job_vans.end() || van->second != location_id) continue;
+    }
+    auto owed = after.backorders.find(job_id);
+    if (owed == after.backorders.end()) continue;
+    PartsReserved fill = Hold(after, location_id, job_id, std::min(available, owed->second), true);
+    after = Evolve(std::move(after), fill);
+    events.push_back(std::move(fill));
   }
 }
 
 // Fills backorders at every location one of `events` released a hold at, in location order.
 void AppendFillsAfterReleases(const PartState& before, std::vector<PartEvent>& events,
-                              const std::string& except_job_id) {
+                              const std::string& except_job_id, const VanScope& vans) {
   std::set<std::string> released;
   for (const PartEvent& e : events) {
     if (const auto* r = std::get_if<ReservationReleased>(&e)) released.insert(r->location_id);
   }
   for (const std::string& location_id : released) {
-    AppendBackorderFills(before, location_id, events, except_job_id);
+    AppendBackorderFills(before, location_id, events, except_job_id, vans);
   }
 }
 
@@ -402,7 +454,7 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rece
                                               state.average_cost_minor, command.quantity, cost),
       .serials = command.serials,
   }};
-  AppendBackorderFills(state, command.location_id, events);
+  AppendBackorderFills(state, command.location_id, events, "", command.vans);
   AppendReplenishment(state, events);
   return events;
 }
@@ -418,10 +470,11 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rese
   if (state.reservations.contains(command.job_id) || state.backorders.contains(command.job_id)) {
     return events;
   }
-  const std::vector<Take> takes =
-      TakeFromFreeStock(state, command.van_location_id, command.quantity, command.distance_km);
+  const std::vector<Take> takes = TakeFromFreeStock(state, command.van_location_id,
+                                                    command.quantity, command.distance_km,
+                                                    OtherVans(command.vans, command.van_location_id));
   for (const Take& t : takes) {
-    events.push_back(PartsReserved{state.info.sku, t.location_id, command.job_id, t.quantity});
+    events.push_back(Hold(state, t.location_id, command.job_id, t.quantity));
   }
   if (const int64_t missing = command.quantity - Sum(takes); missing > 0) {
     events.push_back(PartsBackordered{state.info.sku, command.job_id, missing});
@@ -430,47 +483,134 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rese
   return events;
 }
 
+namespace {
+
+// Where a serial is, in words a clerk reads ("consumed on job J-1", "in transit on transfer T-1").
+std::string DescribePlace(const SerialPlace& place) {
+  if (place.starts_with("consumed:")) return absl::StrCat("already used on job ", place.substr(9));
+  if (place.starts_with("transfer:")) return absl::StrCat("in transit on transfer ", place.substr(9));
+  if (place.starts_with("rma:")) return absl::StrCat("returned as defective under RMA ", place.substr(4));
+  if (place == "issued") return "issued as a care gift";
+  if (place == "lost") return "written off as lost";
+  return absl::StrCat("at ", place);
+}
+
+// Merges consumption of single units into one event per location, in the order first taken.
+void AddConsumed(std::vector<PartsConsumed>& consumed, const PartsConsumed& unit) {
+  for (PartsConsumed& c : consumed) {
+    if (c.location_id == unit.location_id) {
+      c.quantity += unit.quantity;
+      c.serials.insert(c.serials.end(), unit.serials.begin(), unit.serials.end());
+      return;
+    }
+  }
+  consumed.push_back(unit);
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const ConsumeForJob& command,
                                               absl::Time /*now*/) {
   if (absl::Status s = ValidateJobId(command.job_id); !s.ok()) return s;
   if (absl::Status s = ValidateQuantity(command.quantity); !s.ok()) return s;
   if (!state.registered()) return NoSuchPart(command.sku);
+  const std::string& sku = state.info.sku;
+  const std::vector<std::string> reported =
+      state.info.serialised ? command.serials : std::vector<std::string>{};
 
-  // Per location, in the order taken: the job's own reservations, then free stock.
-  std::vector<Take> takes;
-  int64_t remaining = command.quantity;
-  for (const Take& held : HeldFor(state, command.job_id, command.van_location_id)) {
-    if (remaining == 0) break;
-    const int64_t q = std::min(remaining, held.quantity);
-    takes.push_back({held.location_id, q});
-    remaining -= q;
+  PartState plan = state;  // the part as the units taken so far leave it
+  std::vector<PartsConsumed> consumed;
+  std::vector<PartEvent> unaccounted;
+  std::set<std::string> seen;
+  for (const std::string& serial : reported) {
+    auto unaccounted_because = [&](const std::string& recorded, std::string reason) {
+      unaccounted.push_back(UsedSerialUnaccounted{sku, command.job_id, serial,
+                                                  command.van_location_id, recorded,
+                                                  std::move(reason)});
+    };
+    if (!seen.insert(serial).second) {
+      unaccounted_because("", absl::StrCat("Serial ", serial, " of ", sku,
+                                           " was reported twice for job ", command.job_id, "."));
+      continue;
+    }
+    auto place = plan.serials.find(serial);
+    if (place == plan.serials.end()) {
+      unaccounted_because("", absl::StrCat("Serial ", serial, " of ", sku,
+                                           " was never received into stock; job ",
+                                           command.job_id, " reported using it."));
+      continue;
+    }
+    const SerialPlace where = place->second;
+    if (!IsInStock(where)) {
+      unaccounted_because(where, absl::StrCat("Serial ", serial, " of ", sku, " is ",
+                                              DescribePlace(where), "; job ", command.job_id,
+                                              " reported using it."));
+      continue;
+    }
+    int64_t held_here = 0;
+    if (auto job = plan.reservations.find(command.job_id); job != plan.reservations.end()) {
+      if (auto at = job->second.find(where); at != job->second.end()) held_here = at->second;
+    }
+    if (held_here == 0 && plan.LevelAt(where).available() <= 0) {
+      unaccounted_because(where, absl::StrCat("Serial ", serial, " of ", sku, " is at ", where,
+                                              ", where every unit is held for other jobs; job ",
+                                              command.job_id, " reported using it."));
+      continue;
+    }
+    PartsConsumed unit{sku, where, command.job_id, 1, {serial}};
+    plan = Evolve(std::move(plan), unit);
+    AddConsumed(consumed, unit);
   }
-  const int64_t from_reservations = command.quantity - remaining;
-  const std::vector<Take> free = TakeFromFreeStock(state, command.van_location_id, remaining);
-  if (Sum(free) < remaining) {
-    int64_t available = 0;
-    for (const auto& [location_id, level] : state.stock) available += level.available();
-    return FailedPrecondition(
-        absl::StrCat("Job ", command.job_id, " used ", command.quantity, " ", state.info.unit,
-                     " of ", state.info.sku, ", but only ", from_reservations, " ",
-                     from_reservations == 1 ? "was" : "were", " reserved for it and ", available,
-                     " more ", available == 1 ? "is" : "are", " available", AvailableWhere(state),
-                     "; stock cannot go negative."));
-  }
-  for (const Take& t : free) {
-    auto same = std::find_if(takes.begin(), takes.end(),
-                             [&t](const Take& x) { return x.location_id == t.location_id; });
-    if (same != takes.end()) {
-      same->quantity += t.quantity;  // one event per location
-    } else {
-      takes.push_back(t);
+
+  // Units used without a reported serial: the job's reservations (its van's first), then free
+  // stock (its own van first; another technician's van never).
+  const int64_t unreported =
+      std::max<int64_t>(0, command.quantity - static_cast<int64_t>(reported.size()));
+  if (unreported > 0) {
+    std::vector<Take> takes;
+    int64_t remaining = unreported;
+    for (const Take& held : HeldFor(plan, command.job_id, command.van_location_id)) {
+      if (remaining == 0) break;
+      const int64_t q = std::min(remaining, held.quantity);
+      takes.push_back({held.location_id, q});
+      remaining -= q;
+    }
+    const int64_t from_reservations = unreported - remaining;
+    const std::vector<Take> free =
+        TakeFromFreeStock(plan, command.van_location_id, remaining, {},
+                          OtherVans(command.vans, command.van_location_id));
+    if (Sum(free) < remaining) {
+      int64_t available = 0;
+      for (const auto& [location_id, level] : plan.stock) {
+        if (!OtherVans(command.vans, command.van_location_id).vans.contains(location_id)) {
+          available += level.available();
+        }
+      }
+      return FailedPrecondition(absl::StrCat(
+          "Job ", command.job_id, " used ", unreported, " ", state.info.unit, " of ", sku,
+          reported.empty() ? "" : " without a reported serial", ", but only ", from_reservations,
+          " ", from_reservations == 1 ? "was" : "were", " reserved for it and ", available, " more ",
+          available == 1 ? "is" : "are", " available", AvailableWhere(plan),
+          "; stock cannot go negative."));
+    }
+    takes.insert(takes.end(), free.begin(), free.end());
+    for (const Take& t : takes) {
+      // The job's own held units first, then the first free units there.
+      std::vector<std::string> units = HeldSerialsAt(plan, command.job_id, t.location_id, t.quantity);
+      if (state.info.serialised && static_cast<int64_t>(units.size()) < t.quantity) {
+        for (const std::string& serial :
+             FreeSerialsAt(plan, t.location_id, t.quantity + static_cast<int64_t>(units.size()))) {
+          if (static_cast<int64_t>(units.size()) >= t.quantity) break;
+          if (std::find(units.begin(), units.end(), serial) == units.end()) units.push_back(serial);
+        }
+      }
+      PartsConsumed part{sku, t.location_id, command.job_id, t.quantity, std::move(units)};
+      plan = Evolve(std::move(plan), part);
+      AddConsumed(consumed, part);
     }
   }
-  std::vector<PartEvent> events;
-  for (const Take& t : takes) {
-    events.push_back(PartsConsumed{state.info.sku, t.location_id, command.job_id, t.quantity,
-                                   SerialsAt(state, t.location_id, t.quantity)});
-  }
+  std::vector<PartEvent> events(consumed.begin(), consumed.end());
+  events.insert(events.end(), unaccounted.begin(), unaccounted.end());
   AppendReplenishment(state, events);
   return events;
 }
@@ -481,10 +621,9 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rele
   if (!state.registered()) return NoSuchPart(command.sku);
   std::vector<PartEvent> events;
   for (const Take& held : HeldFor(state, command.job_id, /*van_location_id=*/"")) {
-    events.push_back(
-        ReservationReleased{state.info.sku, held.location_id, command.job_id, held.quantity});
+    events.push_back(Unhold(state, held.location_id, command.job_id, held.quantity));
   }
-  AppendFillsAfterReleases(state, events, command.job_id);
+  AppendFillsAfterReleases(state, events, command.job_id, command.vans);
   return events;
 }
 
@@ -506,8 +645,8 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Reta
   std::vector<PartEvent> events;
   if (command.unassigned) {
     if (moved > 0) {
-      events.push_back(ReservationReleased{sku, from, command.job_id, moved, true});
-      AppendBackorderFills(state, from, events, command.job_id);
+      events.push_back(Unhold(state, from, command.job_id, moved, true));
+      AppendBackorderFills(state, from, events, command.job_id, command.vans);
       AppendReplenishment(state, events);
     }
     return events;
@@ -526,7 +665,8 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Reta
     released = Evolve(std::move(released),
                       ReservationReleased{sku, from, command.job_id, moved, true});
   }
-  std::vector<Take> takes = TakeFromFreeStock(released, to, wanted, command.distance_km);
+  std::vector<Take> takes = TakeFromFreeStock(released, to, wanted, command.distance_km,
+                                              OtherVans(command.vans, to));
   // What would be held again in the previous van simply stays held there.
   int64_t kept = 0;
   for (Take& t : takes) {
@@ -536,17 +676,22 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Reta
   }
   std::erase_if(takes, [](const Take& t) { return t.quantity == 0; });
   if (moved - kept > 0) {
-    events.push_back(ReservationReleased{sku, from, command.job_id, moved - kept, true});
+    events.push_back(Unhold(state, from, command.job_id, moved - kept, true));
   }
+  // Units are named against the part as the events so far leave it.
+  PartState plan = EvolveAll(state, events);
+  auto hold = [&](const Take& t, int64_t quantity, bool fills) {
+    PartsReserved reserved = Hold(plan, t.location_id, command.job_id, quantity, fills);
+    plan = Evolve(std::move(plan), reserved);
+    events.push_back(std::move(reserved));
+  };
   // What the job was owed is served first (it has waited longest), then the rest.
   int64_t owed_left = owed;
   int64_t taken = 0;
   for (const Take& t : takes) {
     const int64_t fills = std::min(owed_left, t.quantity);
-    if (fills > 0) events.push_back(PartsReserved{sku, t.location_id, command.job_id, fills, true});
-    if (t.quantity - fills > 0) {
-      events.push_back(PartsReserved{sku, t.location_id, command.job_id, t.quantity - fills});
-    }
+    if (fills > 0) hold(t, fills, true);
+    if (t.quantity - fills > 0) hold(t, t.quantity - fills, false);
     owed_left -= fills;
     taken += t.quantity;
   }
@@ -555,7 +700,7 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Reta
   if (const int64_t missing = (moved - kept) + shortfall - covered_new; missing > 0) {
     events.push_back(PartsBackordered{sku, command.job_id, missing});
   }
-  if (moved - kept > 0) AppendBackorderFills(state, from, events, command.job_id);
+  if (moved - kept > 0) AppendBackorderFills(state, from, events, command.job_id, command.vans);
   AppendReplenishment(state, events);
   return events;
 }
@@ -584,15 +729,77 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rese
       !s.ok()) {
     return s;
   }
+  if (!command.serials.empty() || !state.info.serialised) {
+    if (absl::Status s =
+            ValidateSerialsAt(state, command.serials, command.quantity, command.location_id);
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const std::string& serial : command.serials) {
+    if (auto holder = state.serial_holds.find(serial); holder != state.serial_holds.end()) {
+      return FailedPreconditionOn(
+          "serials", absl::StrCat("Serial ", serial, " of ", state.info.sku, " at ",
+                                  command.location_id, " is already held for job ",
+                                  holder->second, "; choose another unit."));
+    }
+  }
   if (absl::Status s = RequireAvailable(state, command.location_id, command.quantity); !s.ok()) {
     return s;
   }
-  std::vector<PartEvent> events{PartsReserved{state.info.sku, command.location_id, command.job_id,
-                                              command.quantity,
-                                              state.backorders.contains(command.job_id)}};
+  PartsReserved reserved = Hold(state, command.location_id, command.job_id, command.quantity,
+                                state.backorders.contains(command.job_id));
+  if (!command.serials.empty()) reserved.serials = command.serials;
+  std::vector<PartEvent> events{std::move(reserved)};
   AppendReplenishment(state, events);
   return events;
 }
+
+namespace {
+
+// ReleaseStock naming the held units to give back.
+absl::StatusOr<std::vector<PartEvent>> ReleaseSerials(const PartState& state,
+                                                      const ReleaseStock& command) {
+  if (!state.info.serialised) {
+    return InvalidArgument("serials", absl::StrCat("Part ", state.info.sku,
+                                                   " is not serialised; leave the serials out."));
+  }
+  if (command.quantity != 0 && command.quantity != static_cast<int64_t>(command.serials.size())) {
+    return InvalidArgument("serials", absl::StrCat("Give one serial per unit to release (",
+                                                   command.serials.size(), " given for ",
+                                                   command.quantity, ")."));
+  }
+  std::map<std::string, std::vector<std::string>> by_location;
+  std::set<std::string> seen;
+  for (const std::string& serial : command.serials) {
+    if (!seen.insert(serial).second) {
+      return InvalidArgument("serials", absl::StrCat("Serial ", serial, " is listed twice."));
+    }
+    auto holder = state.serial_holds.find(serial);
+    auto place = state.serials.find(serial);
+    if (holder == state.serial_holds.end() || holder->second != command.job_id ||
+        place == state.serials.end() ||
+        (!command.location_id.empty() && place->second != command.location_id)) {
+      return FailedPreconditionOn(
+          "serials", absl::StrCat("Serial ", serial, " of ", state.info.sku, " is not held for job ",
+                                  command.job_id,
+                                  command.location_id.empty() ? "" : " at ", command.location_id,
+                                  "."));
+    }
+    by_location[place->second].push_back(serial);
+  }
+  std::vector<PartEvent> events;
+  for (auto& [location_id, serials] : by_location) {
+    const int64_t q = static_cast<int64_t>(serials.size());
+    events.push_back(ReservationReleased{state.info.sku, location_id, command.job_id, q, false,
+                                         std::move(serials)});
+  }
+  AppendFillsAfterReleases(state, events, command.job_id, command.vans);
+  AppendReplenishment(state, events);
+  return events;
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const ReleaseStock& command,
                                               absl::Time /*now*/) {
@@ -607,6 +814,7 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rele
     return InvalidArgument("quantity", "The quantity cannot be negative (0 releases everything).");
   }
   if (!state.registered()) return NoSuchPart(command.sku);
+  if (!command.serials.empty()) return ReleaseSerials(state, command);
   std::vector<Take> held;
   for (const Take& t : HeldFor(state, command.job_id, "")) {
     if (command.location_id.empty() || t.location_id == command.location_id) held.push_back(t);
@@ -628,10 +836,10 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Rele
   for (const Take& t : held) {
     if (remaining == 0) break;
     const int64_t q = std::min(remaining, t.quantity);
-    events.push_back(ReservationReleased{state.info.sku, t.location_id, command.job_id, q});
+    events.push_back(Unhold(state, t.location_id, command.job_id, q));
     remaining -= q;
   }
-  AppendFillsAfterReleases(state, events, command.job_id);
+  AppendFillsAfterReleases(state, events, command.job_id, command.vans);
   AppendReplenishment(state, events);
   return events;
 }
@@ -695,10 +903,11 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Move
   std::vector<PartEvent> events{StockMoved{command.kind, state.info.sku, command.from_location_id,
                                            command.to_location_id, command.job_id, command.quantity,
                                            command.serials}};
-  // Unused parts back on the shelf go to the jobs waiting for them.
-  if (command.kind == MoveKind::kReturnUnused) {
-    AppendBackorderFills(state, command.to_location_id, events, command.job_id);
-  }
+  // Parts put in a van go to the jobs of that van waiting for them (first come first served);
+  // unused parts back on the shelf go to the jobs waiting for them.
+  AppendBackorderFills(state, command.to_location_id, events,
+                       command.kind == MoveKind::kReturnUnused ? command.job_id : "",
+                       command.vans);
   AppendReplenishment(state, events);
   return events;
 }
@@ -942,7 +1151,7 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
       .signed_at = command.signed_at == absl::Time() ? now : command.signed_at,
       .serials = command.serials,
   }};
-  AppendBackorderFills(state, transfer.to_location_id, events);
+  AppendBackorderFills(state, transfer.to_location_id, events, "", command.vans);
   AppendReplenishment(state, events);
   return events;
 }
@@ -984,7 +1193,7 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Adju
   std::vector<PartEvent> events{
       StockAdjusted{state.info.sku, command.location_id, delta, command.counted_quantity,
                     std::string(absl::StripAsciiWhitespace(command.reason)), command.serials}};
-  if (delta > 0) AppendBackorderFills(state, command.location_id, events);
+  if (delta > 0) AppendBackorderFills(state, command.location_id, events, "", command.vans);
   AppendReplenishment(state, events);
   return events;
 }
@@ -1070,6 +1279,47 @@ void PlaceSerials(PartState& state, const std::vector<std::string>& serials,
   for (const std::string& serial : serials) state.serials[serial] = place;
 }
 
+// Keeps the units held by serial in line with the holds by quantity: a held unit that left its
+// location (or more held units than the job holds there) is no longer held; a job holding more
+// units at a location than it holds by serial is given the first free units there.
+void NormaliseHolds(PartState& state) {
+  if (!state.info.serialised || (state.reservations.empty() && state.serial_holds.empty())) return;
+  auto reserved = [&state](const std::string& job_id, const std::string& location_id) -> int64_t {
+    auto job = state.reservations.find(job_id);
+    if (job == state.reservations.end()) return 0;
+    auto at = job->second.find(location_id);
+    return at == job->second.end() ? 0 : at->second;
+  };
+  std::map<std::pair<std::string, std::string>, int64_t> count;  // (job, location) → held units
+  for (auto it = state.serial_holds.begin(); it != state.serial_holds.end();) {
+    auto place = state.serials.find(it->first);
+    if (place == state.serials.end() || !IsInStock(place->second)) {
+      it = state.serial_holds.erase(it);
+      continue;
+    }
+    int64_t& n = count[{it->second, place->second}];
+    if (n >= reserved(it->second, place->second)) {
+      it = state.serial_holds.erase(it);
+      continue;
+    }
+    ++n;
+    ++it;
+  }
+  for (const auto& [job_id, at] : state.reservations) {
+    for (const auto& [location_id, quantity] : at) {
+      int64_t need = quantity - count[{job_id, location_id}];
+      if (need <= 0) continue;
+      for (const auto& [serial, place] : state.serials) {
+        if (need == 0) break;
+        if (place == location_id && !state.serial_holds.contains(serial)) {
+          state.serial_holds[serial] = job_id;
+          --need;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 PartState Evolve(PartState state, const PartEvent& event) {
@@ -1086,6 +1336,7 @@ PartState Evolve(PartState state, const PartEvent& event) {
         } else if constexpr (std::is_same_v<T, PartsReserved>) {
           state.stock[e.location_id].reserved += e.quantity;
           state.reservations[e.job_id][e.location_id] += e.quantity;
+          for (const std::string& serial : e.serials) state.serial_holds[serial] = e.job_id;
           if (e.fills_backorder) {
             if (auto owed = state.backorders.find(e.job_id); owed != state.backorders.end()) {
               owed->second -= std::min(owed->second, e.quantity);
@@ -1097,6 +1348,12 @@ PartState Evolve(PartState state, const PartEvent& event) {
           state.backorders[e.job_id] += e.quantity;
         } else if constexpr (std::is_same_v<T, ReservationReleased>) {
           TakeFromReservation(state, e.job_id, e.location_id, e.quantity);
+          for (const std::string& serial : e.serials) {
+            if (auto held = state.serial_holds.find(serial);
+                held != state.serial_holds.end() && held->second == e.job_id) {
+              state.serial_holds.erase(held);
+            }
+          }
           // Releasing everything the job held settles its parts (a partial release by hand leaves
           // the backorder open; so does a hold that moves because the job changed hands).
           if (!e.keeps_backorder && !state.reservations.contains(e.job_id)) {
@@ -1169,9 +1426,10 @@ PartState Evolve(PartState state, const PartEvent& event) {
           state.replenishment_open[e.location_id] = true;
         } else if constexpr (std::is_same_v<T, BackorderCancelled>) {
           EraseBackorder(state, e.job_id);
-        }
+        }  // UsedSerialUnaccounted changes no stock: it waits for a clerk.
       },
       event);
+  NormaliseHolds(state);
   // A replenishment request is settled once the location is back at its threshold.
   for (auto& [location_id, open] : state.replenishment_open) {
     if (!open) continue;
@@ -1203,6 +1461,9 @@ std::vector<std::string> LocationsOf(const PartEvent& event) {
                              std::is_same_v<T, ReorderPointSet> ||
                              std::is_same_v<T, ReplenishmentRequested>) {
           return {e.location_id};
+        } else if constexpr (std::is_same_v<T, UsedSerialUnaccounted>) {
+          if (e.location_id.empty()) return {};
+          return {e.location_id};
         } else {
           return {};
         }
@@ -1222,6 +1483,8 @@ std::vector<std::string> SerialsOf(const PartState& before, const PartEvent& eve
           // The units shipped, received or written off.
           auto t = before.transfers.find(e.transfer_id);
           return t == before.transfers.end() ? e.serials : t->second.serials;
+        } else if constexpr (std::is_same_v<T, UsedSerialUnaccounted>) {
+          return {e.serial};
         } else if constexpr (requires { e.serials; }) {
           return e.serials;
         } else {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -81,6 +82,10 @@ struct PartState {
   std::map<std::string, ReorderPoint> reorder_points;  // by location id
   std::map<std::string, bool> replenishment_open;      // location → a request is open
   std::map<std::string, SerialPlace> serials;          // serialised parts: serial → place
+  // Serialised parts: the units held for jobs, serial → job. A job holding n units at a location
+  // holds n of the units there by serial (named when reserved; when a held unit leaves by another
+  // move, the job's hold passes to the first free unit there, in serial order).
+  std::map<std::string, std::string> serial_holds;
 
   bool registered() const { return version > 0; }
   int64_t TotalOnHand() const;
@@ -92,6 +97,15 @@ struct PartState {
 // The locations a command names, as the location catalogue knows them (a missing id is not
 // registered). Filled by the app; the domain decides what a missing one means.
 using KnownLocations = std::map<std::string, LocationInfo>;
+
+// The vans, and which van each waiting job's parts go to. Filled by the app. A technician's van
+// is never a source for another technician's job: a job is served from its own van, warehouses
+// and service centres, and stock that becomes free in a van goes only to the jobs of that van.
+struct VanScope {
+  std::set<std::string> vans;                   // every location that is a van
+  std::map<std::string, std::string> job_vans;  // job → the van its parts go to (if known)
+  friend bool operator==(const VanScope&, const VanScope&) = default;
+};
 
 // --- commands ---
 struct RegisterPart {
@@ -106,6 +120,7 @@ struct ReceiveStock {
   // The location as the location catalogue knows it; nullopt if there is no such location.
   std::optional<LocationInfo> location;
   std::vector<std::string> serials;  // serialised parts: one new serial per unit
+  VanScope vans = {};                // received at a van: only that van's jobs are served
 };
 
 // Hold stock for a job: the technician's van first, then the nearest locations (by `distance_km`,
@@ -116,6 +131,7 @@ struct ReserveForJob {
   int64_t quantity = 0;
   std::string van_location_id;                     // may be empty: the technician has no van
   std::map<std::string, double> distance_km = {};  // location → distance from the job site
+  VanScope vans = {};                              // other vans are not sources
 };
 
 // --- commands of warehouse staff ---
@@ -127,14 +143,18 @@ struct ReserveStock {
   std::string job_id;
   int64_t quantity = 0;
   KnownLocations locations = {};
+  std::vector<std::string> serials = {};  // serialised: the units to hold; empty: first free ones
 };
 
 // Give back stock held for a job: at one location (or all if empty); quantity 0 = all held.
+// Serialised parts may name the held units to give back (quantity 0: as many as named).
 struct ReleaseStock {
   std::string sku;
   std::string job_id;
   std::string location_id;
   int64_t quantity = 0;
+  std::vector<std::string> serials = {};
+  VanScope vans = {};
 };
 
 enum class MoveKind { kPickToVan = 1, kReturnUnused = 2 };
@@ -149,6 +169,7 @@ struct MoveStock {
   std::vector<std::string> serials;
   std::string job_id;
   KnownLocations locations = {};
+  VanScope vans = {};
 };
 
 struct ReturnDefective {
@@ -197,6 +218,7 @@ struct ReceiveTransfer {
   std::string signer;
   absl::Time signed_at;
   std::vector<std::string> serials;
+  VanScope vans = {};
 };
 
 struct AdjustCount {
@@ -206,6 +228,7 @@ struct AdjustCount {
   std::string reason;
   std::vector<std::string> serials;
   KnownLocations locations = {};
+  VanScope vans = {};
 };
 
 struct IssueCareGift {
@@ -226,12 +249,19 @@ struct SetReorderPoint {
   KnownLocations locations = {};
 };
 
-// A job used parts: take them from the job's reservations, then from free stock.
+// A job used parts. Serialised parts: the units the technician reported (`serials`) are taken
+// where they are (the job's hold there first, else free stock there); a reported unit inventory
+// cannot book (never received, not in stock, every unit there held for other jobs) is recorded as
+// UsedSerialUnaccounted and nothing is taken for it. Units used without a reported serial (and
+// parts that are not serialised) come from the job's reservations (its held units first), then
+// free stock — its own van first, never another technician's van.
 struct ConsumeForJob {
   std::string sku;
   std::string job_id;
   int64_t quantity = 0;
   std::string van_location_id;
+  std::vector<std::string> serials = {};
+  VanScope vans = {};
 };
 
 // The job changed hands. `from_van_location_id` is the van its parts were held in (the previous
@@ -251,12 +281,14 @@ struct RetargetJob {
   bool unassigned = false;
   int64_t needed = 0;
   std::map<std::string, double> distance_km = {};
+  VanScope vans = {};  // other vans than to_van_location_id are not sources
 };
 
 // Give back whatever is still held for a job.
 struct ReleaseForJob {
   std::string sku;
   std::string job_id;
+  VanScope vans = {};
 };
 
 // The job no longer needs what it is owed (completed or cancelled).
@@ -286,6 +318,7 @@ struct PartsReserved {
   std::string job_id;
   int64_t quantity = 0;
   bool fills_backorder = false;
+  std::vector<std::string> serials = {};  // serialised: the units held
   friend bool operator==(const PartsReserved&, const PartsReserved&) = default;
 };
 struct PartsBackordered {
@@ -301,7 +334,18 @@ struct ReservationReleased {
   int64_t quantity = 0;
   // The hold moved away because the job changed hands: the job keeps what it is still owed.
   bool keeps_backorder = false;
+  std::vector<std::string> serials = {};  // serialised: the held units given back
   friend bool operator==(const ReservationReleased&, const ReservationReleased&) = default;
+};
+// A reported used unit inventory could not book out of stock; nothing was taken for it.
+struct UsedSerialUnaccounted {
+  std::string sku;
+  std::string job_id;
+  std::string serial;
+  std::string location_id;     // the job's van, may be empty
+  std::string recorded_place;  // where inventory has the unit; "" never received
+  std::string reason;
+  friend bool operator==(const UsedSerialUnaccounted&, const UsedSerialUnaccounted&) = default;
 };
 // Taken out of stock for a job: first from what the job held at that location, the rest from
 // the location's free stock.
@@ -429,7 +473,7 @@ using PartEvent =
                  ReservationReleased, PartsConsumed, StockMoved, DefectiveReturned, RmaSent,
                  RmaReceived, RmaCredited, TransferRequested, TransferApproved, TransferShipped,
                  TransferReceived, StockAdjusted, CareGiftIssued, ReorderPointSet,
-                 ReplenishmentRequested, BackorderCancelled>;
+                 ReplenishmentRequested, BackorderCancelled, UsedSerialUnaccounted>;
 
 [[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
                                                             const RegisterPart& command,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "fieldline/intake/v1/events.pb.h"
 #include "fieldline/scheduling/v1/events.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -243,6 +244,71 @@ class ReactionsAppTest : public ::testing::Test {
     EXPECT_EQ(app_->GetPartStock("FLT-1")->SerializeAsString(), stock);
   }
 
+  EventEnvelope JobCompletedWithSerials(const std::string& job_id, const std::string& technician,
+                                        const std::string& sku,
+                                        std::vector<std::string> serials, int64_t quantity = 0) {
+    EventEnvelope e = JobCompleted(job_id, technician, {});
+    auto* line = e.mutable_scheduling()->mutable_job_completed()->add_parts_used();
+    line->set_sku(sku);
+    line->set_quantity(quantity > 0 ? quantity : static_cast<int64_t>(serials.size()));
+    for (const std::string& serial : serials) line->add_serials(serial);
+    return e;
+  }
+
+  EventEnvelope JobCancelled(const std::string& job_id, const std::string& technician) {
+    spb::SchedulingEvent payload;
+    spb::JobCancelled* c = payload.mutable_job_cancelled();
+    c->set_job_id(job_id);
+    c->set_ticket_id("T-" + job_id);
+    c->set_technician_id(technician);
+    c->set_reason("customer cancelled the ticket");
+    return Scheduling(job_id, std::move(payload));
+  }
+
+  EventEnvelope JobVisitEnded(const std::string& job_id, const std::string& technician,
+                              std::vector<std::pair<std::string, int64_t>> missing) {
+    spb::SchedulingEvent payload;
+    spb::JobVisitEnded* v = payload.mutable_job_visit_ended();
+    v->set_job_id(job_id);
+    v->set_ticket_id("T-" + job_id);
+    v->set_technician_id(technician);
+    v->set_visit(1);
+    v->set_reason("parts missing");
+    for (const auto& [sku, quantity] : missing) {
+      auto* line = v->add_parts_missing();
+      line->set_sku(sku);
+      line->set_quantity(quantity);
+    }
+    return Scheduling(job_id, std::move(payload));
+  }
+
+  // Intake's TicketCancelled the way intake publishes it (job id included).
+  EventEnvelope TicketCancelled(const std::string& ticket_id, const std::string& job_id) {
+    EventEnvelope e;
+    e.set_event_id(ids_.NewId(clock_.Now()));
+    e.set_aggregate_type("Ticket");
+    e.set_aggregate_id(ticket_id);
+    e.set_aggregate_version(++versions_);
+    fieldline::ToProto(clock_.Now(), e.mutable_server_time());
+    e.set_correlation_id("corr-" + job_id);
+    auto* c = e.mutable_intake()->mutable_ticket_cancelled();
+    c->set_ticket_id(ticket_id);
+    c->set_job_id(job_id);
+    c->set_reason("customer withdrew");
+    return e;
+  }
+
+  // Kinds of the part's events after the first `from`.
+  std::vector<pb::InventoryEvent::KindCase> KindsSince(const std::string& sku, size_t from) {
+    std::vector<pb::InventoryEvent::KindCase> kinds;
+    auto events = store_->ReadStream({"Part", sku});
+    EXPECT_TRUE(events.ok());
+    for (size_t i = from; events.ok() && i < events->size(); ++i) {
+      kinds.push_back(events->at(i).inventory().kind_case());
+    }
+    return kinds;
+  }
+
   testing::TempDir dir_;
   FakeClock clock_{kStart};
   UuidV7Generator ids_;
@@ -301,29 +367,29 @@ TEST_F(ReactionsAppTest, AReassignmentWithoutAVanInTheEventUsesTheVanSchedulingR
 
 TEST_F(ReactionsAppTest, AnUnassignedJobGivesBackItsVanPartsAndKeepsItsOtherHoldsAndBackorder) {
   GivenStock();
-  // J1 needs 19 FLT-1 of the 18 there are: VAN-7 2, SC-1 5, WH-1 10, VAN-8 1; 1 backordered.
-  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 19}})).ok());
+  // J1 needs 18 FLT-1: VAN-7 2, SC-1 5, WH-1 10; VAN-8's unit is tech-8's: 1 backordered.
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 18}})).ok());
   ASSERT_EQ(Owed("J1", "FLT-1"), 1);
-  ASSERT_EQ(Held("J1", "FLT-1", "VAN-8"), 1);
+  ASSERT_EQ(Held("J1", "FLT-1", "VAN-8"), 0);
   ApplyTwice(JobUnassigned("J1", "tech-7"));
   // Only tech-7's van gives its hold back; the job keeps the rest and its place in the queue.
   EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 0);
   EXPECT_EQ(StockAt("FLT-1", "VAN-7").available(), 2);
   EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 5);
   EXPECT_EQ(Held("J1", "FLT-1", "WH-1"), 10);
-  EXPECT_EQ(Held("J1", "FLT-1", "VAN-8"), 1);
   EXPECT_EQ(Owed("J1", "FLT-1"), 1);
   ASSERT_EQ(app_->GetPartStock("FLT-1")->backorders_size(), 1);
 
-  // Assigned again, to tech-8, asking for 19: it holds 16 and is owed 1, so 2 are lacking. The
-  // only free stock is VAN-7's 2: the owed unit first, then one of the lacking; 1 is owed.
-  ApplyTwice(JobAssigned("J1", "tech-8", "VAN-8", {{"FLT-1", 19}}));
-  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 2);
+  // Assigned again, to tech-8, asking for 18: it holds 15 and is owed 1, so 2 are lacking. Its
+  // own van has 1, which goes to the owed unit first; VAN-7's 2 are tech-7's: 2 are owed.
+  ApplyTwice(JobAssigned("J1", "tech-8", "VAN-8", {{"FLT-1", 18}}));
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 0);
   EXPECT_EQ(Held("J1", "FLT-1", "VAN-8"), 1);
   EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 5);
   EXPECT_EQ(Held("J1", "FLT-1", "WH-1"), 10);
-  EXPECT_EQ(Owed("J1", "FLT-1"), 1);
-  EXPECT_EQ(app_->GetPartStock("FLT-1")->backordered(), 1);
+  EXPECT_EQ(Owed("J1", "FLT-1"), 2);
+  EXPECT_EQ(app_->GetPartStock("FLT-1")->backordered(), 2);
+  EXPECT_EQ(StockAt("FLT-1", "VAN-7").available(), 2);
 }
 
 TEST_F(ReactionsAppTest, ADeclinedJobGivesBackItsVanParts) {
@@ -370,9 +436,10 @@ TEST_F(ReactionsAppTest, AReassignedJobWithAHandReservationIsToppedUpNotServedTw
 TEST_F(ReactionsAppTest, CompletionConsumesExactlyWhatWasReportedAndTheRestGoesToWaitingJobs) {
   GivenStock();
   ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 17}})).ok());
-  // VAN-7 2, SC-1 5, WH-1 10 held for J1; J2 waits for 4 and J3 for 1, VAN-8 has 1 left.
+  // VAN-7 2, SC-1 5, WH-1 10 held for J1; J2 waits for 5 and J3 for 1 (VAN-8's unit is
+  // tech-8's, not theirs).
   ASSERT_TRUE(ApplyAndCommit(JobAssigned("J2", "tech-9", "", {{"FLT-1", 5}})).ok());
-  ASSERT_EQ(Owed("J2", "FLT-1"), 4);
+  ASSERT_EQ(Owed("J2", "FLT-1"), 5);
   ASSERT_TRUE(ApplyAndCommit(JobAssigned("J3", "tech-9", "", {{"FLT-1", 1}})).ok());
   ASSERT_EQ(Owed("J3", "FLT-1"), 1);
 
@@ -392,7 +459,7 @@ TEST_F(ReactionsAppTest, CompletionConsumesExactlyWhatWasReportedAndTheRestGoesT
   EXPECT_EQ(StockAt("FLT-1", "VAN-7").on_hand(), 0);
   EXPECT_EQ(StockAt("FLT-1", "SC-1").on_hand(), 4);
   EXPECT_EQ(StockAt("FLT-1", "WH-1").on_hand(), 10);
-  // The 14 given back go to J2 (4) then J3 (1), first come first served.
+  // The 14 given back go to J2 (5) then J3 (1), first come first served.
   EXPECT_EQ(Owed("J2", "FLT-1"), 0);
   EXPECT_EQ(Owed("J3", "FLT-1"), 0);
   EXPECT_EQ(app_->GetPartStock("FLT-1")->backordered(), 0);
@@ -425,8 +492,8 @@ TEST_F(ReactionsAppTest, CompletionOfASerialisedPartConsumesSerialsFromTheJobsLo
 TEST_F(ReactionsAppTest, AReleaseByHandFillsTheJobsWaitingInOrderOnce) {
   GivenStock();
   ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 17}})).ok());
-  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J2", "tech-9", "", {{"FLT-1", 3}})).ok());
-  ASSERT_EQ(Owed("J2", "FLT-1"), 2);  // VAN-8's 1 was free
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J2", "tech-9", "", {{"FLT-1", 2}})).ok());
+  ASSERT_EQ(Owed("J2", "FLT-1"), 2);  // VAN-8's free unit is tech-8's, not a source
   ASSERT_TRUE(ApplyAndCommit(JobAssigned("J3", "tech-9", "", {{"FLT-1", 1}})).ok());
   // The clerk releases 2 of J1's at WH-1: J2 (waiting first) gets both, J3 nothing.
   const inventory::ReleaseStock release{
@@ -663,6 +730,12 @@ TEST_F(ReactionsAppTest, ThePartSnapshotEqualsTheFoldOfTheWholeStream) {
   ASSERT_TRUE(app_->AdvanceRma(Meta("d2"), {.step = RmaStep::kSend, .sku = "CMP-9",
                                             .rma_id = "RMA-1"})
                   .ok());
+  ASSERT_TRUE(app_->ReserveStock(Meta("h1"), {.sku = "CMP-9",
+                                              .location_id = "WH-1",
+                                              .job_id = "J5",
+                                              .quantity = 1,
+                                              .serials = {"S-1"}})
+                  .ok());
 
   for (const std::string sku : {"FLT-1", "PMP-2", "CMP-9"}) {
     auto stream = store_->ReadStream({"Part", sku});
@@ -689,6 +762,7 @@ TEST_F(ReactionsAppTest, ThePartSnapshotEqualsTheFoldOfTheWholeStream) {
     EXPECT_EQ(loaded.reorder_points, folded.reorder_points);
     EXPECT_EQ(loaded.replenishment_open, folded.replenishment_open);
     EXPECT_EQ(loaded.serials, folded.serials);
+    EXPECT_EQ(loaded.serial_holds, folded.serial_holds);
     EXPECT_EQ(loaded.info, folded.info);
     EXPECT_EQ(ToSnapshot(loaded).SerializeAsString(), **stored);
   }
@@ -703,6 +777,7 @@ TEST_F(ReactionsAppTest, ThePartSnapshotEqualsTheFoldOfTheWholeStream) {
   EXPECT_EQ(cmp.transfers_size(), 1);
   EXPECT_EQ(cmp.rmas_size(), 1);
   EXPECT_EQ(cmp.serials_size(), 3);
+  EXPECT_EQ(cmp.serials(0).held_for_job_id(), "J5");
 }
 
 TEST_F(ReactionsAppTest, APartWithoutASnapshotIsFoldedFromItsStreamAndGetsOne) {
@@ -725,6 +800,213 @@ TEST_F(ReactionsAppTest, APartWithoutASnapshotIsFoldedFromItsStreamAndGetsOne) {
   ASSERT_TRUE(snapshot.ParseFromString(**store_->Get("p/partstate/FLT-1")));
   EXPECT_EQ(snapshot.version(), static_cast<int64_t>(StreamSize("FLT-1")));
   EXPECT_EQ(StockAt("FLT-1", "WH-1").available(), 0);
+}
+
+
+// --- sources, fills, cancellation, missing parts, serials (issue 5) ----------------------------
+
+TEST_F(ReactionsAppTest, AJobIsNeverServedFromAnotherTechniciansVan) {
+  GivenStock();
+  // J1 (tech-7) needs 18 FLT-1: VAN-7 2, SC-1 5, WH-1 10; VAN-8's unit is tech-8's: 1 is owed.
+  ApplyTwice(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 18}}));
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 2);
+  EXPECT_EQ(Held("J1", "FLT-1", "SC-1"), 5);
+  EXPECT_EQ(Held("J1", "FLT-1", "WH-1"), 10);
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-8"), 0);
+  EXPECT_EQ(Owed("J1", "FLT-1"), 1);
+  EXPECT_EQ(StockAt("FLT-1", "VAN-8").available(), 1);
+}
+
+TEST_F(ReactionsAppTest, APickToAVanFillsTheJobsWaitingForThatVanOnce) {
+  GivenStock();
+  // J5 (tech-8, VAN-8) needs 6 PMP-2: WH-1's 4 (VAN-7's unit is tech-7's), 2 owed.
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J5", "tech-8", "VAN-8", {{"PMP-2", 6}})).ok());
+  ASSERT_EQ(Held("J5", "PMP-2", "WH-1"), 4);
+  ASSERT_EQ(Owed("J5", "PMP-2"), 2);
+  // The clerk moves VAN-7's spare unit into VAN-8: it goes to J5 at once.
+  const inventory::MoveStock pick{.kind = MoveKind::kPickToVan,
+                                  .sku = "PMP-2",
+                                  .from_location_id = "VAN-7",
+                                  .to_location_id = "VAN-8",
+                                  .quantity = 1};
+  ASSERT_TRUE(app_->MoveStock(Meta("pick-1"), pick).ok());
+  const size_t after = StreamSize("PMP-2");
+  ASSERT_TRUE(app_->MoveStock(Meta("pick-1"), pick).ok());  // a retry: one effect
+  EXPECT_EQ(StreamSize("PMP-2"), after);
+  EXPECT_EQ(Held("J5", "PMP-2", "VAN-8"), 1);
+  EXPECT_EQ(Owed("J5", "PMP-2"), 1);
+  EXPECT_EQ(StockAt("PMP-2", "VAN-8").available(), 0);
+  auto events = store_->ReadStream({"Part", "PMP-2"});
+  ASSERT_TRUE(events.ok());
+  ASSERT_TRUE(events->back().inventory().has_parts_reserved());
+  EXPECT_TRUE(events->back().inventory().parts_reserved().fills_backorder());
+}
+
+TEST_F(ReactionsAppTest, StockReceivedInAVanIsNotGivenToAnotherTechniciansJob) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J5", "tech-8", "VAN-8", {{"PMP-2", 6}})).ok());
+  ASSERT_EQ(Owed("J5", "PMP-2"), 2);
+  Receive("PMP-2", "VAN-7", 1);  // into tech-7's van
+  EXPECT_EQ(Owed("J5", "PMP-2"), 2);
+  EXPECT_EQ(StockAt("PMP-2", "VAN-7").available(), 2);
+  Receive("PMP-2", "WH-1", 1);  // a warehouse serves the queue
+  EXPECT_EQ(Owed("J5", "PMP-2"), 1);
+}
+
+TEST_F(ReactionsAppTest, AJobCancelledReleasesItsPartsAndCancelsWhatItIsOwedOnce) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 18}, {"PMP-2", 1}}))
+                  .ok());
+  ASSERT_EQ(Owed("J1", "FLT-1"), 1);
+  const size_t flt = StreamSize("FLT-1");
+  const EventEnvelope cancelled = JobCancelled("J1", "tech-7");
+  ApplyTwice(cancelled);
+  EXPECT_EQ(Held("J1", "FLT-1", "VAN-7"), 0);
+  EXPECT_EQ(Held("J1", "FLT-1", "WH-1"), 0);
+  EXPECT_EQ(Held("J1", "PMP-2", "VAN-7"), 0);
+  EXPECT_EQ(Owed("J1", "FLT-1"), 0);
+  EXPECT_EQ(StockAt("FLT-1", "WH-1").available(), 10);
+  EXPECT_EQ(app_->GetPartStock("FLT-1")->backordered(), 0);
+  EXPECT_THAT(KindsSince("FLT-1", flt),
+              ::testing::ElementsAre(pb::InventoryEvent::kBackorderCancelled,
+                                     pb::InventoryEvent::kReservationReleased,
+                                     pb::InventoryEvent::kReservationReleased,
+                                     pb::InventoryEvent::kReservationReleased));
+  auto events = store_->ReadStream({"Part", "FLT-1"});
+  EXPECT_EQ(events->back().causation_id(), cancelled.event_id());
+  EXPECT_FALSE(store_->Get("x/job-van/J1")->has_value());
+  // Intake's TicketCancelled for the same job arrives afterwards: nothing is left to do.
+  const size_t before = StreamSize("FLT-1");
+  ASSERT_TRUE(ApplyAndCommit(TicketCancelled("T-J1", "J1")).ok());
+  EXPECT_EQ(StreamSize("FLT-1"), before);
+}
+
+TEST_F(ReactionsAppTest, ATicketCancelledFirstMakesTheJobCancelledANoOp) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J2", "tech-7", "VAN-7", {{"FLT-1", 3}})).ok());
+  ApplyTwice(TicketCancelled("T-J2", "J2"));
+  EXPECT_EQ(Held("J2", "FLT-1", "VAN-7"), 0);
+  EXPECT_EQ(Held("J2", "FLT-1", "SC-1"), 0);
+  const size_t before = StreamSize("FLT-1");
+  ASSERT_TRUE(ApplyAndCommit(JobCancelled("J2", "tech-7")).ok());
+  EXPECT_EQ(StreamSize("FLT-1"), before);
+  EXPECT_EQ(ApplyAndCommit(JobCancelled("", "tech-7")).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ReactionsAppTest, PartsMissingAtAVisitAreHeldForTheNextVisitOrOwed) {
+  GivenStock();
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 1}})).ok());
+  ASSERT_EQ(Held("J1", "FLT-1", "VAN-7"), 1);
+  // The visit ended: 2 PMP-2 and 1 FLT-1 were missing. PMP-2: the van's unit, then the nearest
+  // stock (WH-1; SC-1 has none). FLT-1: the job already holds one, which counts.
+  const size_t flt = StreamSize("FLT-1");
+  ApplyTwice(JobVisitEnded("J1", "tech-7", {{"PMP-2", 2}, {"FLT-1", 1}}));
+  EXPECT_EQ(Held("J1", "PMP-2", "VAN-7"), 1);
+  EXPECT_EQ(Held("J1", "PMP-2", "WH-1"), 1);
+  EXPECT_EQ(StreamSize("FLT-1"), flt);
+  // A second visit short of more: only what the job lacks is added; what no stock has is owed.
+  ApplyTwice(JobVisitEnded("J1", "tech-7", {{"PMP-2", 6}}));
+  EXPECT_EQ(Held("J1", "PMP-2", "WH-1"), 4);
+  EXPECT_EQ(Owed("J1", "PMP-2"), 1);
+  auto events = store_->ReadStream({"Part", "PMP-2"});
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(events->back().inventory().has_parts_backordered());
+  // A visit that ended without missing parts, or one arriving after the job was completed,
+  // changes nothing.
+  const size_t pmp = StreamSize("PMP-2");
+  ASSERT_TRUE(ApplyAndCommit(JobVisitEnded("J1", "tech-7", {})).ok());
+  ASSERT_TRUE(ApplyAndCommit(JobCompleted("J1", "tech-7", {})).ok());
+  const size_t completed = StreamSize("PMP-2");
+  EXPECT_GT(completed, pmp);  // the completion released the holds
+  ASSERT_TRUE(ApplyAndCommit(JobVisitEnded("J1", "tech-7", {{"PMP-2", 1}})).ok());
+  EXPECT_EQ(StreamSize("PMP-2"), completed);
+}
+
+TEST_F(ReactionsAppTest, CompletionConsumesTheSerialsTheTechnicianReported) {
+  Location("WH-1", LocationKind::kWarehouse);
+  Location("VAN-7", LocationKind::kVan, "tech-7");
+  Part("CMP-9", /*serialised=*/true);
+  Receive("CMP-9", "VAN-7", 2, {"S-1", "S-2"});
+  Receive("CMP-9", "WH-1", 1, {"S-3"});
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"CMP-9", 1}})).ok());
+  // The hold names the unit.
+  auto held = store_->ReadStream({"Part", "CMP-9"});
+  ASSERT_TRUE(held.ok());
+  ASSERT_TRUE(held->back().inventory().has_parts_reserved());
+  EXPECT_THAT(held->back().inventory().parts_reserved().serials(), ::testing::ElementsAre("S-1"));
+  // The technician fitted S-2, not the held S-1.
+  const EventEnvelope completed = JobCompletedWithSerials("J1", "tech-7", "CMP-9", {"S-2"});
+  ASSERT_TRUE(ApplyAndCommit(completed).ok());
+  const size_t once = StreamSize("CMP-9");
+  ASSERT_TRUE(ApplyAndCommit(completed).ok());  // delivered again: one effect
+  EXPECT_EQ(StreamSize("CMP-9"), once);
+  EXPECT_EQ(app_->GetSerialHistory("CMP-9", "S-2")->current_place(), "consumed:J1");
+  EXPECT_EQ(app_->GetSerialHistory("CMP-9", "S-1")->current_place(), "VAN-7");
+  EXPECT_EQ(StockAt("CMP-9", "VAN-7").on_hand(), 1);
+  EXPECT_EQ(StockAt("CMP-9", "VAN-7").reserved(), 0);
+}
+
+TEST_F(ReactionsAppTest, AReportedSerialInventoryCannotBookIsRecordedForTheClerk) {
+  Location("WH-1", LocationKind::kWarehouse);
+  Location("VAN-7", LocationKind::kVan, "tech-7");
+  Part("CMP-9", /*serialised=*/true);
+  Receive("CMP-9", "VAN-7", 2, {"S-1", "S-2"});
+  ASSERT_TRUE(ApplyAndCommit(TechnicianRegistered("tech-7", "VAN-7")).ok());
+  const EventEnvelope completed = JobCompletedWithSerials("J2", "tech-7", "CMP-9", {"S-1", "ZZ-9"});
+  ASSERT_TRUE(ApplyAndCommit(completed).ok());
+  const size_t once = StreamSize("CMP-9");
+  ASSERT_TRUE(ApplyAndCommit(completed).ok());  // delivered again: one effect
+  EXPECT_EQ(StreamSize("CMP-9"), once);
+  EXPECT_EQ(app_->GetSerialHistory("CMP-9", "S-1")->current_place(), "consumed:J2");
+  EXPECT_EQ(StockAt("CMP-9", "VAN-7").on_hand(), 1);  // nothing invented for ZZ-9
+  auto zz = app_->GetSerialHistory("CMP-9", "ZZ-9");
+  ASSERT_TRUE(zz.ok()) << zz.status();
+  ASSERT_EQ(zz->entries_size(), 1);
+  const pb::UsedSerialUnaccounted& u = zz->entries(0).inventory().used_serial_unaccounted();
+  EXPECT_EQ(u.job_id(), "J2");
+  EXPECT_EQ(u.location_id(), "VAN-7");
+  EXPECT_THAT(u.reason(), ::testing::HasSubstr("never received"));
+  EXPECT_EQ(zz->current_place(), "");
+  // It is in the van's ledger too.
+  auto ledger = app_->GetLocationLedger("VAN-7", kStart - absl::Hours(1), kStart + absl::Hours(1));
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  EXPECT_TRUE(ledger->entries(ledger->entries_size() - 1).inventory().has_used_serial_unaccounted());
+}
+
+TEST_F(ReactionsAppTest, ASerialisedPartIsReservedAndReleasedByHandUnitByUnit) {
+  Location("WH-1", LocationKind::kWarehouse);
+  Part("CMP-9", /*serialised=*/true);
+  Receive("CMP-9", "WH-1", 3, {"S-1", "S-2", "S-3"});
+  ASSERT_TRUE(app_->ReserveStock(Meta("r1"), {.sku = "CMP-9",
+                                              .location_id = "WH-1",
+                                              .job_id = "J1",
+                                              .quantity = 1,
+                                              .serials = {"S-3"}})
+                  .ok());
+  const size_t before = StreamSize("CMP-9");
+  // S-3 is taken: another job cannot hold it, and nothing is written.
+  auto taken = app_->ReserveStock(Meta("r2"), {.sku = "CMP-9",
+                                               .location_id = "WH-1",
+                                               .job_id = "J2",
+                                               .quantity = 1,
+                                               .serials = {"S-3"}});
+  EXPECT_EQ(taken.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(FieldOf(taken.status()).value_or(""), "serials");
+  auto not_held = app_->ReleaseStock(Meta("r3"), {.sku = "CMP-9", .job_id = "J1",
+                                                  .serials = {"S-1"}});
+  EXPECT_EQ(not_held.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(StreamSize("CMP-9"), before);
+  ASSERT_TRUE(app_->ReleaseStock(Meta("r4"), {.sku = "CMP-9", .job_id = "J1",
+                                              .serials = {"S-3"}})
+                  .ok());
+  ASSERT_TRUE(app_->ReleaseStock(Meta("r4"), {.sku = "CMP-9", .job_id = "J1",
+                                              .serials = {"S-3"}})
+                  .ok());  // a retry
+  EXPECT_EQ(StreamSize("CMP-9"), before + 1);
+  EXPECT_EQ(StockAt("CMP-9", "WH-1").reserved(), 0);
+  auto history = app_->GetSerialHistory("CMP-9", "S-3");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->entries_size(), 3);  // received, held, released
 }
 
 }  // namespace

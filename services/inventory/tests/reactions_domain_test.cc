@@ -64,7 +64,9 @@ RetargetJob Reassign(const std::string& from, const std::string& to, int64_t nee
           .from_van_location_id = from,
           .to_van_location_id = to,
           .needed = needed,
-          .distance_km = {{"SC-1", 3.0}, {"WH-1", 12.0}, {"VAN-7", 40.0}}};
+          .distance_km = {{"SC-1", 3.0}, {"WH-1", 12.0}, {"VAN-7", 40.0}},
+          // VAN-7 and VAN-8 are vans; J0 and J2 wait for parts for VAN-7.
+          .vans = {.vans = {"VAN-7", "VAN-8"}, .job_vans = {{"J0", "VAN-7"}, {"J2", "VAN-7"}}}};
 }
 
 RetargetJob Unassign(const std::string& from) {
@@ -88,37 +90,57 @@ TEST(ReassignJob, TheVanHoldMovesToTheNewVanThenTheNearestStockInOneDecision) {
   EXPECT_EQ(after.LevelAt("VAN-8").available(), 0);
 }
 
-TEST(ReassignJob, NothingElseAnywhereKeepsTheHoldInTheOldVan) {
+TEST(ReassignJob, TheOldVanIsNotASourceEvenWhenItIsTheOnlyStock) {
   PartState state = Given({Registered(), Received("VAN-7", 2), Reserved("VAN-7", "J1", 2)});
   auto events = Decide(state, Reassign("VAN-7", "VAN-8"), kNow);
   ASSERT_TRUE(events.ok()) << events.status();
-  // The old van is the only stock there is: the parts stay held there (the technicians hand
-  // them over) rather than being released and backordered.
+  // VAN-7 is tech-7's: its units go back to it and the job is owed them until stock turns up at
+  // the new technician's van, a warehouse or a service centre.
+  EXPECT_THAT(*events, ElementsAre(PartEvent{ReservationReleased{"FLT-1", "VAN-7", "J1", 2, true}},
+                                   PartEvent{PartsBackordered{"FLT-1", "J1", 2}}));
+  const PartState after = After(state, *events);
+  EXPECT_EQ(after.LevelAt("VAN-7").available(), 2);
+  EXPECT_EQ(after.backorders.at("J1"), 2);
+}
+
+TEST(ReassignJob, WithoutKnownVansTheOldVanHoldStaysWhenItIsTheOnlyStock) {
+  // Locations inventory does not know as vans (no scope): the hold stays rather than being
+  // released and backordered.
+  PartState state = Given({Registered(), Received("VAN-7", 2), Reserved("VAN-7", "J1", 2)});
+  RetargetJob command = Reassign("VAN-7", "VAN-8");
+  command.vans = {};
+  auto events = Decide(state, command, kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_THAT(*events, IsEmpty());
 }
 
-TEST(ReassignJob, PartOfTheOldVanHoldStaysWhenItIsTheNearestStockLeft) {
+TEST(ReassignJob, TheOldVanHoldGoesToTheNewVanAndTheRestIsOwed) {
   PartState state = Given({Registered(), Received("VAN-7", 3), Received("VAN-8", 1),
                            Reserved("VAN-7", "J1", 3)});
   auto events = Decide(state, Reassign("VAN-7", "VAN-8"), kNow);
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_THAT(*events,
-              ElementsAre(PartEvent{ReservationReleased{"FLT-1", "VAN-7", "J1", 1, true}},
-                          PartEvent{PartsReserved{"FLT-1", "VAN-8", "J1", 1}}));
-  EXPECT_EQ(After(state, *events).ReservedFor("J1"), 3);
+              ElementsAre(PartEvent{ReservationReleased{"FLT-1", "VAN-7", "J1", 3, true}},
+                          PartEvent{PartsReserved{"FLT-1", "VAN-8", "J1", 1}},
+                          PartEvent{PartsBackordered{"FLT-1", "J1", 2}}));
+  EXPECT_EQ(After(state, *events).ReservedFor("J1"), 1);
 }
 
 TEST(ReassignJob, WhatNoStockCoversIsOwedAndTheJobKeepsItsPlaceInTheQueue) {
-  // J1 holds the 2 units VAN-7 has and is owed 1 (behind J0); the assignment now asks for 5.
+  // J1 holds the 2 units VAN-7 has and is owed 1 (behind J0, who waits for VAN-7); the
+  // assignment now asks for 5.
   PartState state = Given({Registered(), Received("VAN-7", 2), Reserved("VAN-7", "J1", 2),
                            Backordered("J0", 1), Backordered("J1", 1)});
   auto events = Decide(state, Reassign("VAN-7", "VAN-8", /*needed=*/5), kNow);
   ASSERT_TRUE(events.ok()) << events.status();
-  // Needs 5, has 2 held + 1 owed: 2 more are owed; the hold stays in VAN-7 (the only stock).
-  EXPECT_THAT(*events, ElementsAre(PartEvent{PartsBackordered{"FLT-1", "J1", 2}}));
+  // Needs 5, has 2 held + 1 owed: the van hold goes back (VAN-7 is not the new van) and 2 more
+  // are owed; VAN-7's freed units go to J0, which waits for them there.
+  EXPECT_THAT(*events, ElementsAre(PartEvent{ReservationReleased{"FLT-1", "VAN-7", "J1", 2, true}},
+                                   PartEvent{PartsBackordered{"FLT-1", "J1", 4}},
+                                   PartEvent{PartsReserved{"FLT-1", "VAN-7", "J0", 1, true}}));
   const PartState after = After(state, *events);
-  EXPECT_EQ(after.backorders.at("J1"), 3);
-  EXPECT_THAT(after.backorder_queue, ElementsAre("J0", "J1"));
+  EXPECT_EQ(after.backorders.at("J1"), 5);
+  EXPECT_THAT(after.backorder_queue, ElementsAre("J1"));
 }
 
 TEST(ReassignJob, WhatTheJobWasOwedIsFilledFromTheNewVanFirst) {
@@ -299,13 +321,83 @@ TEST(BackorderFills, UnusedPartsReturnedFromAVanGoToTheJobsWaiting) {
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ(events->at(1), PartEvent(PartsReserved{"FLT-1", "WH-1", "J2", 2, true}));
-  // A pick to a van does not hand the van's stock to the jobs waiting.
-  MoveStock pick = back;
-  pick.kind = MoveKind::kPickToVan;
-  std::swap(pick.from_location_id, pick.to_location_id);
-  auto picked = Decide(After(TwoJobsWaiting(), {Received("WH-1", 2)}), pick, kNow);
+}
+
+TEST(BackorderFills, APickToAVanGoesToThatVansJobsWaitingInOrder) {
+  KnownLocations known{{"WH-1", {.location_id = "WH-1", .kind = LocationKind::kWarehouse}},
+                       {"VAN-7", {.location_id = "VAN-7", .kind = LocationKind::kVan}}};
+  // J2 waits for VAN-8 (another technician's), J3 for VAN-7.
+  const VanScope vans{.vans = {"VAN-7", "VAN-8"},
+                      .job_vans = {{"J2", "VAN-8"}, {"J3", "VAN-7"}}};
+  MoveStock pick{.kind = MoveKind::kPickToVan,
+                 .sku = "FLT-1",
+                 .from_location_id = "WH-1",
+                 .to_location_id = "VAN-7",
+                 .quantity = 2,
+                 .locations = known,
+                 .vans = vans};
+  // WH-1 has 2 free that nobody could be given yet.
+  PartState state = After(TwoJobsWaiting(), {Received("WH-1", 2)});
+  auto picked = Decide(state, pick, kNow);
   ASSERT_TRUE(picked.ok()) << picked.status();
-  EXPECT_EQ(picked->size(), 1u);
+  EXPECT_THAT(*picked,
+              ElementsAre(PartEvent{StockMoved{MoveKind::kPickToVan, "FLT-1", "WH-1", "VAN-7", "",
+                                               2}},
+                          PartEvent{PartsReserved{"FLT-1", "VAN-7", "J3", 2, true}}));
+  EXPECT_FALSE(After(state, *picked).backorders.contains("J3"));
+  EXPECT_EQ(After(state, *picked).backorders.at("J2"), 2);
+}
+
+TEST(BackorderFills, StockReceivedInAVanGoesOnlyToThatVansJobs) {
+  const VanScope vans{.vans = {"VAN-7", "VAN-8"}, .job_vans = {{"J2", "VAN-8"}}};
+  auto events = Decide(TwoJobsWaiting(),
+                       ReceiveStock{.sku = "FLT-1",
+                                    .location_id = "VAN-7",
+                                    .quantity = 1,
+                                    .location = LocationInfo{.location_id = "VAN-7",
+                                                             .kind = LocationKind::kVan},
+                                    .vans = vans},
+                       kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
+  // Neither J2 (VAN-8's) nor J3 (no van known) is served from tech-7's van.
+  EXPECT_EQ(events->size(), 1u);
+  // At a warehouse, the first in the queue is served.
+  auto at_warehouse = Decide(TwoJobsWaiting(),
+                             ReceiveStock{.sku = "FLT-1",
+                                          .location_id = "WH-1",
+                                          .quantity = 1,
+                                          .location = LocationInfo{.location_id = "WH-1"},
+                                          .vans = vans},
+                             kNow);
+  ASSERT_TRUE(at_warehouse.ok());
+  ASSERT_EQ(at_warehouse->size(), 2u);
+  EXPECT_EQ(at_warehouse->at(1), PartEvent(PartsReserved{"FLT-1", "WH-1", "J2", 1, true}));
+}
+
+TEST(ReserveForJob, AnotherTechniciansVanIsNeverASource) {
+  // VAN-8 (tech-8's) is nearest and has 5; the job is tech-7's: WH-1's 1, the rest owed.
+  PartState state = Given({Registered(), Received("VAN-8", 5), Received("WH-1", 1)});
+  auto events = Decide(state,
+                       ReserveForJob{.sku = "FLT-1",
+                                     .job_id = "J1",
+                                     .quantity = 3,
+                                     .van_location_id = "VAN-7",
+                                     .distance_km = {{"VAN-8", 1.0}, {"WH-1", 30.0}},
+                                     .vans = {.vans = {"VAN-7", "VAN-8"}}},
+                       kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_THAT(*events, ElementsAre(PartEvent{PartsReserved{"FLT-1", "WH-1", "J1", 1}},
+                                   PartEvent{PartsBackordered{"FLT-1", "J1", 2}}));
+  // The job's own van is a source (first).
+  auto own = Decide(state,
+                    ReserveForJob{.sku = "FLT-1",
+                                  .job_id = "J1",
+                                  .quantity = 2,
+                                  .van_location_id = "VAN-8",
+                                  .vans = {.vans = {"VAN-7", "VAN-8"}}},
+                    kNow);
+  ASSERT_TRUE(own.ok());
+  EXPECT_THAT(*own, ElementsAre(PartEvent{PartsReserved{"FLT-1", "VAN-8", "J1", 2}}));
 }
 
 TEST(BackorderFills, ACountFoundMoreGoesToTheJobsWaiting) {

@@ -405,5 +405,52 @@ TEST_F(StockMovesGrpcTest, TheLedgerPagesByCursorAndRefusesAForeignTokenNamingIt
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
+
+TEST_F(StockMovesGrpcTest, ASerialisedUnitIsReservedAndReleasedByNameOverGrpc) {
+  GivenStock();
+  pb::ReserveStockRequest reserve;
+  reserve.set_request_id("res-sn");
+  reserve.set_sku("CMP-9");
+  reserve.set_location_id("WH-1");
+  reserve.set_job_id("J1");
+  reserve.set_quantity(1);
+  reserve.add_serials("SN-404");
+  std::string field;
+  grpc::Status unknown = Command(&Stub::ReserveStock, reserve, &field, "dispatcher");
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(field, "serials");
+  reserve.clear_serials();
+  reserve.add_serials("SN-9");
+  reserve.add_serials("SN-9");
+  EXPECT_EQ(Command(&Stub::ReserveStock, reserve, &field, "dispatcher").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(field, "serials");
+  reserve.clear_serials();
+  reserve.add_serials("SN-9");
+  ASSERT_TRUE(Command(&Stub::ReserveStock, reserve, nullptr, "dispatcher").ok());
+
+  pb::ReleaseStockRequest release;
+  release.set_request_id("rel-sn");
+  release.set_sku("CMP-9");
+  release.set_job_id("J1");
+  release.set_quantity(2);
+  release.add_serials("SN-9");
+  EXPECT_EQ(Command(&Stub::ReleaseStock, release, &field, "dispatcher").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(field, "serials");
+  EXPECT_EQ(Command(&Stub::ReleaseStock, release, nullptr, "technician").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext anonymous;
+  common::v1::CommandAck ack;
+  EXPECT_EQ(stub_->ReleaseStock(&anonymous, release, &ack).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  release.set_quantity(0);
+  ASSERT_TRUE(Command(&Stub::ReleaseStock, release, nullptr, "dispatcher").ok());
+  absl::StatusOr<pb::PartStock> stock = app_->GetPartStock("CMP-9");
+  ASSERT_TRUE(stock.ok());
+  ASSERT_EQ(stock->locations_size(), 1);
+  EXPECT_EQ(stock->locations(0).reserved(), 0);
+}
+
 }  // namespace
 }  // namespace fieldline::inventory
