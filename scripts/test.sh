@@ -30,7 +30,7 @@ FUZZ_BUILD_DIR="${FIELDLINE_FUZZ_BUILD_DIR:-$FIELDLINE_ROOT/build-fuzz}"
 if [ "$run_fuzz" -eq 1 ]; then
   if [ ! -f "$FUZZ_BUILD_DIR/build.ninja" ]; then
     log "configuring the fuzzers in $FUZZ_BUILD_DIR"
-    cmake -S "$FIELDLINE_ROOT" -B "$FUZZ_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    cmake -S "$FIELDLINE_ROOT" -B "$FUZZ_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=None \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DFIELDLINE_FUZZ=ON >/dev/null
   fi
   log "building the fuzzers"
