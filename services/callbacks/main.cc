@@ -29,6 +29,12 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
   auto app = std::make_shared<CallbacksApp>(*context.store, *context.clock, policies.callback,
                                             policies.kpi, policies.reminder);
   app->SetCarePolicy(policies.care);  // ---- Care
+  // ---- KPIs: jobs and ticket openings recorded before the KPI time indexes existed.
+  if (absl::StatusOr<int> indexed = app->BackfillKpiIndexes(); !indexed.ok()) {
+    return indexed.status();
+  } else if (*indexed > 0) {
+    spdlog::info("callbacks: {} completed jobs indexed for the KPIs", *indexed);
+  }
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(std::make_unique<CallbacksGrpcService>(*app, *context.verifier));
   parts.consumed_topics = {fieldline::TopicOf("intake"), fieldline::TopicOf("scheduling"),

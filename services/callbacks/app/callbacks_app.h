@@ -230,6 +230,11 @@ class CallbacksApp {
   // The stored report of (year, month) (0/0: the month before the current one), if produced.
   absl::StatusOr<std::optional<v1::MonthlyReport>> StoredMonthlyReport(int year, int month) const;
 
+  // ---- KPIs: at start, index the completed jobs and ticket openings this service recorded
+  // before the KPI time indexes existed (from the callback projections and ticket facts), so the
+  // field-service KPIs of earlier periods are recomputed too. Idempotent; returns how many jobs
+  // it indexed.
+  absl::StatusOr<int> BackfillKpiIndexes();
   // ---- KPIs: early warnings raised, by period start (app/early_warnings.cc). INVALID_ARGUMENT
   // "number"/"year" for a bad period, "page_size" for a negative page size.
   absl::StatusOr<EarlyWarningPage> ListEarlyWarnings(const EarlyWarningQuery& query) const;

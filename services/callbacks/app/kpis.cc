@@ -14,6 +14,7 @@
 #include "fieldline/intake/v1/events.pb.h"
 #include "fieldline/inventory/v1/events.pb.h"
 #include "fieldline/scheduling/v1/events.pb.h"
+#include "services/callbacks/adapters/event_codec.h"
 #include "services/callbacks/app/callbacks_app.h"
 #include "services/callbacks/app/time_index.h"
 #include "services/common/core/errors.h"
@@ -431,6 +432,11 @@ absl::StatusOr<ReportDetails> CallbacksApp::ReportDetailsFor(const KpiReport& co
   d.sla_on_site = company.sla.on_site;
   d.sla_resolution = company.sla.resolution;
   d.churn = company.churn;
+  // The care rate is the care desk's (app/care.cc).
+  absl::StatusOr<CareKpis> care = CareKpisFor(company.period);
+  if (!care.ok()) return care.status();
+  d.care_rate = care->rate.value;
+  d.care_completion = care->completion;
 
   const auto callbacks_of = [&](ScopeKpis scope, KpiQuery query) -> absl::StatusOr<ScopeKpis> {
     query.period = PeriodKind::kMonth;
@@ -492,6 +498,66 @@ absl::StatusOr<ReportDetails> CallbacksApp::ReportDetailsFor(const KpiReport& co
     token = page->next_page_token;
   } while (!token.empty());
   return d;
+}
+
+}  // namespace fieldline::callbacks
+
+namespace fieldline::callbacks {
+
+absl::StatusOr<int> CallbacksApp::BackfillKpiIndexes() {
+  Batch batch = store_.NewBatch();
+  int indexed = 0;
+  absl::Status failed = absl::OkStatus();
+  absl::Status scanned = store_.Scan(
+      "p/callback/", "", [&](std::string_view key, std::string_view value) {
+        v1::Callback projection;
+        if (!projection.ParseFromString(std::string(value))) {
+          failed = absl::DataLossError(
+              absl::StrCat("The stored callback ", AsAbsl(key), " cannot be read."));
+          return false;
+        }
+        const CallbackState state = DecodeCallback(projection);
+        if (state.job_id.empty() || state.completed_at == absl::InfinitePast() ||
+            (state.reason != kReasonJobCompleted &&
+             state.reason != ReasonName(CallbackReason::kKeyAccountVisit))) {
+          return true;
+        }
+        const std::string first_key = absl::StrCat(kJobFactPrefix, state.job_id);
+        absl::StatusOr<std::optional<std::string>> first = store_.Get(first_key);
+        if (!first.ok()) {
+          failed = first.status();
+          return false;
+        }
+        if (first->has_value()) return true;
+        v1::JobDoneFact fact;
+        fact.set_job_id(state.job_id);
+        fact.set_ticket_id(state.ticket_id);
+        fact.set_technician_id(state.technician_id);
+        ToProto(state.completed_at, fact.mutable_completed_at());
+        const std::string bytes = fact.SerializeAsString();
+        batch.Put(first_key, bytes);
+        batch.Put(absl::StrCat(kJobDonePrefix, Seconds(state.completed_at), "/", state.job_id),
+                  bytes);
+        if (!state.ticket_id.empty()) {
+          batch.Put(absl::StrCat(kJobsByTicketPrefix, state.ticket_id, "/", state.job_id), bytes);
+        }
+        ++indexed;
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  scanned = store_.Scan(kTicketFactPrefix, "", [&](std::string_view key, std::string_view value) {
+    v1::TicketFact fact;
+    if (!fact.ParseFromString(std::string(value)) || !fact.has_opened_at()) return true;
+    const std::string ticket(key.substr(sizeof(kTicketFactPrefix) - 1));
+    batch.Put(absl::StrCat(kTicketOpenAtPrefix, Seconds(FromProto(fact.opened_at())), "/", ticket),
+              ticket);
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+  if (batch.empty()) return indexed;
+  if (absl::Status committed = store_.Commit(std::move(batch)); !committed.ok()) return committed;
+  return indexed;
 }
 
 }  // namespace fieldline::callbacks

@@ -113,6 +113,8 @@ std::string JsonDetails(const ReportDetails& d) {
       ",\"on_site\":", JsonRatio(d.sla_on_site),
       ",\"resolution\":", JsonRatio(d.sla_resolution), "}",
       ",\"churn\":", JsonRatio(d.churn),
+      ",\"care_rate\":", JsonOptional(d.care_rate),
+      ",\"care_completion\":", JsonOptional(d.care_completion),
       ",\"early_warnings\":[", absl::StrJoin(warnings, ","), "]",
       ",\"agents\":", JsonScopes(d.agents),
       ",\"teams\":", JsonScopes(d.teams),
@@ -175,6 +177,8 @@ std::string ToCsv(const MonthlyReport& report) {
     out += ratio("sla_on_site", d.sla_on_site);
     out += ratio("sla_resolution", d.sla_resolution);
     out += ratio("churn", d.churn);
+    out += row("care_rate", "", "", CsvOptional(d.care_rate), "");
+    out += row("care_completion", "", "", CsvOptional(d.care_completion), "");
     for (const ReportedWarning& w : d.early_warnings) {
       out += row("early_warning", absl::StrCat(w.count), absl::StrCat(w.threshold), "",
                  absl::StrCat(w.product_model, " / ", w.category, " / ", w.period_kind, " ",

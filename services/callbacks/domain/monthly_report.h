@@ -56,6 +56,8 @@ struct ReportDetails {
   Ratio sla_on_site;
   Ratio sla_resolution;
   Ratio churn;
+  std::optional<double> care_rate;        // DOMAIN §5 care rate of the month, percent
+  std::optional<double> care_completion;  // care rate ÷ target (95 %), percent
   std::vector<ReportedWarning> early_warnings;  // raised during the month
   std::vector<ScopeKpis> agents;
   std::vector<ScopeKpis> teams;

@@ -15,6 +15,7 @@
 #include "fieldline/inventory/v1/events.pb.h"
 #include "fieldline/scheduling/v1/events.pb.h"
 #include "gtest/gtest.h"
+#include "services/callbacks/adapters/event_codec.h"
 #include "services/callbacks/adapters/policy_file.h"
 #include "services/callbacks/app/callbacks_app.h"
 #include "services/common/core/clock.h"
@@ -309,6 +310,50 @@ TEST_F(KpisAppTest, ARepeatTicketOpenedInTheNextMonthIsFoundThroughTheTimeIndex)
   EXPECT_EQ(Kpis(PeriodKind::kMonth, 2024, 7).field_service.first_time_fix, (Ratio{1, 1}));
 }
 
+TEST_F(KpisAppTest, ASecondJobCompletedOfTheSameJobIsNotCountedAgain) {
+  Twice(TicketOpened("t1", Local(2024, 5, 1)));
+  Twice(JobCompleted("j1", "t1", "tech-1", Local(2024, 5, 30)));
+  EventEnvelope again = JobCompleted("j1", "t1", "tech-1", Local(2024, 6, 2));
+  again.set_event_id("evt-complete-j1-again");
+  Twice(again);
+  EXPECT_EQ(Kpis(PeriodKind::kMonth, 2024, 5).field_service.first_time_fix, (Ratio{1, 1}));
+  EXPECT_EQ(Kpis(PeriodKind::kMonth, 2024, 6).field_service.first_time_fix, (Ratio{0, 0}));
+}
+
+TEST_F(KpisAppTest, JobsRecordedBeforeTheTimeIndexesAreIndexedAtStart) {
+  // What an older version stored: the ticket fact and the callback projection, no time index.
+  v1::TicketFact ticket;
+  ticket.set_customer_id("cust-1");
+  ticket.set_category("leak");
+  ToProto(Local(2024, 5, 1), ticket.mutable_opened_at());
+  CallbackState callback;
+  callback.callback_id = "cb-old";
+  callback.job_id = "j-old";
+  callback.ticket_id = "t-old";
+  callback.technician_id = "tech-1";
+  callback.completed_at = Local(2024, 5, 3);
+  callback.reason = kReasonJobCompleted;
+  callback.status = CallbackStatus::kDue;
+  Batch batch = store_->NewBatch();
+  batch.Put("x/ticket_fact/t-old", ticket.SerializeAsString());
+  batch.Put("p/callback/cb-old", EncodeCallback(callback).SerializeAsString());
+  ASSERT_TRUE(store_->Commit(std::move(batch)).ok());
+  EXPECT_EQ(Kpis(PeriodKind::kMonth, 2024, 5).field_service.first_time_fix, (Ratio{0, 0}));
+
+  auto indexed = app_->BackfillKpiIndexes();
+  ASSERT_TRUE(indexed.ok()) << indexed.status();
+  EXPECT_EQ(*indexed, 1);
+  const KpiReport may = Kpis(PeriodKind::kMonth, 2024, 5);
+  EXPECT_EQ(may.field_service.first_time_fix, (Ratio{1, 1}));
+  ASSERT_TRUE(may.field_service.mean_time_to_repair.has_value());
+  EXPECT_EQ(*may.field_service.mean_time_to_repair, 2 * kDay);
+  // A second start indexes nothing more.
+  auto again = app_->BackfillKpiIndexes();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(Kpis(PeriodKind::kMonth, 2024, 5).field_service.first_time_fix, (Ratio{1, 1}));
+}
+
 TEST_F(KpisAppTest, ChurnAsOfThePeriodEnd) {
   Twice(TicketOpened("t1", Local(2024, 1, 1), "lost"));
   Twice(JobCompleted("j1", "t1", "tech-1", Local(2024, 1, 10)));
@@ -449,7 +494,9 @@ TEST_F(KpisAppTest, TheMonthlyReportHasEveryKpiPerAgentTeamAndTechnician) {
   EXPECT_EQ(d.parts_fill_jobs, (Ratio{3, 3}));
   ASSERT_EQ(d.early_warnings.size(), 1u);
   EXPECT_EQ(d.early_warnings[0].period, "2024-05");
+  ASSERT_TRUE(d.care_rate.has_value());  // the care desk's figure, 0 with nothing recorded
   const std::string json = ToJson(*report);
+  EXPECT_NE(json.find("\"care_rate\":"), std::string::npos) << json;
   EXPECT_NE(json.find("\"teams\":[{\"name\":\"north\""), std::string::npos) << json;
   EXPECT_NE(ToCsv(*report).find("2024-05,technician:tech-2:first_time_fix,1,1,100.00,"),
             std::string::npos)
