@@ -111,6 +111,8 @@ pb::JobState ToProto(JobStatus status) {
       return pb::JOB_STATE_IN_PROGRESS;
     case JobStatus::kCompleted:
       return pb::JOB_STATE_COMPLETED;
+    case JobStatus::kCancelled:
+      return pb::JOB_STATE_CANCELLED;
   }
   return pb::JOB_STATE_UNSPECIFIED;
 }
@@ -125,6 +127,8 @@ std::optional<JobStatus> FromProto(pb::JobState state) {
       return JobStatus::kInProgress;
     case pb::JOB_STATE_COMPLETED:
       return JobStatus::kCompleted;
+    case pb::JOB_STATE_CANCELLED:
+      return JobStatus::kCancelled;
     default:
       return std::nullopt;
   }
@@ -229,6 +233,30 @@ Arrival ArrivalFromProto(const pb::JobArrived& arrival) {
                  .early_minutes = arrival.early_minutes()};
 }
 
+void CallToProto(const CustomerCall& call, const std::string& job_id, const std::string& ticket_id,
+                 const std::string& technician_id, pb::JobCustomerCalled* out) {
+  out->set_job_id(job_id);
+  out->set_ticket_id(ticket_id);
+  out->set_technician_id(technician_id);
+  out->set_outcome(call.outcome);
+  if (call.agreed_window_start) ToProto(*call.agreed_window_start, out->mutable_agreed_window_start());
+  if (call.agreed_window_end) ToProto(*call.agreed_window_end, out->mutable_agreed_window_end());
+  out->set_note(call.note);
+  ToProto(call.called_at, out->mutable_called_at());
+  out->set_called_by(call.called_by);
+}
+
+CustomerCall CallFromProto(const pb::JobCustomerCalled& p) {
+  return CustomerCall{
+      .outcome = p.outcome(),
+      .agreed_window_start =
+          OptionalTimeFromProto(p.has_agreed_window_start(), p.agreed_window_start()),
+      .agreed_window_end = OptionalTimeFromProto(p.has_agreed_window_end(), p.agreed_window_end()),
+      .note = p.note(),
+      .called_at = FromProto(p.called_at()),
+      .called_by = p.called_by()};
+}
+
 }  // namespace
 
 // --- events ---
@@ -277,6 +305,30 @@ pb::SchedulingEvent ToProto(const JobEvent& event) {
       p->set_required_skill(e.required_skill);
       p->set_priority(ToProto(e.priority));
       ToProto(e.parts_needed, p->mutable_parts_needed());
+      if (e.onsite_due) ToProto(*e.onsite_due, p->mutable_onsite_due());
+      if (e.resolution_due) ToProto(*e.resolution_due, p->mutable_resolution_due());
+      p->set_duration_minutes(absl::ToInt64Minutes(e.duration));
+    }
+    void operator()(const JobCancelled& e) {
+      pb::JobCancelled* p = out.mutable_job_cancelled();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      p->set_reason(e.reason);
+    }
+    void operator()(const JobCustomerCalled& e) {
+      CallToProto(e.call, e.job_id, e.ticket_id, e.technician_id,
+                  out.mutable_job_customer_called());
+    }
+    void operator()(const JobDurationChanged& e) {
+      pb::JobDurationChanged* p = out.mutable_job_duration_changed();
+      p->set_job_id(e.job_id);
+      p->set_ticket_id(e.ticket_id);
+      p->set_technician_id(e.technician_id);
+      p->set_duration_minutes(e.duration_minutes);
+      p->set_previous_minutes(e.previous_minutes);
+      p->set_reason(e.reason);
+      if (e.window_end) ToProto(*e.window_end, p->mutable_window_end());
     }
     void operator()(const JobAssigned& e) {
       pb::JobAssigned* p = out.mutable_job_assigned();
@@ -457,7 +509,36 @@ absl::StatusOr<JobEvent> JobEventFromProto(const pb::SchedulingEvent& event) {
                         .customer = FromProto(p.customer()),
                         .required_skill = p.required_skill(),
                         .priority = FromProto(p.priority()),
-                        .parts_needed = FromProto(p.parts_needed())};
+                        .parts_needed = FromProto(p.parts_needed()),
+                        .onsite_due = OptionalTimeFromProto(p.has_onsite_due(), p.onsite_due()),
+                        .resolution_due =
+                            OptionalTimeFromProto(p.has_resolution_due(), p.resolution_due()),
+                        .duration = absl::Minutes(p.duration_minutes())};
+    }
+    case pb::SchedulingEvent::kJobCancelled: {
+      const pb::JobCancelled& p = event.job_cancelled();
+      return JobCancelled{.job_id = p.job_id(),
+                          .ticket_id = p.ticket_id(),
+                          .technician_id = p.technician_id(),
+                          .reason = p.reason()};
+    }
+    case pb::SchedulingEvent::kJobCustomerCalled: {
+      const pb::JobCustomerCalled& p = event.job_customer_called();
+      return JobCustomerCalled{.job_id = p.job_id(),
+                               .ticket_id = p.ticket_id(),
+                               .technician_id = p.technician_id(),
+                               .call = CallFromProto(p)};
+    }
+    case pb::SchedulingEvent::kJobDurationChanged: {
+      const pb::JobDurationChanged& p = event.job_duration_changed();
+      return JobDurationChanged{
+          .job_id = p.job_id(),
+          .ticket_id = p.ticket_id(),
+          .technician_id = p.technician_id(),
+          .duration_minutes = p.duration_minutes(),
+          .previous_minutes = p.previous_minutes(),
+          .reason = p.reason(),
+          .window_end = OptionalTimeFromProto(p.has_window_end(), p.window_end())};
     }
     case pb::SchedulingEvent::kJobAssigned: {
       const pb::JobAssigned& p = event.job_assigned();
@@ -631,7 +712,8 @@ TechnicianState FromProjection(const pb::Technician& projection) {
   return state;
 }
 
-pb::Job ToProjection(const JobState& state, absl::Time created_at, absl::Time updated_at) {
+pb::Job ToProjection(const JobState& state, absl::Time created_at, absl::Time updated_at,
+                     const DispatchPolicy& policy) {
   pb::Job out;
   out.set_job_id(state.job_id);
   out.set_ticket_id(state.ticket_id);
@@ -657,6 +739,14 @@ pb::Job ToProjection(const JobState& state, absl::Time created_at, absl::Time up
   ToProto(state.parts_missing, out.mutable_parts_missing());
   ToProto(created_at, out.mutable_created_at());
   ToProto(updated_at, out.mutable_updated_at());
+  // The deadline the dispatcher works to: the ticket's, else creation + the default promise.
+  ToProto(state.onsite_due ? *state.onsite_due : created_at + policy.sla_on_site,
+          out.mutable_onsite_due());
+  if (state.resolution_due) ToProto(*state.resolution_due, out.mutable_resolution_due());
+  out.set_duration_minutes(absl::ToInt64Minutes(state.EstimatedDuration(policy)));
+  for (const CustomerCall& call : state.calls) {
+    CallToProto(call, state.job_id, state.ticket_id, state.technician_id, out.add_calls());
+  }
   return out;
 }
 
@@ -668,7 +758,10 @@ CreateJob CreateJobFromTicket(const intake::v1::TicketOpened& ticket) {
                    .customer = FromProto(ticket.customer()),
                    .required_skill = ticket.category(),
                    .priority = FromProto(ticket.priority()),
-                   .parts_needed = FromProto(ticket.parts_needed())};
+                   .parts_needed = FromProto(ticket.parts_needed()),
+                   .onsite_due = OptionalTimeFromProto(ticket.has_onsite_due(), ticket.onsite_due()),
+                   .resolution_due =
+                       OptionalTimeFromProto(ticket.has_resolution_due(), ticket.resolution_due())};
 }
 
 }  // namespace fieldline::scheduling

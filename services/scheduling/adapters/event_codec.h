@@ -69,7 +69,9 @@ pb::Technician ToProjection(const TechnicianState& state);
 // The technician's state as the projection holds it (for queries over many technicians).
 TechnicianState FromProjection(const pb::Technician& projection);
 // created_at / updated_at: server times of the job's first and latest events.
-pb::Job ToProjection(const JobState& state, absl::Time created_at, absl::Time updated_at);
+// onsite_due falls back to created_at + policy.sla_on_site; duration_minutes to the policy's.
+pb::Job ToProjection(const JobState& state, absl::Time created_at, absl::Time updated_at,
+                     const DispatchPolicy& policy);
 
 // --- reactions ---
 CreateJob CreateJobFromTicket(const intake::v1::TicketOpened& ticket);

@@ -309,6 +309,40 @@ grpc::Status SchedulingGrpcService::RescheduleJob(grpc::ServerContext* context,
   });
 }
 
+grpc::Status SchedulingGrpcService::ChangeJobDuration(grpc::ServerContext* context,
+                                                      const v1::ChangeJobDurationRequest* request,
+                                                      CommandAck* response) {
+  return Guarded(context, verifier_, kDispatchers, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = MetaOf(request->request_id(), actor, clock_);
+    if (!meta.ok()) return meta.status();
+    const scheduling::ChangeJobDuration command{.job_id = request->job_id(),
+                                                .duration_minutes = request->duration_minutes(),
+                                                .reason = request->reason(),
+                                                .expected_version = request->expected_version()};
+    return Respond(app_.ChangeJobDuration(*meta, command), response);
+  });
+}
+
+grpc::Status SchedulingGrpcService::RecordCustomerCall(grpc::ServerContext* context,
+                                                       const v1::RecordCustomerCallRequest* request,
+                                                       CommandAck* response) {
+  return Guarded(context, verifier_, kDayRoles, [&](const Actor& actor) -> absl::Status {
+    absl::StatusOr<CommandMeta> meta = DeviceMetaOf(
+        request->request_id(), request->has_device_time(), request->device_time(), actor, clock_);
+    if (!meta.ok()) return meta.status();
+    scheduling::RecordCustomerCall command{
+        .job_id = request->job_id(),
+        .outcome = request->outcome(),
+        .agreed_window_start =
+            OptionalTimeFromProto(request->has_agreed_window_start(), request->agreed_window_start()),
+        .agreed_window_end =
+            OptionalTimeFromProto(request->has_agreed_window_end(), request->agreed_window_end()),
+        .note = request->note(),
+        .called_at = absl::InfinitePast()};
+    return Respond(app_.RecordCustomerCall(*meta, std::move(command)), response);
+  });
+}
+
 grpc::Status SchedulingGrpcService::ListSyncConflicts(grpc::ServerContext* context,
                                                       const v1::ListSyncConflictsRequest* request,
                                                       v1::ListSyncConflictsResponse* response) {

@@ -59,6 +59,12 @@ class SchedulingGrpcService final : public v1::SchedulingService::Service {
                            common::v1::CommandAck* response) override;
   grpc::Status RescheduleJob(grpc::ServerContext* context, const v1::RescheduleJobRequest* request,
                              common::v1::CommandAck* response) override;
+  grpc::Status ChangeJobDuration(grpc::ServerContext* context,
+                                 const v1::ChangeJobDurationRequest* request,
+                                 common::v1::CommandAck* response) override;
+  grpc::Status RecordCustomerCall(grpc::ServerContext* context,
+                                  const v1::RecordCustomerCallRequest* request,
+                                  common::v1::CommandAck* response) override;
   grpc::Status ListSyncConflicts(grpc::ServerContext* context,
                                  const v1::ListSyncConflictsRequest* request,
                                  v1::ListSyncConflictsResponse* response) override;

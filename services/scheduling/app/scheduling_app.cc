@@ -163,7 +163,7 @@ absl::StatusOr<JobState> SchedulingApp::RecordJobEvents(Batch& batch, const Load
   }
   const absl::Time created_at = job.state.exists() ? job.created_at : now;
   batch.Put(JobProjectionKey(state.job_id),
-            ToProjection(state, created_at, now).SerializeAsString());
+            ToProjection(state, created_at, now, policy_).SerializeAsString());
   return state;
 }
 
@@ -449,34 +449,81 @@ absl::StatusOr<common::v1::CommandAck> SchedulingApp::UnassignJob(
       });
 }
 
-absl::StatusOr<common::v1::CommandAck> SchedulingApp::RescheduleJob(
-    const CommandMeta& meta, const scheduling::RescheduleJob& command) {
+absl::StatusOr<common::v1::CommandAck> SchedulingApp::ChangeBooking(
+    const CommandMeta& meta, std::string_view job_id, std::string_view update,
+    const BookingDecision& decide, const NewWindow& window) {
   absl::StatusOr<common::v1::CommandAck> ack = ExecuteOnJob(
-      meta, command.job_id, "",
+      meta, job_id, "",
       [&](Batch& batch, const LoadedJob& job) -> absl::StatusOr<common::v1::CommandAck> {
         TechnicianState technician;
         AssignmentContext context;
-        context.policy = policy_;
-        if (!job.state.technician_id.empty()) {
-          absl::StatusOr<TechnicianState> loaded = LoadTechnician(job.state.technician_id);
-          if (!loaded.ok()) return loaded.status();
-          technician = *std::move(loaded);
-          absl::StatusOr<std::vector<Booking>> bookings = Bookings(job.state.technician_id);
-          if (!bookings.ok()) return bookings.status();
-          context.technician_bookings = *std::move(bookings);
-        }
-        absl::StatusOr<std::vector<JobEvent>> events =
-            Decide(job.state, command, meta.actor, technician, context, meta.now);
+        if (absl::Status s = LoadLeadCalendar(job.state, technician, context); !s.ok()) return s;
+        absl::StatusOr<std::vector<JobEvent>> events = decide(job.state, technician, context);
         if (events.ok()) {
-          if (absl::Status s = CheckHelpersFit(job.state, command.window_start, command.window_end);
-              !s.ok()) {
-            return s;
+          if (const std::optional<std::pair<absl::Time, absl::Time>> span = window(job.state)) {
+            if (absl::Status s = CheckHelpersFit(job.state, span->first, span->second); !s.ok()) {
+              return s;
+            }
           }
         }
         return RecordJobDecision(batch, meta, job, events);
       });
-  if (!ack.ok()) RecordSyncConflict(meta, command.job_id, "reschedule", ack.status());
+  if (!ack.ok()) RecordSyncConflict(meta, job_id, update, ack.status());
   return ack;
+}
+
+absl::StatusOr<common::v1::CommandAck> SchedulingApp::RescheduleJob(
+    const CommandMeta& meta, const scheduling::RescheduleJob& command) {
+  return ChangeBooking(
+      meta, command.job_id, "reschedule",
+      [&](const JobState& job, const TechnicianState& technician,
+          const AssignmentContext& context) {
+        return Decide(job, command, meta.actor, technician, context, meta.now);
+      },
+      [&](const JobState&) { return std::optional(std::pair{command.window_start, command.window_end}); });
+}
+
+absl::Status SchedulingApp::LoadLeadCalendar(const JobState& job, TechnicianState& technician,
+                                             AssignmentContext& context) const {
+  context.policy = policy_;
+  if (job.technician_id.empty()) return absl::OkStatus();
+  absl::StatusOr<TechnicianState> loaded = LoadTechnician(job.technician_id);
+  if (!loaded.ok()) return loaded.status();
+  technician = *std::move(loaded);
+  absl::StatusOr<std::vector<Booking>> bookings = Bookings(job.technician_id);
+  if (!bookings.ok()) return bookings.status();
+  context.technician_bookings = *std::move(bookings);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<common::v1::CommandAck> SchedulingApp::ChangeJobDuration(
+    const CommandMeta& meta, const scheduling::ChangeJobDuration& command) {
+  return ChangeBooking(
+      meta, command.job_id, "change duration",
+      [&](const JobState& job, const TechnicianState& technician,
+          const AssignmentContext& context) {
+        return Decide(job, command, technician, context, meta.now);
+      },
+      [&](const JobState& job) -> std::optional<std::pair<absl::Time, absl::Time>> {
+        const std::optional<Booking> booked = job.BookingOf();
+        if (!booked) return std::nullopt;
+        return std::pair{booked->start, booked->start + absl::Minutes(command.duration_minutes)};
+      });
+}
+
+absl::StatusOr<common::v1::CommandAck> SchedulingApp::RecordCustomerCall(
+    const CommandMeta& meta, scheduling::RecordCustomerCall command) {
+  command.called_at = meta.device_time != absl::InfinitePast() ? meta.device_time : meta.now;
+  return ChangeBooking(
+      meta, command.job_id, "customer call",
+      [&](const JobState& job, const TechnicianState& technician,
+          const AssignmentContext& context) {
+        return Decide(job, command, meta.actor, technician, context, meta.now);
+      },
+      [&](const JobState&) -> std::optional<std::pair<absl::Time, absl::Time>> {
+        if (!command.agreed_window_start || !command.agreed_window_end) return std::nullopt;
+        return std::pair{*command.agreed_window_start, *command.agreed_window_end};
+      });
 }
 
 template <typename Command>
@@ -575,44 +622,29 @@ absl::StatusOr<common::v1::CommandAck> SchedulingApp::ReportWork(
 
 // ------------------------------------------------------------------ reactions
 
-absl::Status SchedulingApp::ApplyInventory(const EventEnvelope& event, Batch& batch) {
-  const inventory::v1::InventoryEvent& inv = event.inventory();
-  std::string job_id;
-  std::variant<MarkWaitingForParts, MarkPartsReady> command;
-  if (inv.kind_case() == inventory::v1::InventoryEvent::kPartsBackordered) {
-    const inventory::v1::PartsBackordered& p = inv.parts_backordered();
-    job_id = p.job_id();
-    command = MarkWaitingForParts{.job_id = p.job_id(),
-                                  .parts = {PartLine{.sku = p.sku(), .quantity = p.quantity()}}};
-  } else if (inv.kind_case() == inventory::v1::InventoryEvent::kPartsReserved) {
-    const inventory::v1::PartsReserved& p = inv.parts_reserved();
-    job_id = p.job_id();
-    command = MarkPartsReady{.job_id = p.job_id(), .sku = p.sku(), .quantity = p.quantity()};
-  } else {
-    return absl::OkStatus();  // nothing scheduling reacts to
-  }
+absl::Status SchedulingApp::ReactOnJob(const EventEnvelope& source, Batch& batch,
+                                       std::string_view job_id, const JobReaction& decide) {
   if (job_id.empty()) return absl::OkStatus();
   batch.Lock({JobKey(job_id)});
   // Already applied (a re-delivery the inbox did not catch): the job's events name their cause.
   absl::StatusOr<std::vector<EventEnvelope>> stream = store_.ReadStream(JobKey(job_id));
   if (!stream.ok()) return stream.status();
   for (const EventEnvelope& e : *stream) {
-    if (e.causation_id() == event.event_id()) return absl::OkStatus();
+    if (e.causation_id() == source.event_id()) return absl::OkStatus();
   }
   absl::StatusOr<LoadedJob> job = LoadJob(job_id);
   if (!job.ok()) return job.status();
   const absl::Time now = clock_.Now();
-  absl::StatusOr<std::vector<JobEvent>> events =
-      std::visit([&](const auto& c) { return Decide(job->state, c, now); }, command);
+  absl::StatusOr<std::vector<JobEvent>> events = decide(job->state, now);
   if (!events.ok()) return events.status();
   if (events->empty()) return absl::OkStatus();
   const std::string& correlation_id =
-      event.correlation_id().empty() ? event.event_id() : event.correlation_id();
+      source.correlation_id().empty() ? source.event_id() : source.correlation_id();
   std::vector<EventEnvelope> envelopes;
   for (size_t i = 0; i < events->size(); ++i) {
     EventEnvelope envelope;
-    envelope.set_event_id(DeriveId(event.event_id(), absl::StrCat("scheduling/", i + 1)));
-    envelope.set_causation_id(event.event_id());
+    envelope.set_event_id(DeriveId(source.event_id(), absl::StrCat("scheduling/", i + 1)));
+    envelope.set_causation_id(source.event_id());
     envelope.set_correlation_id(correlation_id);
     envelope.mutable_actor()->set_user_id(kSystemActor.user_id);
     envelope.mutable_actor()->set_role(kSystemActor.role);
@@ -620,43 +652,67 @@ absl::Status SchedulingApp::ApplyInventory(const EventEnvelope& event, Batch& ba
   }
   absl::StatusOr<JobState> state = RecordJobEvents(batch, *job, *events, std::move(envelopes), now);
   if (!state.ok()) return state.status();
-  Log().info("job parts job={} waiting_for_parts={} correlation={}", state->job_id,
-             state->waiting_for_parts, correlation_id);
+  Log().info("job reaction job={} ticket={} state={} source={} correlation={}", state->job_id,
+             state->ticket_id, JobStatusName(state->status), source.event_id(), correlation_id);
   return absl::OkStatus();
+}
+
+absl::Status SchedulingApp::ApplyInventory(const EventEnvelope& event, Batch& batch) {
+  const inventory::v1::InventoryEvent& inv = event.inventory();
+  if (inv.kind_case() == inventory::v1::InventoryEvent::kPartsBackordered) {
+    const inventory::v1::PartsBackordered& p = inv.parts_backordered();
+    const MarkWaitingForParts command{
+        .job_id = p.job_id(), .parts = {PartLine{.sku = p.sku(), .quantity = p.quantity()}}};
+    return ReactOnJob(event, batch, p.job_id(),
+                      [&](const JobState& job, absl::Time now) { return Decide(job, command, now); });
+  }
+  if (inv.kind_case() == inventory::v1::InventoryEvent::kPartsReserved) {
+    const inventory::v1::PartsReserved& p = inv.parts_reserved();
+    const MarkPartsReady command{.job_id = p.job_id(), .sku = p.sku(), .quantity = p.quantity()};
+    return ReactOnJob(event, batch, p.job_id(),
+                      [&](const JobState& job, absl::Time now) { return Decide(job, command, now); });
+  }
+  return absl::OkStatus();  // nothing scheduling reacts to
 }
 
 absl::Status SchedulingApp::Apply(const EventEnvelope& event, Batch& batch) {
   if (event.payload_case() == EventEnvelope::kInventory) return ApplyInventory(event, batch);
-  if (event.payload_case() != EventEnvelope::kIntake ||
-      event.intake().kind_case() != intake::v1::IntakeEvent::kTicketOpened) {
-    return absl::OkStatus();  // nothing scheduling reacts to
+  if (event.payload_case() != EventEnvelope::kIntake) return absl::OkStatus();
+  const intake::v1::IntakeEvent& intake = event.intake();
+  switch (intake.kind_case()) {
+    case intake::v1::IntakeEvent::kTicketOpened: {
+      CreateJob command = CreateJobFromTicket(intake.ticket_opened());
+      // The estimate is the policy's for the category when the job is created.
+      command.duration = JobDuration(command.required_skill, policy_);
+      return ReactOnJob(event, batch, command.job_id, [&](const JobState& job, absl::Time now) {
+        return Decide(job, command, now);
+      });
+    }
+    case intake::v1::IntakeEvent::kTicketCancelled: {
+      const intake::v1::TicketCancelled& t = intake.ticket_cancelled();
+      const CancelJob command{
+          .job_id = JobIdForTicket(t.ticket_id()),
+          .reason = t.reason().empty() ? std::string("the ticket was cancelled")
+                                       : absl::StrCat("the ticket was cancelled: ", t.reason())};
+      return ReactOnJob(event, batch, command.job_id, [&](const JobState& job, absl::Time now) {
+        return Decide(job, command, now);
+      });
+    }
+    case intake::v1::IntakeEvent::kTicketResolvedRemotely: {
+      const intake::v1::TicketResolvedRemotely& t = intake.ticket_resolved_remotely();
+      const CancelJob command{.job_id = JobIdForTicket(t.ticket_id()),
+                              .reason = "the ticket was resolved remotely, no visit is needed"};
+      return ReactOnJob(event, batch, command.job_id, [&](const JobState& job, absl::Time now) {
+        // Only before the visit: work under way or done stays as it is.
+        if (job.status == JobStatus::kInProgress) {
+          return absl::StatusOr<std::vector<JobEvent>>(std::vector<JobEvent>{});
+        }
+        return Decide(job, command, now);
+      });
+    }
+    default:
+      return absl::OkStatus();  // nothing scheduling reacts to
   }
-  const CreateJob command = CreateJobFromTicket(event.intake().ticket_opened());
-  batch.Lock({JobKey(command.job_id)});
-  absl::StatusOr<LoadedJob> job = LoadJob(command.job_id);
-  if (!job.ok()) return job.status();
-  const absl::Time now = clock_.Now();
-  absl::StatusOr<std::vector<JobEvent>> events = Decide(job->state, command, now);
-  if (!events.ok()) return events.status();
-  if (events->empty()) return absl::OkStatus();  // the ticket's job exists already
-
-  const std::string& correlation_id =
-      event.correlation_id().empty() ? event.event_id() : event.correlation_id();
-  std::vector<EventEnvelope> envelopes;
-  for (size_t i = 0; i < events->size(); ++i) {
-    EventEnvelope envelope;
-    envelope.set_event_id(DeriveId(event.event_id(), absl::StrCat("scheduling/", i + 1)));
-    envelope.set_causation_id(event.event_id());
-    envelope.set_correlation_id(correlation_id);
-    envelope.mutable_actor()->set_user_id(kSystemActor.user_id);
-    envelope.mutable_actor()->set_role(kSystemActor.role);
-    envelopes.push_back(std::move(envelope));
-  }
-  absl::StatusOr<JobState> state = RecordJobEvents(batch, *job, *events, std::move(envelopes), now);
-  if (!state.ok()) return state.status();
-  Log().info("job created job={} ticket={} skill={} correlation={}", state->job_id,
-             state->ticket_id, state->required_skill, correlation_id);
-  return absl::OkStatus();
 }
 
 // ------------------------------------------------------------------ queries
@@ -868,7 +924,7 @@ absl::StatusOr<v1::RecommendTechniciansResponse> SchedulingApp::RecommendTechnic
   RecommendationRequest request;
   request.window_start = query.window_start ? query.window_start : job->state.window_start;
   request.window_end = query.window_start ? query.window_end : job->state.window_end;
-  request.sla_deadline = job->created_at + policy_.sla_on_site;
+  request.sla_deadline = job->state.SlaDeadline(job->created_at, policy_);
   request.limit = query.limit > 0 ? static_cast<size_t>(query.limit) : kDefaultRecommendations;
   absl::StatusOr<std::string> fixed = FixedTechnicianOf(job->state.customer.customer_id);
   if (!fixed.ok()) return fixed.status();

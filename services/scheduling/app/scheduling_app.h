@@ -13,6 +13,7 @@
 #include <string>
 #include <functional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -130,6 +131,14 @@ class SchedulingApp {
                                                      const scheduling::UnassignJob& command);
   absl::StatusOr<common::v1::CommandAck> RescheduleJob(const CommandMeta& meta,
                                                        const scheduling::RescheduleJob& command);
+  // The estimated duration (with a reason); a booked job's end moves and must still fit the
+  // lead's and the helpers' calendars.
+  absl::StatusOr<common::v1::CommandAck> ChangeJobDuration(
+      const CommandMeta& meta, const scheduling::ChangeJobDuration& command);
+  // A call to the customer (called_at = meta.device_time, else now); "agreed" reschedules with
+  // the same checks as RescheduleJob. A technician's refused call is a sync conflict.
+  absl::StatusOr<common::v1::CommandAck> RecordCustomerCall(const CommandMeta& meta,
+                                                            scheduling::RecordCustomerCall command);
 
   // The technician's day. The time of en route / arrival is meta.device_time when given. An
   // update from a technician that no longer fits (FAILED_PRECONDITION or PERMISSION_DENIED) is
@@ -193,7 +202,8 @@ class SchedulingApp {
 
   // --- reactions: the consumer's handler (see services/common/kafka/consumer.h) ---
 
-  // intake TicketOpened → JobCreated (unless the ticket's job exists); inventory
+  // intake TicketOpened → JobCreated (unless the ticket's job exists); TicketCancelled, and
+  // TicketResolvedRemotely before the visit started → JobCancelled (frees the booking); inventory
   // PartsBackordered → JobWaitingForParts, PartsReserved of a part the job waits for →
   // JobPartsReady. Everything else: OK, no-op. Event ids derive from the source event.
   absl::Status Apply(const EventEnvelope& event, Batch& batch);
@@ -206,6 +216,27 @@ class SchedulingApp {
 
   absl::StatusOr<LoadedJob> LoadJob(std::string_view job_id) const;
   absl::Status ApplyInventory(const EventEnvelope& event, Batch& batch);
+  // The common path of reactions on one job: lock it, skip a source already applied, decide,
+  // record with event ids derived from the source.
+  using JobReaction =
+      std::function<absl::StatusOr<std::vector<JobEvent>>(const JobState&, absl::Time)>;
+  absl::Status ReactOnJob(const EventEnvelope& source, Batch& batch, std::string_view job_id,
+                          const JobReaction& decide);
+  // The common path of changes to a job's booking (reschedule, duration, agreed call): the lead's
+  // calendar is loaded, `decide` runs, every helper's calendar is checked for `window(job)`
+  // (nullopt: none); a technician's refusal is recorded as a sync conflict named `update`.
+  using BookingDecision = std::function<absl::StatusOr<std::vector<JobEvent>>(
+      const JobState&, const TechnicianState&, const AssignmentContext&)>;
+  using NewWindow =
+      std::function<std::optional<std::pair<absl::Time, absl::Time>>(const JobState&)>;
+  absl::StatusOr<common::v1::CommandAck> ChangeBooking(const CommandMeta& meta,
+                                                       std::string_view job_id,
+                                                       std::string_view update,
+                                                       const BookingDecision& decide,
+                                                       const NewWindow& window);
+  // The job's lead technician and their bookings (none when unassigned), with the policy.
+  absl::Status LoadLeadCalendar(const JobState& job, TechnicianState& technician,
+                                AssignmentContext& context) const;
   absl::StatusOr<TechnicianState> LoadTechnician(std::string_view technician_id) const;
 
   // Appends the job's new events (envelopes[i] carries events[i]) and updates the job projection

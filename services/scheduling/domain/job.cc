@@ -58,7 +58,23 @@ absl::Status ValidatePartLines(const std::vector<PartLine>& lines, std::string_v
   return absl::OkStatus();
 }
 
+// A cancelled job takes no more updates; the refusal says why it was cancelled.
+absl::Status RefuseIfCancelled(const JobState& job, std::string_view update) {
+  if (job.status != JobStatus::kCancelled) return absl::OkStatus();
+  return FailedPrecondition(absl::StrCat("Job ", job.job_id, " was cancelled (", job.last_reason,
+                                         "); the update \"", AsAbsl(update),
+                                         "\" was not applied."));
+}
+
 }  // namespace
+
+absl::Time JobState::SlaDeadline(absl::Time created_at, const DispatchPolicy& policy) const {
+  return onsite_due ? *onsite_due : created_at + policy.sla_on_site;
+}
+
+absl::Duration JobState::EstimatedDuration(const DispatchPolicy& policy) const {
+  return duration > absl::ZeroDuration() ? duration : JobDuration(required_skill, policy);
+}
 
 std::string JobIdForTicket(std::string_view ticket_id) { return DeriveId(ticket_id, "job"); }
 
@@ -72,6 +88,8 @@ std::string_view JobStatusName(JobStatus status) {
       return "in progress";
     case JobStatus::kCompleted:
       return "completed";
+    case JobStatus::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -91,6 +109,9 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const CreateJo
       .required_skill = std::string(Trim(command.required_skill)),
       .priority = command.priority,
       .parts_needed = command.parts_needed,
+      .onsite_due = command.onsite_due,
+      .resolution_due = command.resolution_due,
+      .duration = command.duration,
   }};
 }
 
@@ -230,6 +251,7 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const AssignJo
                     absl::StrCat("There is no technician ", command.technician_id, "."));
   }
   if (absl::Status s = CheckVersion(job, command.expected_version); !s.ok()) return s;
+  if (absl::Status s = RefuseIfCancelled(job, "assign"); !s.ok()) return s;
   if (job.status != JobStatus::kUnassigned) {
     return FailedPrecondition(
         absl::StrCat("Job ", job.job_id, " is already assigned to ", job.technician_id, "."));
@@ -372,6 +394,7 @@ absl::Status CheckDayUpdate(const JobState& job, std::string_view job_id, const 
                             JobStatus wanted, std::string_view update) {
   if (absl::Status s = RequireJobId(job_id); !s.ok()) return s;
   if (absl::Status s = RequireExisting(job, job_id); !s.ok()) return s;
+  if (absl::Status s = RefuseIfCancelled(job, update); !s.ok()) return s;
   if (by.role == kTechnicianRole && job.technician_id != by.user_id) {
     if (job.technician_id.empty()) {
       return FailedPrecondition(
@@ -545,6 +568,7 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const StartJob
   if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
   if (absl::Status s = CheckOwnJob(job, by); !s.ok()) return s;
   if (absl::Status s = CheckVersion(job, command.expected_version); !s.ok()) return s;
+  if (absl::Status s = RefuseIfCancelled(job, "start"); !s.ok()) return s;
   if (job.status != JobStatus::kAssigned) {
     return FailedPrecondition(absl::StrCat(
         "Job ", job.job_id, " is ", job.status == JobStatus::kUnassigned ? "" : "already ",
@@ -566,6 +590,7 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const Complete
   if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
   if (absl::Status s = CheckOwnJob(job, by); !s.ok()) return s;
   if (absl::Status s = CheckVersion(job, command.expected_version); !s.ok()) return s;
+  if (absl::Status s = RefuseIfCancelled(job, "complete"); !s.ok()) return s;
   if (job.status != JobStatus::kInProgress) {
     return FailedPrecondition(absl::StrCat(
         "Job ", job.job_id,
@@ -670,7 +695,7 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
                              "Each part the job waits for needs a SKU and a quantity above 0.");
     }
   }
-  if (!job.exists() || job.status == JobStatus::kCompleted) return std::vector<JobEvent>{};
+  if (!job.exists() || job.closed()) return std::vector<JobEvent>{};
   return std::vector<JobEvent>{JobWaitingForParts{.job_id = job.job_id,
                                                   .ticket_id = job.ticket_id,
                                                   .technician_id = job.technician_id,
@@ -697,6 +722,137 @@ absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const MarkPart
                                              .all_ready = all_ready}};
 }
 
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job, const CancelJob& command,
+                                             absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  if (!job.exists() || job.closed()) return std::vector<JobEvent>{};
+  return std::vector<JobEvent>{JobCancelled{.job_id = job.job_id,
+                                            .ticket_id = job.ticket_id,
+                                            .technician_id = job.technician_id,
+                                            .reason = std::string(Trim(command.reason))}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
+                                             const ChangeJobDuration& command,
+                                             const TechnicianState& technician,
+                                             const AssignmentContext& context, absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  if (command.duration_minutes < 1 || command.duration_minutes > kMaxDurationMinutes) {
+    return InvalidArgument("duration_minutes",
+                           absl::StrCat("The duration is ", command.duration_minutes,
+                                        " minutes; give 1 to 1440 minutes."));
+  }
+  absl::StatusOr<std::string> reason =
+      RequireReason(command.reason, "reason", "the job's duration changes");
+  if (!reason.ok()) return reason.status();
+  if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
+  if (absl::Status s = CheckVersion(job, command.expected_version); !s.ok()) return s;
+  if (job.closed()) {
+    return FailedPrecondition(absl::StrCat("Job ", job.job_id, " is ",
+                                           AsAbsl(JobStatusName(job.status)),
+                                           "; its duration can no longer change."));
+  }
+  const int64_t previous = absl::ToInt64Minutes(job.EstimatedDuration(context.policy));
+  std::optional<absl::Time> new_end;
+  if (const std::optional<Booking> booked = job.BookingOf()) {
+    new_end = booked->start + absl::Minutes(command.duration_minutes);
+    if (technician.exists()) {
+      if (absl::Status s = CheckTechnicianFits(job, technician, booked->start, new_end, "",
+                                               context, /*check_placement=*/false);
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  return std::vector<JobEvent>{JobDurationChanged{.job_id = job.job_id,
+                                                  .ticket_id = job.ticket_id,
+                                                  .technician_id = job.technician_id,
+                                                  .duration_minutes = command.duration_minutes,
+                                                  .previous_minutes = previous,
+                                                  .reason = *std::move(reason),
+                                                  .window_end = new_end}};
+}
+
+absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
+                                             const RecordCustomerCall& command, const Actor& by,
+                                             const TechnicianState& technician,
+                                             const AssignmentContext& context, absl::Time /*now*/) {
+  if (absl::Status s = RequireJobId(command.job_id); !s.ok()) return s;
+  const std::string outcome(Trim(command.outcome));
+  if (std::find(std::begin(kCallOutcomes), std::end(kCallOutcomes), outcome) ==
+      std::end(kCallOutcomes)) {
+    return InvalidArgument(
+        "outcome", absl::StrCat("\"", outcome,
+                                "\" is not a call outcome; use agreed, no_answer, busy, "
+                                "customer_asked_other_time or wrong_number."));
+  }
+  const bool agreed = outcome == kCallAgreed;
+  if (agreed) {
+    if (!command.agreed_window_start || !command.agreed_window_end) {
+      return InvalidArgument(command.agreed_window_start ? "agreed_window_end"
+                                                         : "agreed_window_start",
+                             "Give the start and end of the appointment agreed with the customer.");
+    }
+    if (*command.agreed_window_end <= *command.agreed_window_start) {
+      return InvalidArgument("agreed_window_end",
+                             "The agreed appointment must end after it starts.");
+    }
+  } else if (command.agreed_window_start || command.agreed_window_end) {
+    return InvalidArgument(command.agreed_window_start ? "agreed_window_start"
+                                                       : "agreed_window_end",
+                           "Only a call with the outcome \"agreed\" carries a new appointment.");
+  }
+  const std::string note(Trim(command.note));
+  if (absl::Status s = CheckText(note, "note"); !s.ok()) return s;
+  if (absl::Status s = RequireExisting(job, command.job_id); !s.ok()) return s;
+  if (absl::Status s = RefuseIfCancelled(job, "customer call"); !s.ok()) return s;
+  if (by.role == kTechnicianRole && job.technician_id != by.user_id) {
+    return PermissionDenied(absl::StrCat(
+        "Job ", job.job_id,
+        " is not assigned to you; the call was not recorded. Tell the dispatcher."));
+  }
+  if (job.closed()) {
+    return FailedPrecondition(absl::StrCat("Job ", job.job_id, " is ",
+                                           AsAbsl(JobStatusName(job.status)),
+                                           "; calls about its appointment are no longer "
+                                           "recorded."));
+  }
+  if (agreed) {
+    if (job.status != JobStatus::kAssigned) {
+      return FailedPrecondition(absl::StrCat(
+          "Job ", job.job_id, " is ", AsAbsl(JobStatusName(job.status)),
+          "; an appointment can be agreed only for an assigned job that has not started."));
+    }
+    if (technician.exists()) {
+      if (absl::Status s = CheckTechnicianFits(job, technician, command.agreed_window_start,
+                                               command.agreed_window_end, "", context,
+                                               /*check_placement=*/false);
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  std::vector<JobEvent> events{JobCustomerCalled{
+      .job_id = job.job_id,
+      .ticket_id = job.ticket_id,
+      .technician_id = job.technician_id,
+      .call = CustomerCall{.outcome = outcome,
+                           .agreed_window_start = command.agreed_window_start,
+                           .agreed_window_end = command.agreed_window_end,
+                           .note = note,
+                           .called_at = command.called_at,
+                           .called_by = by.user_id}}};
+  if (agreed) {
+    events.push_back(JobRescheduled{.job_id = job.job_id,
+                                    .ticket_id = job.ticket_id,
+                                    .technician_id = job.technician_id,
+                                    .window_start = *command.agreed_window_start,
+                                    .window_end = *command.agreed_window_end,
+                                    .reason = "agreed with the customer by phone"});
+  }
+  return events;
+}
+
 JobState Evolve(JobState state, const JobEvent& event) {
   struct Apply {
     JobState& s;
@@ -708,6 +864,21 @@ JobState Evolve(JobState state, const JobEvent& event) {
       s.priority = e.priority;
       s.parts_needed = e.parts_needed;
       s.status = JobStatus::kUnassigned;
+      s.onsite_due = e.onsite_due;
+      s.resolution_due = e.resolution_due;
+      s.duration = e.duration;
+    }
+    void operator()(const JobCancelled& e) {
+      // The technician and window stay for the record; BookingOf() frees the calendars.
+      s.status = JobStatus::kCancelled;
+      s.waiting_for_parts = false;
+      s.last_reason = e.reason;
+    }
+    void operator()(const JobCustomerCalled& e) { s.calls.push_back(e.call); }
+    void operator()(const JobDurationChanged& e) {
+      s.duration = absl::Minutes(e.duration_minutes);
+      if (e.window_end) s.window_end = e.window_end;
+      s.last_reason = e.reason;
     }
     void operator()(const JobAssigned& e) {
       s.status = JobStatus::kAssigned;

@@ -36,7 +36,13 @@ inline constexpr size_t kMaxReasonChars = 500;
 // The job of a ticket, found again deterministically from the ticket id.
 std::string JobIdForTicket(std::string_view ticket_id);
 
-enum class JobStatus { kUnassigned = 1, kAssigned = 2, kInProgress = 3, kCompleted = 4 };
+enum class JobStatus {
+  kUnassigned = 1,
+  kAssigned = 2,
+  kInProgress = 3,
+  kCompleted = 4,
+  kCancelled = 5  // the ticket was cancelled or resolved remotely: no visit will happen
+};
 
 // "unassigned", "assigned", "in progress", "completed": for messages.
 std::string_view JobStatusName(JobStatus status);
@@ -59,6 +65,23 @@ struct Arrival {
   int64_t early_minutes = 0;  // before the window's start minus the tolerance
   friend bool operator==(const Arrival&, const Arrival&) = default;
 };
+
+// A call to the customer about the appointment (by the technician or a dispatcher).
+struct CustomerCall {
+  std::string outcome;  // one of kCallOutcomes
+  std::optional<absl::Time> agreed_window_start;  // with "agreed"
+  std::optional<absl::Time> agreed_window_end;
+  std::string note;
+  absl::Time called_at;  // the device's time, else the server's
+  std::string called_by;  // user id
+  friend bool operator==(const CustomerCall&, const CustomerCall&) = default;
+};
+
+// The outcomes a call may have; "agreed" carries the new appointment window.
+inline constexpr std::string_view kCallAgreed = "agreed";
+inline constexpr std::string_view kCallOutcomes[] = {
+    "agreed", "no_answer", "busy", "customer_asked_other_time", "wrong_number"};
+inline constexpr int64_t kMaxDurationMinutes = 24 * 60;
 
 // The on-site report; each ReportWork adds to it (texts replace, lists append).
 struct WorkReport {
@@ -97,13 +120,27 @@ struct JobState {
   bool waiting_for_parts = false;
   std::vector<PartLine> parts_missing;
   std::vector<std::string> helper_ids;  // the crew beside the lead (technician_id)
-  int64_t version = 0;                  // events applied; 0: no such job
+  // SLA deadlines from the ticket (intake computed them); nullopt: the ticket carried none.
+  std::optional<absl::Time> onsite_due;
+  std::optional<absl::Time> resolution_due;
+  absl::Duration duration = absl::ZeroDuration();  // estimated on-site time; 0: policy default
+  std::vector<CustomerCall> calls;                 // oldest first
+  int64_t version = 0;                             // events applied; 0: no such job
 
   bool exists() const { return version > 0; }
   // The job's place on its technician's calendar: assigned or in progress, with a window.
   std::optional<Booking> BookingOf() const;
   // The lead and the helpers.
   std::vector<std::string> Crew() const;
+  // When the technician must be on site: the ticket's onsite_due, else created_at + the
+  // policy's sla_on_site (tickets from before intake computed deadlines).
+  absl::Time SlaDeadline(absl::Time created_at, const DispatchPolicy& policy) const;
+  // The estimated on-site time: `duration` when set, else the policy's for the category.
+  absl::Duration EstimatedDuration(const DispatchPolicy& policy) const;
+  // Completed or cancelled: nothing more happens to it.
+  bool closed() const {
+    return status == JobStatus::kCompleted || status == JobStatus::kCancelled;
+  }
 };
 
 // What an assignment is checked against, read by the app under the technician's lock.
@@ -123,6 +160,34 @@ struct CreateJob {
   std::string required_skill;
   Priority priority = Priority::kUnspecified;
   std::vector<PartLine> parts_needed;
+  std::optional<absl::Time> onsite_due;
+  std::optional<absl::Time> resolution_due;
+  absl::Duration duration = absl::ZeroDuration();  // 0: the policy's for the category
+};
+
+// From intake's TicketCancelled or TicketResolvedRemotely: no visit will happen. A job that does
+// not exist, is completed or already cancelled: no events.
+struct CancelJob {
+  std::string job_id;
+  std::string reason;
+};
+
+// The dispatcher changes the estimated duration; a booked job's window end moves with it.
+struct ChangeJobDuration {
+  std::string job_id;
+  int64_t duration_minutes = 0;  // 1 .. kMaxDurationMinutes
+  std::string reason;
+  int64_t expected_version = 0;
+};
+
+// The technician (own job) or a dispatcher called the customer; "agreed" moves the booking.
+struct RecordCustomerCall {
+  std::string job_id;
+  std::string outcome;
+  std::optional<absl::Time> agreed_window_start;
+  std::optional<absl::Time> agreed_window_end;
+  std::string note;
+  absl::Time called_at;  // the device's time, else the server's
 };
 
 struct AssignJob {
@@ -237,7 +302,37 @@ struct JobCreated {
   std::string required_skill;
   Priority priority = Priority::kUnspecified;
   std::vector<PartLine> parts_needed;
+  std::optional<absl::Time> onsite_due;
+  std::optional<absl::Time> resolution_due;
+  absl::Duration duration = absl::ZeroDuration();
   friend bool operator==(const JobCreated&, const JobCreated&) = default;
+};
+
+struct JobCancelled {
+  std::string job_id;
+  std::string ticket_id;
+  std::string technician_id;  // who it was booked with, if anyone
+  std::string reason;
+  friend bool operator==(const JobCancelled&, const JobCancelled&) = default;
+};
+
+struct JobCustomerCalled {
+  std::string job_id;
+  std::string ticket_id;
+  std::string technician_id;
+  CustomerCall call;
+  friend bool operator==(const JobCustomerCalled&, const JobCustomerCalled&) = default;
+};
+
+struct JobDurationChanged {
+  std::string job_id;
+  std::string ticket_id;
+  std::string technician_id;
+  int64_t duration_minutes = 0;
+  int64_t previous_minutes = 0;
+  std::string reason;
+  std::optional<absl::Time> window_end;  // the booking's new end, when booked
+  friend bool operator==(const JobDurationChanged&, const JobDurationChanged&) = default;
 };
 
 struct JobAssigned {
@@ -389,7 +484,7 @@ using JobEvent =
     std::variant<JobCreated, JobAssigned, JobStarted, JobCompleted, JobReassigned, JobUnassigned,
                  JobRescheduled, JobAccepted, JobDeclined, JobEnRoute, JobArrived, JobWorkReported,
                  JobVisitEnded, JobHelperAdded, JobHelperRemoved, JobWaitingForParts,
-                 JobPartsReady>;
+                 JobPartsReady, JobCancelled, JobCustomerCalled, JobDurationChanged>;
 
 // Returns no events when the job already exists.
 [[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
@@ -505,6 +600,27 @@ Arrival ArrivalAt(absl::Time at, std::optional<absl::Time> window_start,
 [[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
                                                            const MarkPartsReady& command,
                                                            absl::Time now);
+
+// Cancelling (a reaction): no events when the job does not exist or is closed.
+[[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
+                                                           const CancelJob& command,
+                                                           absl::Time now);
+
+// `technician` is the job's technician (not existing if unassigned); `context` holds their
+// other bookings. A booked job's end moves to start + duration and must still fit (shift,
+// absence, no collision — the refusal names the booking in the way).
+[[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(const JobState& job,
+                                                           const ChangeJobDuration& command,
+                                                           const TechnicianState& technician,
+                                                           const AssignmentContext& context,
+                                                           absl::Time now);
+
+// A technician only on their own job; the job must be open (not completed or cancelled); an
+// agreed window needs an assigned job that has not started and passes the same checks as
+// RescheduleJob: then JobCustomerCalled and JobRescheduled.
+[[nodiscard]] absl::StatusOr<std::vector<JobEvent>> Decide(
+    const JobState& job, const RecordCustomerCall& command, const Actor& by,
+    const TechnicianState& technician, const AssignmentContext& context, absl::Time now);
 
 JobState Evolve(JobState state, const JobEvent& event);
 

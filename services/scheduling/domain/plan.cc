@@ -230,7 +230,7 @@ absl::StatusOr<DayPlan> PlanDay(const PlanInput& input, const DispatchPolicy& po
   std::map<std::string, std::string> unplannable;   // job id → why, decided before solving
   for (size_t i = 0; i < input.jobs.size(); ++i) {
     const JobState& job = input.jobs[i].job;
-    if (!job.exists() || job.status == JobStatus::kCompleted) continue;
+    if (!job.exists() || job.closed()) continue;
     const bool ours = technician_index.count(job.technician_id) > 0;
     const bool on_day = job.window_start && *job.window_start >= day_start &&
                         *job.window_start < day_end;
@@ -260,7 +260,7 @@ absl::StatusOr<DayPlan> PlanDay(const PlanInput& input, const DispatchPolicy& po
       pj.technician_id = job.technician_id;
       const absl::Time start = std::max(from, day_start);
       pj.booking = Booking{job.job_id, start,
-                           std::min(day_end, start + JobDuration(job.required_skill, policy)),
+                           std::min(day_end, start + job.EstimatedDuration(policy)),
                            job.customer.location};
       pjobs.push_back(pj);
       continue;
@@ -322,7 +322,9 @@ absl::StatusOr<DayPlan> PlanDay(const PlanInput& input, const DispatchPolicy& po
     points.push_back(t->home_base);
     is_home.push_back(true);
   }
-  const auto minutes = [&](absl::Time t) { return absl::ToDoubleMinutes(t - day_start); };
+  const auto minutes = [&, day_start = day_start](absl::Time t) {
+    return absl::ToDoubleMinutes(t - day_start);
+  };
   for (const VehicleOf& v : vehicles) {
     optimizer::Vehicle vehicle;
     vehicle.external_id = static_cast<int>(problem.vehicles.size());
@@ -364,7 +366,7 @@ absl::StatusOr<DayPlan> PlanDay(const PlanInput& input, const DispatchPolicy& po
       if (!bit.ok()) return bit.status();
       oj.required_skills = *bit;
       double penalty = PriorityPenalty(job.priority);
-      if (in.created_at + policy.sla_on_site < day_end) penalty *= 3;
+      if (job.SlaDeadline(in.created_at, policy) < day_end) penalty *= 3;
       if (!job.technician_id.empty()) penalty *= 2;
       oj.unassigned_penalty = penalty;
       int only_technician = -1;
@@ -390,7 +392,7 @@ absl::StatusOr<DayPlan> PlanDay(const PlanInput& input, const DispatchPolicy& po
           }
         }
       } else {
-        const absl::Duration duration = JobDuration(job.required_skill, policy);
+        const absl::Duration duration = job.EstimatedDuration(policy);
         oj.service = absl::ToDoubleMinutes(duration);
         oj.ready = minutes(from);
         oj.due = minutes(day_end) - oj.service;
@@ -565,7 +567,7 @@ absl::StatusOr<DayPlan> PlanDay(const PlanInput& input, const DispatchPolicy& po
                           " is booked then or too far away; a job that weighs more took the time.");
     }
     return absl::StrCat(prefix, "no technician with the skill \"", job.required_skill, "\" has ",
-                        absl::ToInt64Minutes(JobDuration(job.required_skill, policy)),
+                        absl::ToInt64Minutes(job.EstimatedDuration(policy)),
                         " minutes free that day (the day is full).");
   };
   const auto unplan = [&](const PlanJobInput& in, std::string reason) {
@@ -596,7 +598,7 @@ absl::StatusOr<DayPlan> PlanDay(const PlanInput& input, const DispatchPolicy& po
     visit.previous_technician_id = job.technician_id;
     visit.previous_start = job.window_start;
     visit.previous_end = job.window_end;
-    visit.sla_deadline = in.created_at + policy.sla_on_site;
+    visit.sla_deadline = job.SlaDeadline(in.created_at, policy);
     visit.sla_late_minutes = std::max<int64_t>(
         0, absl::ToInt64Minutes(visit.start - visit.sla_deadline));
     if (job.technician_id.empty()) {
@@ -623,7 +625,7 @@ absl::StatusOr<DayPlan> PlanDay(const PlanInput& input, const DispatchPolicy& po
         !s.ok()) {
       auto& bookings = final_bookings[visit.technician_id];
       bookings.erase(std::remove_if(bookings.begin(), bookings.end(),
-                                    [&](const Booking& b) { return b.job_id == job_id; }),
+                                    [&id = job_id](const Booking& b) { return b.job_id == id; }),
                      bookings.end());
       unplan(in, std::string(s.message()));
       visit.technician_id.clear();  // dropped
