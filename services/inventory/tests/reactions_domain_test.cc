@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "services/common/core/errors.h"
 #include "services/inventory/domain/part.h"
+#include "services/inventory/tests/part_given.h"
 
 namespace fieldline::inventory {
 namespace {
@@ -16,23 +17,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
-
-void ExpectError(const absl::Status& status, absl::StatusCode code, const std::string& field) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_EQ(FieldOf(status).value_or(""), field) << status;
-}
-
-PartState Given(std::vector<PartEvent> events) {
-  PartState state;
-  for (const PartEvent& e : events) state = Evolve(std::move(state), e);
-  return state;
-}
-
-PartState After(PartState state, const std::vector<PartEvent>& events) {
-  for (const PartEvent& e : events) state = Evolve(std::move(state), e);
-  return state;
-}
+using test::After;
+using test::ExpectError;
+using test::Given;
+using test::kNow;
 
 PartEvent Registered() {
   return PartRegistered{
