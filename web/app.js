@@ -1,6 +1,6 @@
 // The shell: log-in, the screens of the user's role, the language switch, the service worker.
 import { t, lang, setLang, applyI18n, onLangChange } from './i18n.js';
-import { api, session, saveSession, token } from './api.js';
+import { api, session, saveSession, signedIn, onSessionEnd } from './api.js';
 import { h, clear, field, input, showError, clearErrors } from './ui.js';
 import * as offline from './offline.js';
 
@@ -21,7 +21,7 @@ let routeNo = 0;     // a newer route() makes an older one stop
 
 function user() {
   const s = session();
-  return s && token() ? s.user : null;
+  return s && signedIn() ? s.user : null;
 }
 
 function screensFor(u) {
@@ -125,6 +125,14 @@ function logout(message) {
 }
 
 document.getElementById('logout').addEventListener('click', () => logout());
+// The gateway refused to renew the access token: the user has left, the account is locked, or
+// the session is over. Back to the login page with the reason in the user's language.
+onSessionEnd((err) => {
+  const msg = err.status === 403 && err.lockedUntil
+    ? t('login.locked', { until: new Date(err.lockedUntil).toLocaleTimeString() })
+    : /left/.test(err.message || '') ? t('login.departed') : t('err.session');
+  logout(msg);
+});
 document.getElementById('lang').addEventListener('click', () => setLang(lang() === 'zh' ? 'en' : 'zh'));
 onLangChange(() => { if (user()) route(); else renderLogin(); });
 window.addEventListener('hashchange', route);

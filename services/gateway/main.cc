@@ -91,6 +91,15 @@ int main(int argc, char** argv) {
       ->envname(env("DESCRIPTORS"));
   app.add_option("--call-timeout", timeout_seconds, "seconds a service call may take")
       ->envname(env("CALL_TIMEOUT"))->capture_default_str()->check(CLI::Range(1, 600));
+  int token_minutes = 15;
+  int session_hours = 12;
+  app.add_option("--token-ttl-minutes", token_minutes,
+                 "life of an access token; a departed or locked user keeps the services at most "
+                 "this long (the web app refreshes it silently)")
+      ->envname(env("TOKEN_TTL_MINUTES"))->capture_default_str()->check(CLI::Range(1, 24 * 60));
+  app.add_option("--session-hours", session_hours,
+                 "life of a sign-in (the refresh token): sign in again after it")
+      ->envname(env("SESSION_HOURS"))->capture_default_str()->check(CLI::Range(1, 24 * 30));
   app.add_option("--threads", options.threads, "HTTP worker threads (an open live board holds one)")
       ->envname(env("THREADS"))->capture_default_str()->check(CLI::Range(4, 1024));
   app.add_option("--password-hashing", password_hashing,
@@ -105,6 +114,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   options.call_timeout = absl::Seconds(timeout_seconds);
+  options.token_ttl = absl::Minutes(token_minutes);
+  options.session_ttl = absl::Hours(session_hours);
   if (absl::Status s = fieldline::InitLogging("gateway", log_level); !s.ok()) {
     return Fail(kExitUsage, "configuration error: " + std::string(s.message()));
   }

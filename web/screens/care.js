@@ -1,6 +1,6 @@
 // Care (回访): due callbacks with a call script, outcome buttons, the survey, complaints to handle.
 import { t } from '../i18n.js';
-import { api, num, requestId } from '../api.js';
+import { api, num, requestId, hasRpc, listAll } from '../api.js';
 import { h, clear, field, input, select, button, showError, clearErrors, banner, fmtTime, enumText, table } from '../ui.js';
 
 const QUESTIONS = ['attitude', 'quality', 'fixed', 'punctuality', 'respect_for_property', 'no_extra_fee'];
@@ -15,7 +15,10 @@ export async function mount(view, ctx) {
   const listEl = h('section', { class: 'card', 'data-testid': 'due-callbacks' });
   const callEl = h('section', { class: 'card', 'data-testid': 'call' });
   const complaintsEl = h('section', { class: 'card', 'data-testid': 'complaints' });
-  root.append(h('h1', {}, t('care.title')), h('div', { class: 'board-grid' }, listEl, callEl), complaintsEl);
+  const messagesEl = h('section', { class: 'card', 'data-testid': 'care-messages' });
+  const campaignsEl = h('section', { class: 'card', 'data-testid': 'campaigns' });
+  root.append(h('h1', {}, t('care.title')), h('div', { class: 'board-grid' }, listEl, callEl), complaintsEl,
+    h('div', { class: 'board-grid' }, messagesEl, campaignsEl));
   view.append(root);
 
   async function load() {
@@ -33,6 +36,98 @@ export async function mount(view, ctx) {
     pool.sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
     renderList(); await renderCall();
     renderComplaints(all.filter((c) => c.dissatisfied));
+    renderMessages().catch((err) => showError(messagesEl, err));
+    renderCampaigns().catch((err) => showError(campaignsEl, err));
+  }
+
+  const KINDS = ['CARE_MESSAGE_KIND_CARE', 'CARE_MESSAGE_KIND_INSPECTION', 'CARE_MESSAGE_KIND_LICENCE',
+    'CARE_MESSAGE_KIND_EVENT', 'CARE_MESSAGE_KIND_HOLIDAY', 'CARE_MESSAGE_KIND_WEATHER'];
+  let msgStatus = 'scheduled';
+  async function careCommand(scope, method, body, form) {
+    if (form) clearErrors(form);
+    try {
+      await api.call('callbacks', method, { request_id: requestId(), ...body });
+      await load();
+      banner(scope, t('wh.done'), 'ok');
+    } catch (err) {
+      if (err.status === 401) { ctx.onAuthError(); return; }
+      showError(form || scope, err);
+    }
+  }
+
+  // Care messages (callbacks' care desk): those waiting to go out, sent, failed or skipped; the
+  // agent (or the SMS gateway) reports sent / delivered / failed; a new message to a customer by
+  // phone.
+  async function renderMessages() {
+    if (!(await hasRpc('callbacks', 'ListCareMessages'))) {
+      clear(messagesEl, h('h2', {}, t('care.messages')), h('p', { class: 'muted small' }, t('care.messagesUnavailable')));
+      return;
+    }
+    const list = await listAll('callbacks', 'ListCareMessages', { status: msgStatus }, 'messages', 2);
+    const statusSel = select('status', ['scheduled', 'sent', 'failed', 'skipped', 'delivered'].map((x) => [x, t(`care.msg.${x}`)]), msgStatus);
+    statusSel.addEventListener('change', () => { msgStatus = statusSel.value; renderMessages().catch((err) => showError(messagesEl, err)); });
+    const rows = list.slice(-50).reverse().map((m) => {
+      const box = h('td', {});
+      if (m.status === 'scheduled') box.append(button('care.msgSent', () => careCommand(messagesEl, 'RecordCareMessageSent', { message_id: m.message_id, expected_version: String(num(m.version)) }), { class: 'small' }));
+      if (m.status === 'sent') {
+        box.append(button('care.msgDelivered', () => careCommand(messagesEl, 'RecordCareMessageDelivery', { message_id: m.message_id, delivered: true, expected_version: String(num(m.version)) }), { class: 'small' }), ' ');
+        const why = input('failure_reason', { placeholder: t('care.msgFailReason'), size: 12 });
+        const f = h('form', { class: 'inline', novalidate: true }, why, h('button', { type: 'submit', class: 'small' }, t('care.msgFailed')));
+        f.addEventListener('submit', (e) => { e.preventDefault(); careCommand(messagesEl, 'RecordCareMessageDelivery', { message_id: m.message_id, delivered: false, failure_reason: why.value.trim(), expected_version: String(num(m.version)) }, f); });
+        box.append(f);
+      }
+      return h('tr', { 'data-message': m.message_id }, h('td', {}, `${m.customer_name || m.customer_id} ${m.customer_phone || ''}`),
+        h('td', {}, t(`care.kind.${m.kind}`)), h('td', { class: 'small' }, m.text),
+        h('td', { class: 'small' }, m.status === 'skipped' ? (m.skip_detail || m.skip_reason) : m.status === 'failed' ? m.failure_reason : fmtTime(m.scheduled_for)), box);
+    });
+    const phone = input('phone', { type: 'tel', placeholder: '138…' });
+    const kind = select('kind', KINDS.map((k) => [k, t(`care.kind.${k}`)]), KINDS[0]);
+    const text = input('text', { size: 30 });
+    const when = input('scheduled_for', { type: 'datetime-local' });
+    const form = h('form', { class: 'row wrap', novalidate: true }, field('care.complaintPhone', phone), field('care.msgKind', kind),
+      field('care.msgText', text), field('care.msgWhen', when), h('button', { type: 'submit', class: 'primary' }, t('care.msgSchedule')));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault(); clearErrors(form);
+      let cust;
+      try { cust = await api.call('intake', 'FindCustomerByPhone', { phone: phone.value.trim() }); } catch (err) { err.field = 'phone'; showError(form, err); return; }
+      const body = { customer_id: cust.customer_id, kind: kind.value, text: text.value.trim() };
+      if (when.value) body.scheduled_for = new Date(when.value).toISOString();
+      careCommand(messagesEl, 'ScheduleCareMessage', body, form);
+    });
+    clear(messagesEl, h('div', { class: 'row' }, h('h2', {}, t('care.messages')), field('care.msgStatus', statusSel)),
+      table(['care.msgTo', 'care.msgKind', 'care.msgText', 'care.msgWhenOrWhy', ''], rows), h('h3', {}, t('care.msgNew')), form);
+  }
+
+  // Campaigns: run callbacks or messages to a segment (tier, product, region, last visit).
+  async function renderCampaigns() {
+    if (!(await hasRpc('callbacks', 'ListCampaigns'))) { clear(campaignsEl); return; }
+    const list = await listAll('callbacks', 'ListCampaigns', {}, 'campaigns', 2);
+    const name = input('name');
+    const action = select('action', [['message', t('care.campAction.message')], ['callback', t('care.campAction.callback')]], 'message');
+    const kind = select('kind', KINDS.map((k) => [k, t(`care.kind.${k}`)]), KINDS[0]);
+    const text = input('text', { size: 30 });
+    const categories = input('product_categories', { placeholder: 'washing-machine, …' });
+    const regions = input('regions', { placeholder: 'Qingdao/Shinan' });
+    const before = input('last_visit_before', { type: 'date' });
+    const form = h('form', { class: 'row wrap', novalidate: true }, field('care.campName', name), field('care.campAction', action), field('care.msgKind', kind),
+      field('care.msgText', text), field('care.campCategories', categories), field('care.campRegions', regions), field('care.campBefore', before),
+      h('button', { type: 'submit', class: 'primary' }, t('care.campLaunch')));
+    const split = (v) => v.split(/[,，\s]+/).filter(Boolean);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const segment = { product_categories: split(categories.value), regions: split(regions.value) };
+      if (before.value) segment.last_visit_before = new Date(`${before.value}T00:00`).toISOString();
+      const body = { name: name.value.trim(), action: action.value, text: text.value.trim(), segment };
+      if (action.value === 'message') body.kind = kind.value;
+      careCommand(campaignsEl, 'LaunchCampaign', body, form);
+    });
+    clear(campaignsEl, h('h2', {}, t('care.campaigns')),
+      table(['care.campName', 'care.campAction', 'care.campTargeted', 'care.campCreated', 'care.campSkipped', 'care.campResult'],
+        list.slice(-20).reverse().map((c) => { const l = c.launched || {}; return h('tr', { 'data-campaign': l.campaign_id },
+          h('td', {}, `${l.name} · ${fmtTime(l.launched_at)}`), h('td', {}, t(`care.campAction.${l.action}`)),
+          h('td', { class: 'n' }, num(c.targeted)), h('td', { class: 'n' }, num(c.created)), h('td', { class: 'n' }, num(c.skipped)),
+          h('td', { class: 'small' }, l.action === 'callback' ? t('care.campReached', { n: num(c.reached) }) : t('care.campDelivered', { d: num(c.delivered), f: num(c.failed) }))); })),
+      h('h3', {}, t('care.campNew')), form);
   }
 
   function item(c, takeable) {
@@ -102,11 +197,18 @@ export async function mount(view, ctx) {
       h('p', {}, h('a', { href: `tel:${c.customer_phone}`, class: 'big-link' }, `📞 ${c.customer_phone || '—'}`)), form);
   }
 
-  // Complaints to handle: those of customers a callback found dissatisfied, and any customer's
-  // by phone (intake keeps complaints with the customer's history).
+  // Complaints to handle: every open complaint from intake (ListComplaints; overdue first
+  // response first, then the oldest), with the customer's name; any customer's by phone too.
+  // With an older intake without ListComplaints: those of customers a callback found
+  // dissatisfied.
+  const customers = new Map();
+  async function customerOf(id) {
+    if (!customers.has(id)) customers.set(id, api.call('intake', 'GetCustomer', { customer_id: id }).catch(() => ({ customer_id: id, name: id })));
+    return customers.get(id);
+  }
   async function renderComplaints(dissatisfied) {
     const phone = input('phone', { type: 'tel', placeholder: '138…' });
-    const out = h('div');
+    const out = h('div', { 'data-testid': 'complaint-list' });
     const form = h('form', { class: 'row', novalidate: true }, field('care.complaintPhone', phone), h('button', { type: 'submit' }, t('intake.lookup')));
     form.addEventListener('submit', async (e) => { e.preventDefault(); clearErrors(form); try { await showFor([phone.value.trim()]); } catch (err) { showError(form, err); } });
     async function showFor(phones) {
@@ -121,31 +223,48 @@ export async function mount(view, ctx) {
       }
       clear(out, rows.length ? rows : h('p', { class: 'muted' }, t('care.noComplaints')));
     }
-    clear(complaintsEl, h('h2', {}, t('care.complaints')), h('p', { class: 'muted small' }, t('care.complaintsHelp')), form, out);
-    try { await showFor(dissatisfied.slice(-20).map((c) => c.customer_phone)); } catch (err) { showError(out, err); }
+    async function showOpen() {
+      const open = await listAll('intake', 'ListComplaints', { state: 'COMPLAINT_STATE_FILTER_OPEN' }, 'complaints', 4);
+      const now = Date.now();
+      const overdue = (x) => !x.first_responded_at && x.first_response_due && Date.parse(x.first_response_due) < now;
+      open.sort((a, b) => (overdue(b) - overdue(a)) || (Date.parse(a.registered_at || 0) - Date.parse(b.registered_at || 0)));
+      const shown = open.slice(0, 50);
+      const custs = await Promise.all(shown.map((x) => customerOf(x.customer_id)));
+      clear(out, shown.length ? shown.map((x, i) => complaintCard(custs[i], x)) : h('p', { class: 'muted' }, t('care.noComplaints')),
+        open.length > shown.length ? h('p', { class: 'muted small' }, t('care.moreComplaints', { n: open.length - shown.length })) : null);
+    }
+    const listed = await hasRpc('intake', 'ListComplaints');
+    clear(complaintsEl, h('h2', {}, t('care.complaints')), h('p', { class: 'muted small' }, t(listed ? 'care.complaintsAll' : 'care.complaintsHelp')), form, out);
+    try {
+      if (listed) await showOpen(); else await showFor(dissatisfied.slice(-20).map((c) => c.customer_phone));
+    } catch (err) { if (err.status === 401) { ctx.onAuthError(); return; } showError(out, err); }
   }
 
   function complaintCard(cust, x) {
     const form = h('form', { class: 'complaint card', novalidate: true, 'data-complaint': x.complaint_id });
     const step = select('step', STEPS.map((s) => [s, t(`care.step.${s}`)]), 'listen');
     const text = input('text');
-    const add = button('care.addNote', () => change('AddComplaintNote', add), { class: 'small' });
-    const close = button('care.closeSatisfied', () => change('CloseComplaint', close, { basis: 'customer_satisfied' }), { class: 'small' });
+    const add = button('care.addNote', () => change('AddComplaintNote', add), { class: 'small', 'data-testid': 'complaint-note' });
+    const close = button('care.closeSatisfied', () => change('CloseComplaint', close, { basis: 'customer_satisfied' }), { class: 'small', 'data-testid': 'complaint-close' });
+    // A manager may close it on their own authority when the customer cannot be satisfied.
+    const signoff = ['manager', 'admin'].includes(ctx.user.role)
+      ? button('care.closeSignoff', () => change('CloseComplaint', signoff, { basis: 'manager_signoff' }), { class: 'small' }) : null;
     async function change(method, btn, extra = {}) {
       clearErrors(form); btn.disabled = true;
       try {
         await api.call('intake', method, { request_id: requestId(), complaint_id: x.complaint_id, expected_version: String(num(x.version)),
           step: step.value, text: text.value.trim(), device_time: new Date().toISOString(), ...extra });
-        banner(complaintsEl, t('wh.done'), 'ok');
         await load();
+        banner(complaintsEl, t('wh.done'), 'ok');
       } catch (err) { showError(form, err); } finally { btn.disabled = false; }
     }
     const dueSoon = x.first_response_due && !x.first_responded_at;
-    clear(form, h('div', { class: 'qline' }, h('strong', {}, `${cust.name} · ${x.kind}`),
+    clear(form, h('div', { class: 'qline' }, h('strong', {}, `${(cust && cust.name) || x.customer_id} · ${x.kind}`),
       dueSoon ? h('span', { class: `sla ${Date.parse(x.first_response_due) < Date.now() ? 'breached' : 'risk'}` }, `${t('care.respondBy')} ${fmtTime(x.first_response_due)}`) : null),
       h('p', {}, x.description),
       (x.notes || []).length ? h('ul', { class: 'small' }, x.notes.map((n) => h('li', {}, `${t(`care.step.${n.step}`)}: ${n.text} (${n.user_id}, ${fmtTime(n.at)})`))) : null,
-      h('div', { class: 'row wrap' }, field('care.step', step), field('care.text', text), add, close));
+      h('div', { class: 'muted small' }, `${x.complaint_id} · ${x.channel || ''} · ${x.ticket_id || ''} ${x.technician_id ? `· ${x.technician_id}` : ''} · ${t('care.registered')} ${fmtTime(x.registered_at)}`),
+      h('div', { class: 'row wrap' }, field('care.step', step), field('care.text', text), add, close, signoff));
     return form;
   }
 

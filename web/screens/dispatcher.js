@@ -2,35 +2,26 @@
 // assignment by click or drag with the recommendations and their reasons, the optimiser, and live
 // updates from the gateway's SSE stream (resuming from the last position after a reconnect).
 import { t } from '../i18n.js';
-import { api, num, requestId, token } from '../api.js';
+import { api, num, requestId, freshToken, listAll } from '../api.js';
 import { h, clear, field, input, button, showError, clearErrors, banner, fmtTime, enumText,
          minutesText, partsText } from '../ui.js';
+import { ticketSlas, slaSummary, byRisk, forget } from '../sla.js';
 
-const SLA_HOURS = 24;  // scheduling's default: on site within 24 h of the job's creation
-const PRIORITY_WEIGHT = { PRIORITY_URGENT: 4, PRIORITY_HIGH: 3, PRIORITY_NORMAL: 2, PRIORITY_LOW: 1 };
 const DAY_START = 8, DAY_END = 20;  // the timeline's hours (local)
 const POS_KEY = 'fieldline.board.position';
 
-async function listAll(service, method, body, key) {
-  const out = [];
-  let page_token = '';
-  for (let i = 0; i < 20; i++) {
-    const res = await api.call(service, method, { ...body, page_size: 500, page_token });
-    out.push(...(res[key] || []));
-    page_token = res.next_page_token;
-    if (!page_token) break;
+// A card's SLA line: which clock is due first, when, and how long is left (or how long ago it
+// breached), from intake's clocks.
+export function slaText(sla) {
+  if (!sla || sla.risk === 'unknown') return t('board.slaUnknown');
+  const clock = t(`sla.clock.${sla.clock || 'none'}`);
+  const due = Number.isNaN(sla.due) ? '' : fmtTime(new Date(sla.due).toISOString());
+  if (sla.paused) return t('board.slaPaused', { clock, due });
+  if (sla.risk === 'breached') {
+    return sla.left < 0 ? t('board.slaOver', { clock, due, t: minutesText(-sla.left) })
+      : t('board.slaBreachedClocks', { clocks: sla.breached.map((c) => t(`sla.clock.${c}`)).join(', '), clock, due, t: minutesText(sla.left) });
   }
-  return out;
-}
-
-// Minutes left until the job's SLA deadline (negative: breached).
-export function slackMinutes(job, now = Date.now()) {
-  const created = Date.parse(job.created_at || 0) || now;
-  return (created + SLA_HOURS * 3600e3 - now) / 60e3;
-}
-
-export function byRisk(a, b) {
-  return slackMinutes(a) - slackMinutes(b) || (PRIORITY_WEIGHT[b.priority] || 0) - (PRIORITY_WEIGHT[a.priority] || 0);
+  return t('board.slaDue', { clock, due, t: minutesText(sla.left) });
 }
 
 export async function mount(view, ctx) {
@@ -54,6 +45,12 @@ export async function mount(view, ctx) {
       listAll('scheduling', 'ListJobs', { state: 'JOB_STATE_ASSIGNED' }, 'jobs'),
       listAll('scheduling', 'ListJobs', { state: 'JOB_STATE_IN_PROGRESS' }, 'jobs'),
     ]);
+    // Intake's clocks for each waiting ticket (cached 30 s): breached first, then at risk, then by
+    // due time. If intake cannot be reached the queue still shows, by priority, marked unknown.
+    let slas = new Map();
+    try { slas = await ticketSlas(unassigned.map((j) => j.ticket_id)); } catch (err) { if (err.status === 401) throw err; }
+    const now = Date.now();
+    for (const j of unassigned) { j.slaEntry = slas.get(j.ticket_id); j.sla = slaSummary(j.slaEntry, now); }
     state.queue = unassigned.sort(byRisk);
     state.techs = techs.filter((x) => !x.departed);
     state.jobsByTech = new Map();
@@ -67,11 +64,11 @@ export async function mount(view, ctx) {
 
   function renderQueue() {
     const now = Date.now();
+    for (const j of state.queue) j.sla = slaSummary(j.slaEntry, now);  // the minutes move on
     clear(queueEl, h('h2', {}, t('board.queue'), ' ', h('span', { class: 'badge' }, String(state.queue.length))),
       h('p', { class: 'muted' }, t('board.queueHelp')),
       h('ol', { class: 'queue-list' }, state.queue.slice(0, 200).map((j) => {
-        const slack = slackMinutes(j, now);
-        const risk = slack < 0 ? 'breached' : slack < 120 ? 'risk' : 'ok';
+        const risk = j.sla ? j.sla.risk : 'unknown';
         return h('li', {
           class: `qjob ${risk} ${state.selected && state.selected.job_id === j.job_id ? 'selected' : ''}`,
           draggable: 'true', tabindex: '0', 'data-job': j.job_id, 'data-ticket': j.ticket_id,
@@ -81,7 +78,8 @@ export async function mount(view, ctx) {
           onkeydown: (e) => { if (e.key === 'Enter') select(j); },
         },
           h('div', { class: 'qline' }, h('strong', {}, (j.customer && j.customer.name) || '—'),
-            h('span', { class: `sla ${risk}` }, slack < 0 ? t('board.breached', { t: minutesText(-slack) }) : t('board.left', { t: minutesText(slack) }))),
+            h('span', { class: `sla ${risk}`, 'data-testid': 'sla', 'data-risk': risk,
+              'data-due': j.sla && !Number.isNaN(j.sla.due) ? new Date(j.sla.due).toISOString() : '' }, slaText(j.sla))),
           h('div', { class: 'muted small' }, `${j.required_skill} · ${enumText(j.priority)} · ${(j.customer && j.customer.address) || ''}`),
           j.parts_needed && j.parts_needed.length ? h('div', { class: 'muted small' }, `${t('board.parts')}: ${partsText(j.parts_needed)}`) : null);
       })));
@@ -119,6 +117,7 @@ export async function mount(view, ctx) {
         if (from.value && to.value) { body.window_start = new Date(from.value).toISOString(); body.window_end = new Date(to.value).toISOString(); }
         if (override.value.trim()) body.override_reason = override.value.trim();
         await api.call('scheduling', 'AssignJob', body);
+        forget(j.ticket_id);
         banner(root, t('board.assigned', { job: c.name || j.job_id, tech: techId }), 'ok');
         state.selected = null;
         await load();
@@ -273,9 +272,14 @@ export async function mount(view, ctx) {
   let es = null, reloadTimer = null, closed = false, retry = 1000;
   let lastPos = sessionStorage.getItem(POS_KEY) || '';
   let events = 0;
-  function connect() {
+  async function connect() {
     if (closed) return;
-    const q = new URLSearchParams({ access_token: token() });
+    // The access token lives 15 minutes: the gateway ends the stream when it expires and the
+    // browser's own retry (same URL, old token) is refused, so every (re)connect takes a fresh one.
+    let bearer = '';
+    try { bearer = await freshToken(); } catch (err) { if (err.status === 401 || err.status === 403) return; }
+    if (closed) return;
+    const q = new URLSearchParams({ access_token: bearer });
     if (lastPos) q.set('from', lastPos);
     es = new EventSource(`/api/v1/scheduling/WatchBoard/events?${q}`);
     es.onopen = () => { retry = 1000; renderLive('on'); };
@@ -314,5 +318,7 @@ export async function mount(view, ctx) {
   await load();
   renderPlan();
   connect();
-  return () => { closed = true; if (es) es.close(); clearTimeout(reloadTimer); };
+  // The cards' "… left" moves with the clock even when nothing happens on the board.
+  const tick = setInterval(() => { if (!dragging) renderQueue(); }, 60e3);
+  return () => { closed = true; if (es) es.close(); clearTimeout(reloadTimer); clearInterval(tick); };
 }

@@ -1,19 +1,9 @@
 // Warehouse: stock per location, receiving, transfers, returns, low stock, van restock lists.
 import { t } from '../i18n.js';
-import { api, num, requestId } from '../api.js';
+import { api, num, requestId, listAll as listAllOf } from '../api.js';
 import { h, clear, field, input, select, button, showError, clearErrors, banner, money, enumText, table } from '../ui.js';
 
-async function listAll(method, key, body = {}) {
-  const out = [];
-  let page_token = '';
-  for (let i = 0; i < 20; i++) {
-    const res = await api.call('inventory', method, { ...body, page_size: 500, page_token });
-    out.push(...(res[key] || []));
-    page_token = res.next_page_token;
-    if (!page_token) break;
-  }
-  return out;
-}
+const listAll = (method, key, body = {}) => listAllOf('inventory', method, body, key);
 
 export async function mount(view, ctx) {
   let parts = [], locations = [];
@@ -30,19 +20,23 @@ export async function mount(view, ctx) {
   async function load() {
     [parts, locations] = await Promise.all([listAll('ListParts', 'parts'), listAll('ListLocations', 'locations')]);
     if (!locations.some((l) => l.location_id === loc) && locations.length) loc = locations[0].location_id;
-    renderStock(); renderLow(); renderMoves(); renderTransfers(); renderVan();
+    await renderStock(); renderLow(); renderMoves(); renderTransfers(); renderVan();
   }
   const locOptions = (withEmpty) => [...(withEmpty ? [['', '—']] : []), ...locations.map((l) => [l.location_id, `${l.location_id} · ${l.name}`])];
   const skuOptions = () => parts.map((p) => [p.sku, `${p.sku} · ${p.name}`]);
 
-  function renderStock() {
+  // A location's stock from inventory's per-location view (GetLocationStock, paged by SKU), not
+  // from the whole parts list.
+  async function renderStock() {
     const sel = select('location', locOptions(false), loc);
     sel.setAttribute('data-testid', 'stock-location');
-    sel.addEventListener('change', () => { loc = sel.value; sessionStorage.setItem('fieldline.wh.loc', loc); renderStock(); });
+    sel.addEventListener('change', () => { loc = sel.value; sessionStorage.setItem('fieldline.wh.loc', loc); renderStock().catch((e) => showError(stockEl, e)); });
     const l = locations.find((x) => x.location_id === loc);
-    const rows = parts.map((p) => {
-      const s = (p.locations || []).find((x) => x.location_id === loc);
-      if (!s) return null;
+    const here = loc ? await listAll('GetLocationStock', 'parts', { location_id: loc }) : [];
+    const cost = new Map(parts.map((p) => [p.sku, p.average_cost_minor]));
+    const rows = here.map((ps) => {
+      const s = ps.stock || {};
+      const p = { sku: ps.sku, name: ps.name, average_cost_minor: cost.get(ps.sku) };
       const low = num(s.min_available) > 0 && num(s.available) < num(s.min_available);
       return h('tr', { class: low ? 'low' : '', 'data-sku': p.sku },
         h('td', {}, h('strong', {}, p.sku), ` ${p.name}`),

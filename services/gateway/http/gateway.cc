@@ -3,6 +3,7 @@
 #include "services/gateway/http/openapi.h"
 
 #include <httplib.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,6 +42,8 @@ constexpr size_t kMaxBody = 16 * 1024 * 1024;
 // that a refused token or role still gets a proper HTTP status.
 constexpr auto kFirstAnswerWindow = std::chrono::milliseconds(500);
 constexpr size_t kDefaultLogins = 100;
+constexpr char kDepartedMessage[] =
+    "This account has been closed because its user has left; ask an administrator.";
 constexpr size_t kMaxLogins = 1000;
 
 std::string Rfc3339(absl::Time t) {
@@ -54,7 +57,7 @@ void Send(httplib::Response& res, const HttpReply& reply) {
 
 void SendJson(httplib::Response& res, const json& body, int status = 200) {
   res.status = status;
-  res.set_content(body.dump(), kJson);
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson);
 }
 
 HttpReply FromAbsl(const absl::Status& status) {
@@ -211,12 +214,17 @@ struct Watch {
 
 struct Gateway::Impl {
   Impl(const GatewayOptions& o, UsersApp& u, const Clock& c)
-      : options(o), users(u), clock(c), verifier(o.auth_secret) {}
+      : options(o),
+        users(u),
+        clock(c),
+        verifier(o.auth_secret),
+        refresh_verifier(RefreshSecret(o.auth_secret)) {}
 
   GatewayOptions options;
   UsersApp& users;
   const Clock& clock;
   TokenVerifier verifier;
+  TokenVerifier refresh_verifier;  // refresh tokens only (a key of their own)
   std::unique_ptr<GrpcBridge> bridge;
   std::unique_ptr<httplib::Server> server;
   std::thread thread;
@@ -242,8 +250,7 @@ struct Gateway::Impl {
     }
     if (user->has_value() && (*user)->departed) {
       Send(res, ErrorReply(401, "UNAUTHENTICATED",
-                           "This account has been closed because its user has left; ask an "
-                           "administrator."));
+                           kDepartedMessage));
       return std::nullopt;
     }
     return std::make_pair(*std::move(actor), *std::move(user));
@@ -307,8 +314,7 @@ struct Gateway::Impl {
                                     "The username or password is not correct."));
       case LoginFailure::kDeparted:
         return Send(res, ErrorReply(403, "PERMISSION_DENIED",
-                                    "This account has been closed because its user has left; "
-                                    "ask an administrator."));
+                                    kDepartedMessage));
       case LoginFailure::kLocked:
         break;
     }
@@ -324,13 +330,73 @@ struct Gateway::Impl {
                       423);
     }
     const User& user = result->user;
-    Actor actor{user.role == "technician" ? user.technician_id : user.username, user.role,
-                user.permissions};
-    absl::StatusOr<std::string> token = IssueToken(options.auth_secret, actor, now, options.token_ttl);
+    absl::StatusOr<std::string> refresh =
+        IssueToken(refresh_verifier.secret(), ActorOf(user), now, options.session_ttl);
+    if (!refresh.ok()) return Send(res, FromAbsl(refresh.status()));
+    SendTokens(res, user, now, {{"refresh_token", *refresh},
+                                {"session_expires_at", Rfc3339(now + options.session_ttl)}});
+  }
+
+  static Actor ActorOf(const User& user) {
+    return Actor{user.role == "technician" ? user.technician_id : user.username, user.role,
+                 user.permissions};
+  }
+
+  // A fresh access token for `user` (its current role and permissions), plus `extra` fields.
+  void SendTokens(httplib::Response& res, const User& user, absl::Time now, json extra) {
+    absl::StatusOr<std::string> token =
+        IssueToken(options.auth_secret, ActorOf(user), now, options.token_ttl);
     if (!token.ok()) return Send(res, FromAbsl(token.status()));
-    SendJson(res, {{"token", *token},
-                   {"expires_at", Rfc3339(now + options.token_ttl)},
-                   {"user", UserJson(user, now)}});
+    extra["token"] = *token;
+    extra["expires_at"] = Rfc3339(now + options.token_ttl);
+    extra["user"] = UserJson(user, now);
+    SendJson(res, extra);
+  }
+
+  // POST /api/v1/auth/refresh {"refresh_token"}: a new access token while the account is still
+  // active. Departed → 401, locked → 403 (with locked_until), session over → 401. Not written to
+  // the login history (a refresh every 15 minutes would bury the sign-ins in it).
+  void Refresh(const httplib::Request& req, httplib::Response& res) {
+    std::optional<json> body = ParseObject(req, res);
+    if (!body) return;
+    std::optional<std::string> refresh = StringField(*body, "refresh_token", res);
+    if (!refresh) return;
+    if (refresh->empty()) {
+      return Send(res, ErrorReply(400, "INVALID_ARGUMENT",
+                                  "Give the refresh token you received when you signed in.",
+                                  "refresh_token"));
+    }
+    const absl::Time now = clock.Now();
+    absl::StatusOr<Actor> actor = refresh_verifier.Verify(*refresh, now);
+    if (!actor.ok()) {
+      return Send(res, ErrorReply(401, "UNAUTHENTICATED",
+                                  "Your session has ended; please sign in again.",
+                                  "refresh_token"));
+    }
+    absl::StatusOr<std::optional<User>> user = users.FindByActor(*actor);
+    if (!user.ok()) return Send(res, FromAbsl(user.status()));
+    if (!user->has_value()) {
+      return Send(res, ErrorReply(401, "UNAUTHENTICATED",
+                                  "This session does not belong to a user account of the gateway.",
+                                  "refresh_token"));
+    }
+    const User& account = **user;
+    if (account.departed) {
+      return Send(res, ErrorReply(401, "UNAUTHENTICATED",
+                                  kDepartedMessage));
+    }
+    if (account.LockedAt(now)) {
+      json error = {{"code", "PERMISSION_DENIED"},
+                    {"message", "This account is locked after too many failed sign-ins until " +
+                                    absl::FormatTime("%H:%M UTC", account.locked_until,
+                                                     absl::UTCTimeZone()) +
+                                    "; sign in again then, or ask an administrator."},
+                    {"field", ""},
+                    {"locked_until", Rfc3339(account.locked_until)}};
+      return SendJson(res, {{"error", error}, {"locked_until", Rfc3339(account.locked_until)}},
+                      403);
+    }
+    SendTokens(res, account, now, json::object());
   }
 
   void Me(const httplib::Request& req, httplib::Response& res) {
@@ -462,12 +528,24 @@ struct Gateway::Impl {
         absl::StatusOr<std::optional<User>> user = users.FindByActor(*actor);
         if (user.ok() && user->has_value() && (*user)->departed) {
           return Send(res, ErrorReply(401, "UNAUTHENTICATED",
-                                      "This account has been closed because its user has left; "
-                                      "ask an administrator."));
+                                      kDepartedMessage));
         }
       }
     }
     Send(res, bridge->Call(req.matches[1].str(), req.matches[2].str(), req.body, authorization));
+  }
+
+  // Why an open event stream must end now (its token expired, its user departed), as the
+  // error JSON; nullopt while it may go on.
+  std::optional<std::string> StreamRefusal(const std::string& token) {
+    absl::StatusOr<Actor> actor = verifier.Verify(token, clock.Now());
+    if (!actor.ok()) return ErrorJson("UNAUTHENTICATED", std::string(actor.status().message()), "");
+    absl::StatusOr<std::optional<User>> user = users.FindByActor(*actor);
+    if (user.ok() && user->has_value() && (*user)->departed) {
+      return ErrorJson("UNAUTHENTICATED",
+                       kDepartedMessage, "");
+    }
+    return std::nullopt;
   }
 
   void WatchBoard(const httplib::Request& req, httplib::Response& res) {
@@ -551,12 +629,21 @@ struct Gateway::Impl {
     res.set_header("X-Accel-Buffering", "no");
     res.set_chunked_content_provider(
         "text/event-stream",
-        [watch, keep_alive](size_t, httplib::DataSink& sink) {
+        [this, watch, keep_alive, token](size_t, httplib::DataSink& sink) {
           std::unique_lock lock(watch->mu);
           const bool woke = watch->cv.wait_for(lock, keep_alive, [&] {
             return !watch->frames.empty() || watch->ended || watch->stop;
           });
           if (watch->stop) return false;
+          // The service checked the token when the stream opened; the gateway keeps checking
+          // it: a stream ends when its token expires (the browser reconnects with a fresh one)
+          // or its user departs (at the next keep-alive at the latest).
+          if (std::optional<std::string> refused = StreamRefusal(token)) {
+            lock.unlock();
+            const std::string frame = "event: error\ndata: " + *refused + "\n\n";
+            sink.write(frame.data(), frame.size());
+            return false;
+          }
           if (!watch->frames.empty()) {
             std::deque<std::string> frames;
             frames.swap(watch->frames);
@@ -636,6 +723,7 @@ void Gateway::Routes() {
   using Req = const httplib::Request&;
   using Res = httplib::Response&;
   s.Post("/api/v1/auth/login", [impl](Req req, Res res) { impl->Login(req, res); });
+  s.Post("/api/v1/auth/refresh", [impl](Req req, Res res) { impl->Refresh(req, res); });
   s.Get("/api/v1/auth/me", [impl](Req req, Res res) { impl->Me(req, res); });
   s.Post("/api/v1/auth/password", [impl](Req req, Res res) { impl->ChangePassword(req, res); });
   s.Get("/api/v1/admin/users", [impl](Req req, Res res) { impl->ListUsers(req, res); });
@@ -679,6 +767,27 @@ void Gateway::Routes() {
   s.set_logger([](Req req, const httplib::Response& res) {
     Logger("gateway")->debug("http method={} path={} status={}", req.method, req.path, res.status);
   });
+}
+
+std::string RefreshSecret(const std::string& auth_secret) {
+  // BLAKE2b keyed with the secret over a fixed label: a key of its own, known only to whoever
+  // knows the secret.
+  static constexpr char kLabel[] = "fieldline gateway refresh tokens v1";
+  // Idempotent; generichash works without it, but the library asks for it before any use.
+  [[maybe_unused]] static const int initialised = sodium_init();
+  unsigned char key[32];  // the secret of any length, as a key of valid size
+  crypto_generichash(key, sizeof key, reinterpret_cast<const unsigned char*>(auth_secret.data()),
+                     auth_secret.size(), nullptr, 0);
+  unsigned char out[32];
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(kLabel),
+                     sizeof kLabel - 1, key, sizeof key);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : out) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  return hex;
 }
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& options,

@@ -41,7 +41,12 @@ struct GatewayOptions {
   std::string descriptor_set_file;  // descriptors with comments for OpenAPI; empty: none
   absl::Duration call_timeout = absl::Seconds(30);
   absl::Duration keep_alive = absl::Seconds(15);  // SSE comment interval
-  absl::Duration token_ttl = absl::Hours(8);
+  // Access tokens are short-lived so that a departed or locked user loses the services (which
+  // check only the signature and expiry) within this time; the web app refreshes them silently
+  // at POST /api/v1/auth/refresh with the session's refresh token, which the gateway grants only
+  // while the account is active.
+  absl::Duration token_ttl = absl::Minutes(15);
+  absl::Duration session_ttl = absl::Hours(12);  // refresh token life: sign in again after it
   int threads = 32;  // HTTP worker threads (each open event stream holds one)
 };
 
@@ -67,6 +72,10 @@ class Gateway {
   int port_ = 0;
   bool https_ = false;
 };
+
+// The key refresh tokens are signed with: derived from the services' secret, so that a refresh
+// token is never accepted as an access token by a service (they verify with the secret itself).
+std::string RefreshSecret(const std::string& auth_secret);
 
 // The web app's folder when --web-root is not given: the `web` folder of the source checkout,
 // found by walking up from the binary's directory; "" if there is none.

@@ -234,7 +234,9 @@ void AddAuthPaths(json& paths, json& schemas) {
       {"type", "object"},
       {"properties",
        {{"token", {{"type", "string"}, {"description", "Send as Authorization: Bearer <token>"}}},
-        {"expires_at", {{"type", "string"}, {"format", "date-time"}}},
+        {"expires_at", {{"type", "string"}, {"format", "date-time"}, {"description", "The access token's end (15 minutes by default)"}}},
+        {"refresh_token", {{"type", "string"}, {"description", "Login only: send to /api/v1/auth/refresh for a new access token (never to a service)"}}},
+        {"session_expires_at", {{"type", "string"}, {"format", "date-time"}, {"description", "Login only: the refresh token's end; sign in again after it"}}},
         {"user", Ref("User")}}}};
   schemas["LoginHistory"] = {
       {"type", "object"},
@@ -257,10 +259,23 @@ void AddAuthPaths(json& paths, json& schemas) {
   json login_responses = login_errors;
   login_responses["200"] = Answer("Signed in", Ref("LoginResponse"));
   paths["/api/v1/auth/login"]["post"] = {{"tags", {"auth"}},
-                                         {"summary", "Sign in with username and password; returns a token valid for 8 hours"},
+                                         {"summary", "Sign in with username and password; returns a short-lived access token and a refresh token"},
                                          {"security", json::array()},
                                          {"requestBody", JsonBody(Ref("LoginRequest"))},
                                          {"responses", login_responses}};
+  json refresh_responses = {
+      {"400", errors["400"]},
+      {"401", Answer("The session ended, or the user has left the company: sign in again", Ref("Error"))},
+      {"403", Answer("The account is locked; see locked_until", Ref("Error"))},
+      {"200", Answer("A new access token", Ref("LoginResponse"))}};
+  paths["/api/v1/auth/refresh"]["post"] = {
+      {"tags", {"auth"}},
+      {"summary", "A new access token for a signed-in session, while the account is active"},
+      {"security", json::array()},
+      {"requestBody", JsonBody({{"type", "object"},
+                                {"required", {"refresh_token"}},
+                                {"properties", {{"refresh_token", {{"type", "string"}}}}}})},
+      {"responses", refresh_responses}};
   json me = errors;
   me["200"] = Answer("The signed-in user", Ref("User"));
   paths["/api/v1/auth/me"]["get"] = {{"tags", {"auth"}}, {"summary", "The signed-in user"}, {"responses", me}};

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <future>
+#include <thread>
 #include <vector>
 
 #include "google/protobuf/descriptor.h"
@@ -291,7 +293,10 @@ TEST_F(GatewayHttpTest, LoginReturnsTokenUserAndExpiry) {
   ASSERT_EQ(reply.status, 200) << reply.raw;
   EXPECT_FALSE(reply.body.value("token", "").empty());
   EXPECT_EQ(reply.body["expires_at"],
-            absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now() + absl::Hours(8), absl::UTCTimeZone()));
+            absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now() + absl::Minutes(15), absl::UTCTimeZone()));
+  EXPECT_EQ(reply.body["session_expires_at"],
+            absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now() + absl::Hours(12), absl::UTCTimeZone()));
+  EXPECT_FALSE(reply.body.value("refresh_token", "").empty());
   const json& user = reply.body["user"];
   EXPECT_EQ(user["username"], "technician");
   EXPECT_EQ(user["role"], "technician");
@@ -450,6 +455,94 @@ TEST_F(GatewayHttpTest, DepartedStaffCannotSignInAndTheirTokensStopWorking) {
               "FAILED_PRECONDITION");
 }
 
+// --- short-lived access tokens and their refresh ---
+
+TEST_F(GatewayHttpTest, RefreshGivesANewAccessTokenWithTheCurrentPermissions) {
+  Reply login = Login("dispatcher", "demo-dispatcher");
+  ASSERT_EQ(login.status, 200) << login.raw;
+  const std::string refresh_token = login.body.value("refresh_token", "");
+  ASSERT_FALSE(refresh_token.empty());
+  // An administrator grants "export" while the dispatcher is signed in.
+  ASSERT_EQ(Put("/api/v1/admin/users/dispatcher/permissions", R"({"permissions":["export"]})",
+                TokenOf("admin")).status, 200);
+  clock_.Advance(absl::Minutes(14));
+  Reply refreshed = Post("/api/v1/auth/refresh", json{{"refresh_token", refresh_token}}.dump());
+  ASSERT_EQ(refreshed.status, 200) << refreshed.raw;
+  EXPECT_EQ(refreshed.body["expires_at"],
+            absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now() + absl::Minutes(15), absl::UTCTimeZone()));
+  EXPECT_EQ(refreshed.body["user"]["username"], "dispatcher");
+  auto actor = verifier_.Verify(refreshed.body.value("token", ""), clock_.Now());
+  ASSERT_TRUE(actor.ok()) << actor.status();
+  EXPECT_EQ(actor->user_id, "dispatcher");
+  EXPECT_EQ(actor->permissions, std::vector<std::string>{"export"});
+  // The new token works at a service through the bridge.
+  EXPECT_EQ(Post("/api/v1/scheduling/ListJobs", "{}", refreshed.body.value("token", "")).status, 200);
+  // Refreshes are not sign-ins: the login history holds only the one sign-in.
+  Reply history = Get("/api/v1/admin/users/dispatcher/logins", TokenOf("admin"));
+  ASSERT_EQ(history.status, 200) << history.raw;
+  EXPECT_EQ(history.body["logins"].size(), 1u) << history.raw;
+}
+
+TEST_F(GatewayHttpTest, RefreshIsRefusedToDepartedStaff) {
+  Reply login = Login("intake", "demo-intake");
+  ASSERT_EQ(login.status, 200) << login.raw;
+  const std::string body = json{{"refresh_token", login.body.value("refresh_token", "")}}.dump();
+  ASSERT_EQ(Post("/api/v1/auth/refresh", body).status, 200);
+  ASSERT_EQ(Post("/api/v1/admin/users/intake/depart", "{}", TokenOf("admin")).status, 200);
+  Reply refused = Post("/api/v1/auth/refresh", body);
+  ExpectError(refused, 401, "UNAUTHENTICATED");
+  EXPECT_NE(refused.body["error"].value("message", "").find("left"), std::string::npos) << refused.raw;
+  EXPECT_FALSE(refused.body.contains("token"));
+}
+
+TEST_F(GatewayHttpTest, RefreshIsRefusedWhileTheAccountIsLocked) {
+  Reply login = Login("care", "demo-care");
+  ASSERT_EQ(login.status, 200) << login.raw;
+  const std::string body = json{{"refresh_token", login.body.value("refresh_token", "")}}.dump();
+  for (int i = 0; i < 5; ++i) Login("care", "demo-wrong");  // someone guesses: locked
+  Reply refused = Post("/api/v1/auth/refresh", body);
+  ExpectError(refused, 403, "PERMISSION_DENIED");
+  EXPECT_FALSE(refused.body.value("locked_until", "").empty()) << refused.raw;
+  clock_.Advance(absl::Minutes(15));
+  EXPECT_EQ(Post("/api/v1/auth/refresh", body).status, 200);
+}
+
+TEST_F(GatewayHttpTest, RefreshNeedsALiveRefreshTokenNotAnAccessToken) {
+  Reply login = Login("dispatcher", "demo-dispatcher");
+  ASSERT_EQ(login.status, 200) << login.raw;
+  const std::string access = login.body.value("token", "");
+  const std::string refresh = login.body.value("refresh_token", "");
+  ExpectError(Post("/api/v1/auth/refresh", "{}"), 400, "INVALID_ARGUMENT", "refresh_token");
+  ExpectError(Post("/api/v1/auth/refresh", R"({"refresh_token":"abc"})"), 401, "UNAUTHENTICATED",
+              "refresh_token");
+  // An access token is not a refresh token, and a refresh token is not an access token: neither
+  // the gateway's refresh nor a service accepts the other kind.
+  ExpectError(Post("/api/v1/auth/refresh", json{{"refresh_token", access}}.dump()), 401,
+              "UNAUTHENTICATED", "refresh_token");
+  ExpectError(Post("/api/v1/scheduling/ListJobs", "{}", refresh), 401, "UNAUTHENTICATED");
+  EXPECT_FALSE(verifier_.Verify(refresh, clock_.Now()).ok());
+  // After the session's 12 hours the refresh token is over: sign in again.
+  clock_.Advance(absl::Hours(12) + absl::Seconds(1));
+  ExpectError(Post("/api/v1/auth/refresh", json{{"refresh_token", refresh}}.dump()), 401,
+              "UNAUTHENTICATED", "refresh_token");
+}
+
+TEST_F(GatewayHttpTest, AServiceRefusesAnExpiredAccessToken) {
+  // Issued 16 minutes ago for the gateway's 15: expired. The gateway passes it on (it refuses
+  // only departed users itself); the service checks the expiry and refuses it.
+  absl::StatusOr<std::string> expired =
+      IssueToken(kSecret, Actor{"dispatcher", "dispatcher", {}}, absl::Now() - absl::Minutes(16),
+                 absl::Minutes(15));
+  ASSERT_TRUE(expired.ok());
+  Reply refused = Post("/api/v1/scheduling/ListJobs", "{}", *expired);
+  ExpectError(refused, 401, "UNAUTHENTICATED");
+  EXPECT_NE(refused.body["error"].value("message", "").find("xpired"), std::string::npos) << refused.raw;
+  absl::StatusOr<std::string> fresh =
+      IssueToken(kSecret, Actor{"dispatcher", "dispatcher", {}}, absl::Now(), absl::Minutes(15));
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(Post("/api/v1/scheduling/ListJobs", "{}", *fresh).status, 200);
+}
+
 TEST_F(GatewayHttpTest, AdminEndpointsRefuseEveryoneElse) {
   const std::string dispatcher = TokenOf("dispatcher");
   const std::string manager = TokenOf("manager");
@@ -506,7 +599,7 @@ TEST_F(GatewayHttpTest, OpenApiHasEveryRpcOfTheFourServices) {
     }
   }
   EXPECT_GT(rpcs, 60);
-  for (const char* path : {"/api/v1/auth/login", "/api/v1/auth/me", "/api/v1/auth/password",
+  for (const char* path : {"/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/me", "/api/v1/auth/password",
                            "/api/v1/admin/users", "/api/v1/admin/users/{username}/depart",
                            "/api/v1/admin/users/{username}/permissions",
                            "/api/v1/admin/users/{username}/logins", "/healthz"}) {
@@ -558,6 +651,18 @@ TEST_F(GatewayHttpTest, StaticFilesWithClientSideRouting) {
 
 // --- the live board ---
 
+// Appends a chunk of an event stream to `buffer` and hands each complete frame to `fn`.
+template <typename Fn>
+void EachFrame(std::string& buffer, const char* data, size_t length, Fn&& fn) {
+  buffer.append(data, length);
+  size_t end;
+  while ((end = buffer.find("\n\n")) != std::string::npos) {
+    std::string frame = buffer.substr(0, end);
+    buffer.erase(0, end + 2);
+    fn(frame);
+  }
+}
+
 class BoardStream {
  public:
   // Reads frames until `want` ids (or a keep-alive, if want == 0) arrived, then disconnects.
@@ -573,20 +678,17 @@ class BoardStream {
           return response.status == 200;
         },
         [&](const char* data, size_t length) {
-          buffer.append(data, length);
-          size_t end;
-          while ((end = buffer.find("\n\n")) != std::string::npos) {
-            std::string frame = buffer.substr(0, end);
-            buffer.erase(0, end + 2);
+          bool stop = false;
+          EachFrame(buffer, data, length, [&](const std::string& frame) {
             if (frame.rfind("id: ", 0) == 0) {
               ids.push_back(frame.substr(4, frame.find('\n') - 4));
               EXPECT_NE(frame.find("\ndata: {"), std::string::npos) << frame;
             } else if (frame == ": keep-alive" && saw_keep_alive != nullptr) {
               *saw_keep_alive = true;
-              if (want == 0) return false;
+              if (want == 0) stop = true;
             }
-          }
-          return ids.size() < want;
+          });
+          return !stop && ids.size() < want;
         });
     return ids;
   }
@@ -621,6 +723,63 @@ TEST_F(GatewayHttpTest, BoardEventsResumeAfterLastEventId) {
   bool keep_alive = false;
   BoardStream::Read(*client_, path + "&from=" + all[2], {}, 0, &keep_alive);
   EXPECT_TRUE(keep_alive);
+}
+
+// Reads a stream until the gateway ends it; returns the frames named "error" (empty if the
+// stream ended without one).
+// `opened` is fulfilled once the stream's 200 has arrived.
+std::vector<std::string> ErrorFramesUntilEnd(int port, const std::string& path,
+                                             std::promise<int>& opened) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(20, 0);
+  std::vector<std::string> errors;
+  std::string buffer;
+  bool told = false;
+  auto result = client.Get(
+      path.c_str(),
+      [&](const httplib::Response& response) {
+        opened.set_value(response.status);
+        told = true;
+        return true;
+      },
+      [&](const char* data, size_t length) {
+        EachFrame(buffer, data, length, [&](const std::string& frame) {
+          if (frame.rfind("event: error\n", 0) == 0) errors.push_back(frame);
+        });
+        return true;
+      });
+  if (!told) opened.set_value(result ? result->status : 0);
+  return errors;
+}
+
+TEST_F(GatewayHttpTest, AnOpenBoardStreamEndsWhenItsUserDepartsOrItsTokenExpires) {
+  const std::string dispatcher = TokenOf("dispatcher");
+  const std::string manager = TokenOf("manager");
+  const std::string base = "/api/v1/scheduling/WatchBoard/events?access_token=";
+  // Both streams are open (keep-alives flow) before anything changes.
+  bool keep_alive = false;
+  BoardStream::Read(*client_, base + dispatcher, {}, 0, &keep_alive);
+  ASSERT_TRUE(keep_alive);
+  std::vector<std::string> departed_errors, expired_errors;
+  std::promise<int> departed_open, expired_open;
+  std::thread departed([&] {
+    departed_errors = ErrorFramesUntilEnd(gateway_->port(), base + dispatcher, departed_open);
+  });
+  EXPECT_EQ(departed_open.get_future().get(), 200);
+  EXPECT_EQ(Post("/api/v1/admin/users/dispatcher/depart", "{}", TokenOf("admin")).status, 200);
+  departed.join();
+  ASSERT_EQ(departed_errors.size(), 1u);
+  EXPECT_NE(departed_errors[0].find("left"), std::string::npos) << departed_errors[0];
+  EXPECT_NE(departed_errors[0].find("UNAUTHENTICATED"), std::string::npos) << departed_errors[0];
+
+  std::thread expired([&] {
+    expired_errors = ErrorFramesUntilEnd(gateway_->port(), base + manager, expired_open);
+  });
+  EXPECT_EQ(expired_open.get_future().get(), 200);
+  clock_.Advance(absl::Minutes(16));  // the manager's 15-minute token is over
+  expired.join();
+  ASSERT_EQ(expired_errors.size(), 1u);
+  EXPECT_NE(expired_errors[0].find("xpired"), std::string::npos) << expired_errors[0];
 }
 
 TEST_F(GatewayHttpTest, BoardEventsRefuseMissingTokenAndWrongRole) {
