@@ -180,32 +180,36 @@ async function flow() {
   await ic.close();
 
   // 2. Dispatcher: the new job shows in the queue; recommendations; drag it onto T01.
-  const { context: dc, page: board } = await newPage({ viewport: { width: 1400, height: 1000 } });
+  const { context: dc, page: board } = await newPage({ viewport: { width: 1400, height: 1800 } });
   await login(board, 'dispatcher');
   await board.goto(`${platform.url}/#/dispatch`);
   await board.getByTestId('live').locator('.dot.on').waitFor();
   const card = board.locator(`li.qjob[data-ticket="${ticketId}"]`);
   await eventually('the job in the queue', () => card.isVisible(), null, 30000);
+  // The card shows intake's SLA clock: a risk class and a due time (not a guess from the job's age).
+  const slaChip = card.getByTestId('sla');
+  assert.notEqual(await slaChip.getAttribute('data-risk'), 'unknown', await slaChip.textContent());
+  assert.ok(Date.parse(await slaChip.getAttribute('data-due')) > Date.now() - 3600e3, 'a due time from intake');
+  assert.match(await slaChip.textContent(), /due/);
   await card.click();
   await board.locator('[data-testid="recommendations"] li.rec').first().waitFor();
   await shot(board, 'dispatch-recommendations');
   const jobId = await card.getAttribute('data-job');
-  // HTML5 drag and drop, as the browser fires it (dragstart → dragover → drop → dragend) with one
-  // DataTransfer: Playwright's mouse-driven drag does not reach a drop target this far below a
-  // scrolled list in headless Chromium.
-  await board.evaluate(([job, tech]) => {
-    const src = document.querySelector(`li.qjob[data-job="${job}"]`);
-    const dst = document.querySelector(`.tl-row[data-tech="${tech}"]`);
-    const dataTransfer = new DataTransfer();
-    const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { dataTransfer, bubbles: true, cancelable: true }));
-    fire(src, 'dragstart'); fire(dst, 'dragenter'); fire(dst, 'dragover'); fire(dst, 'drop'); fire(src, 'dragend');
-  }, [jobId, 'T01']);
+  // A real drag with the mouse: press on the card, move onto T01's timeline, release (Chromium
+  // fires dragstart → dragover → drop itself). The card is scrolled into view inside the queue and
+  // the tall viewport keeps the timelines on screen.
+  await card.scrollIntoViewIfNeeded();
+  const target = board.locator('.tl-row[data-tech="T01"]');
+  await target.locator('.tl-track').scrollIntoViewIfNeeded();
+  await card.scrollIntoViewIfNeeded();
+  await card.dragTo(target.locator('.tl-track'));
   await board.locator(`.tl-row[data-tech="T01"] [data-job="${jobId}"]`).waitFor();
   assert.equal(await board.locator(`li.qjob[data-job="${jobId}"]`).count(), 0, 'gone from the queue');
   await shot(board, 'dispatch-assigned-to-T01');
 
   // 3. Technician T01 on a phone: accept and go online; arrive, report, sign and complete offline.
-  const { context: tc, page: phonePage } = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const { context: tc, page: firstPhonePage } = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  let phonePage = firstPhonePage;
   await login(phonePage, 'technician');
   await phonePage.goto(`${platform.url}/#/tech`);
   const job = phonePage.locator(`li.job[data-job="${jobId}"]`);
@@ -216,10 +220,11 @@ async function flow() {
   await job.locator('[data-action="MarkEnRoute"]').click();
   await job.locator('[data-testid="job-state"]', { hasText: 'on the way' }).waitFor();
   await shot(phonePage, 'tech-en-route');
+  await phonePage.evaluate(() => navigator.serviceWorker.ready);  // the shell is cached for offline
 
   await tc.setOffline(true);
   await job.locator('[data-action="MarkArrived"]').click();
-  const net = phonePage.getByTestId('net-indicator');
+  let net = phonePage.getByTestId('net-indicator');
   await phonePage.locator('[data-testid="net-indicator"]', { hasText: '1 updates waiting' }).waitFor();
   for (const box of await job.locator('.checklist input[type="checkbox"]').all()) await box.check();
   await job.locator('input[name="fault_type"]').fill('drain blocked');
@@ -240,6 +245,21 @@ async function flow() {
   assert.match(await net.textContent(), /Offline/);
   await job.locator('[data-testid="job-state"]', { hasText: 'completed' }).waitFor();
   await shot(phonePage, 'tech-offline-3-waiting');
+  const queued = await phonePage.evaluate(() => JSON.parse(localStorage.getItem('fieldline.outbox') || '[]').map((o) => [o.method, o.request_id]));
+  assert.deepEqual(queued.map(([m]) => m), ['MarkArrived', 'ReportWork', 'CompleteJob']);
+
+  // The tab is closed while still offline; a new one opens the app from the service worker and
+  // the phone's copy: the three updates still wait, in order, with the same request ids.
+  await phonePage.close();
+  phonePage = await tc.newPage();
+  await phonePage.goto(`${platform.url}/#/tech`);
+  net = phonePage.getByTestId('net-indicator');
+  await phonePage.locator('[data-testid="net-indicator"]', { hasText: '3 updates waiting' }).waitFor();
+  await phonePage.reload();
+  await phonePage.locator('[data-testid="net-indicator"]', { hasText: '3 updates waiting' }).waitFor();
+  assert.deepEqual(await phonePage.evaluate(() => JSON.parse(localStorage.getItem('fieldline.outbox') || '[]').map((o) => [o.method, o.request_id])), queued);
+  await phonePage.locator(`li.job[data-job="${jobId}"] [data-testid="job-state"]`, { hasText: 'completed' }).waitFor();
+  await shot(phonePage, 'tech-offline-new-tab-still-waiting');
 
   await tc.setOffline(false);
   await net.waitFor({ state: 'hidden', timeout: 30000 });
@@ -277,6 +297,28 @@ async function flow() {
   await care.locator('.banner.ok').waitFor();
   assert.equal(await care.locator(`[data-testid="due-callbacks"] li.cb[data-ticket="${ticketId}"]`).count(), 0, 'no longer due');
   await shot(care, 'care-recorded');
+
+  // The customer complained (registered at intake); care finds it, notes a step, and closes it
+  // when the customer is satisfied.
+  const intakeApi = await apiAs('intake');
+  const cust = await intakeApi('intake', 'FindCustomerByPhone', { phone });
+  const complaint = await intakeApi('intake', 'RegisterComplaint', { request_id: `browser-complaint-${phone}`, kind: 'complaint',
+    channel: 'phone', customer_id: cust.customer_id, ticket_id: ticketId, technician_id: 'T01', category: 'service',
+    description: '师傅迟到了 / the technician came late' });
+  const complaintId = complaint.aggregate_id;
+  // Every open complaint is listed (intake's ListComplaints), this one among them.
+  await care.reload();
+  const cform = care.locator(`form[data-complaint="${complaintId}"]`);
+  await cform.waitFor();
+  await cform.locator('select[name="step"]').selectOption('apologise');
+  await cform.locator('input[name="text"]').fill('apologised; the customer accepts');
+  await cform.getByTestId('complaint-note').click();
+  // The list is read again (every open complaint, from intake's ListComplaints) with the note.
+  await care.locator(`form[data-complaint="${complaintId}"] li`, { hasText: 'apologised' }).waitFor();
+  await shot(care, 'care-complaint-noted');
+  await care.locator(`form[data-complaint="${complaintId}"]`).getByTestId('complaint-close').click();
+  await eventually('the complaint closed', async () => (await intakeApi('intake', 'GetComplaint', { complaint_id: complaintId })).closed === true, null, 15000);
+  await care.locator(`form[data-complaint="${complaintId}"]`).waitFor({ state: 'detached' });  // no longer listed
   await cc.close();
 
   // 6. Manager: the callback success KPI moved.
@@ -285,6 +327,30 @@ async function flow() {
     return n === numBefore + 1;
   }, async () => { await mgr.page.getByTestId('kpi-refresh').click(); await mgr.page.waitForTimeout(300); });
   await shot(mgr.page, 'manager-after');
+  // The SLA panel counts from intake's clocks.
+  assert.match((await mgr.page.getByTestId('sla-breached').textContent()).trim(), /^\d+$/);
+  assert.match((await mgr.page.getByTestId('sla-warned').textContent()).trim(), /^\d+$/);
+  await mgr.page.getByTestId('early-warnings').locator('h2').waitFor();
+  // The monthly report as a printable page (with charts), as it prints.
+  await mgr.page.getByTestId('report-show').click();
+  await mgr.page.locator('[data-testid="report"] article.printable svg.chart').first().waitFor();
+  await mgr.page.emulateMedia({ media: 'print' });
+  assert.equal(await mgr.page.locator('header#top').isVisible(), false, 'no header on paper');
+  assert.equal(await mgr.page.getByTestId('kpis').isVisible(), false, 'only the report prints');
+  await shot(mgr.page, 'manager-report-print');
+  await mgr.page.emulateMedia({ media: 'screen' });
+  // The access token ended: the app renews it silently with the refresh token (no login page).
+  const oldToken = await mgr.page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('fieldline.session'));
+    const tok = s.token;
+    s.expires_at = new Date(Date.now() - 1000).toISOString();
+    localStorage.setItem('fieldline.session', JSON.stringify(s));
+    return tok;
+  });
+  await mgr.page.getByTestId('kpi-refresh').click();
+  await eventually('a new access token', async () => (await mgr.page.evaluate(() => JSON.parse(localStorage.getItem('fieldline.session') || '{}').token)) !== oldToken, null, 10000);
+  await mgr.page.getByTestId('kpi-callback_success-ratio').waitFor();
+  assert.equal(await mgr.page.getByTestId('login-submit').count(), 0, 'still signed in');
   await mgr.context.close();
 }
 
