@@ -266,11 +266,14 @@ absl::Status EventStore::Write(Batch& batch, uint64_t* ticket) {
   return absl::OkStatus();
 }
 
-// Group commit: syncs run one at a time under sync_mu_. A committer that finds a sync finished
-// which started after its write returns at once; otherwise it becomes the leader and its one
-// SyncWAL covers every batch written so far (those waiting behind it return without syncing).
+// Group commit (leader/follower): one WAL sync at a time. A committer whose write a finished
+// sync covers returns at once; one that finds a sync running waits for it (its write may have
+// come too late for it) and is woken with all the others at its end; otherwise it becomes the
+// leader and its one SyncWAL covers every batch written so far. Followers are woken together
+// (notify_all), not one by one, so a round costs one fsync however many commits it holds.
 absl::Status EventStore::SyncThrough(uint64_t ticket) {
-  std::lock_guard<std::mutex> sync_lock(sync_mu_);
+  std::unique_lock<std::mutex> sync_lock(sync_mu_);
+  while (synced_writes_ < ticket && syncing_) sync_cv_.wait(sync_lock);
   if (synced_writes_ >= ticket) return absl::OkStatus();
   uint64_t writes;
   uint64_t sequence;
@@ -281,11 +284,18 @@ absl::Status EventStore::SyncThrough(uint64_t ticket) {
     writes = writes_;
     sequence = written_sequence_;
   }
-  if (rocksdb::Status s = db_->SyncWAL(); !s.ok()) {
+  syncing_ = true;
+  sync_lock.unlock();
+  const rocksdb::Status s = db_->SyncWAL();
+  sync_lock.lock();
+  syncing_ = false;
+  if (s.ok()) synced_writes_ = writes;
+  sync_cv_.notify_all();
+  sync_lock.unlock();
+  if (!s.ok()) {
     if (s.IsNoSpace() || s.IsIOError()) write_failed_ = true;
     return FromRocks(s, "flushing a change to disk");
   }
-  synced_writes_ = writes;
   std::lock_guard<std::mutex> lock(durable_mu_);
   if (sequence > durable_sequence_) {
     durable_sequence_ = sequence;

@@ -185,8 +185,10 @@ class EventStore {
   uint64_t next_sequence_ = 1;    // guarded by commit_mu_
   uint64_t written_sequence_ = 0; // guarded by commit_mu_
   uint64_t writes_ = 0;            // guarded by commit_mu_: batches written so far
-  std::mutex sync_mu_;             // one WAL sync at a time; followers wait here
-  uint64_t synced_writes_ = 0;     // guarded by sync_mu_: batches covered by a finished sync
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;  // a sync finished
+  bool syncing_ = false;             // guarded by sync_mu_: a leader is syncing the WAL
+  uint64_t synced_writes_ = 0;       // guarded by sync_mu_: batches covered by a finished sync
   // Writes under commit_mu_; `ticket` is the batch's position among all writes.
   absl::Status Write(Batch& batch, uint64_t* ticket);
   // Returns once the write with `ticket` is durable, syncing the WAL unless a sync that started
