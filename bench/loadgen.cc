@@ -271,6 +271,9 @@ Latencies RunPropagation(Mix& mix, double rate, double seconds) {
   client::Clients dispatcher(mix.platform.endpoints(), mix.platform.Token("dispatcher", "prop"));
   std::mutex mu;
   std::map<std::string, Clock::time_point> acked;  // job id → ack time
+  // Jobs that reached the board before their ticket's acknowledgement reached the sender
+  // (propagation faster than the reply's way back): job id → time seen.
+  std::map<std::string, Clock::time_point> seen_first;
   Latencies result;
   std::atomic<bool> stop{false};
 
@@ -298,8 +301,12 @@ Latencies RunPropagation(Mix& mix, double rate, double seconds) {
     while (reader->Read(&update)) {
       const auto now = Clock::now();
       std::lock_guard<std::mutex> lock(mu);
+      if (!update.event().scheduling().has_job_created()) continue;
       auto it = acked.find(update.event().aggregate_id());
-      if (it == acked.end() || !update.event().scheduling().has_job_created()) continue;
+      if (it == acked.end()) {
+        seen_first[update.event().aggregate_id()] = now;
+        continue;
+      }
       result.ms.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
       acked.erase(it);
     }
@@ -327,7 +334,13 @@ Latencies RunPropagation(Mix& mix, double rate, double seconds) {
         }
         ++sent;
         std::lock_guard<std::mutex> lock(mu);
-        acked[client::JobIdForTicket(ack.aggregate_id())] = now;
+        const std::string job_id = client::JobIdForTicket(ack.aggregate_id());
+        if (auto seen = seen_first.find(job_id); seen != seen_first.end()) {
+          result.ms.push_back(0);  // visible before the sender even had the acknowledgement
+          seen_first.erase(seen);
+          continue;
+        }
+        acked[job_id] = now;
       }
     });
   }
