@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "services/common/core/strings.h"
 #include "absl/time/time.h"
 #include "fieldline/callbacks/v1/callbacks_service.pb.h"
@@ -732,19 +733,42 @@ absl::StatusOr<KpiReport> CallbacksApp::GetKpis(const KpiQuery& query) const {
       report.maintenance_completion = Completion(*rate, kpi_policy_.targets.maintenance_arrival);
     }
   }
-  if (query.profit_completion && query.maintenance_completion && query.complaint_completion &&
-      query.care_completion) {
+  // ---- KPIs: the composite needs the profit completion (not a fact of this service); the
+  // maintenance, complaint and care completions not given are the ones computed for the period.
+  if (query.profit_completion) {
+    std::vector<std::string> computed;
+    const auto completion_or = [&computed](const std::optional<double>& given,
+                                           const std::optional<double>& own, const char* name) {
+      if (given) return *given;
+      computed.push_back(absl::StrCat(name, own ? "" : " (nothing to measure: 0)"));
+      return own.value_or(0);
+    };
+    std::optional<double> care;
+    if (!query.care_completion) {
+      absl::StatusOr<CareKpis> care_kpis = CareKpisFor(*period);
+      if (!care_kpis.ok()) return care_kpis.status();
+      care = care_kpis->completion;
+    }
     report.composite = ComputeComposite(
-        CompositeInputs{.profit = *query.profit_completion,
-                        .callback = report.callback_completion.value_or(0),
-                        .maintenance = *query.maintenance_completion,
-                        .complaint = *query.complaint_completion,
-                        .care = *query.care_completion},
+        CompositeInputs{
+            .profit = *query.profit_completion,
+            .callback = report.callback_completion.value_or(0),
+            .maintenance = completion_or(query.maintenance_completion,
+                                         report.maintenance_completion, "maintenance arrival"),
+            .complaint = completion_or(query.complaint_completion, report.complaint_completion,
+                                       "complaint handling"),
+            .care = completion_or(query.care_completion, care, "care rate")},
         kpi_policy_.weights);
     if (!report.callback_completion.has_value()) {
       report.composite->warnings.push_back(
           "No callbacks were owed in this period and scope; the callback completion counts as 0 "
           "in the composite.");
+    }
+    if (!computed.empty()) {
+      report.composite->warnings.push_back(absl::StrCat(
+          "Computed from the recorded facts of the period (company-wide where the KPI has no "
+          "agent): ",
+          absl::StrJoin(computed, ", "), "."));
     }
   }
   return report;

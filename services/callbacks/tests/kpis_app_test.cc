@@ -354,6 +354,31 @@ TEST_F(KpisAppTest, JobsRecordedBeforeTheTimeIndexesAreIndexedAtStart) {
   EXPECT_EQ(Kpis(PeriodKind::kMonth, 2024, 5).field_service.first_time_fix, (Ratio{1, 1}));
 }
 
+TEST_F(KpisAppTest, TheCompositeTakesTheComputedCompletionsWhenOnlyProfitIsGiven) {
+  Twice(ComplaintRegistered("c1", Local(2024, 5, 1)));
+  Twice(ComplaintRegistered("c2", Local(2024, 5, 2)));
+  Twice(ComplaintClosed("c1", Local(2024, 5, 3)));
+  auto report = app_->GetKpis(
+      KpiQuery{.period = PeriodKind::kMonth, .year = 2024, .number = 5, .profit_completion = 90});
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(report->composite.has_value());
+  // Callback 0 (none owed), maintenance 0 (none due), complaint 50 %, care 0 (nothing recorded).
+  EXPECT_NEAR(report->composite->value, 90 * 0.15 + (0 + 0 + 50 * 0.15 + 0) * 0.85, 1e-9);
+  ASSERT_FALSE(report->composite->warnings.empty());
+  const std::string& last = report->composite->warnings.back();
+  EXPECT_NE(last.find("maintenance arrival (nothing to measure: 0)"), std::string::npos) << last;
+  EXPECT_NE(last.find("complaint handling,"), std::string::npos) << last;
+  EXPECT_NE(last.find("care rate"), std::string::npos) << last;
+  // Given completions win over the computed ones; without the profit there is no composite.
+  auto given = app_->GetKpis(KpiQuery{.period = PeriodKind::kMonth, .year = 2024, .number = 5,
+                                      .profit_completion = 90, .maintenance_completion = 100,
+                                      .complaint_completion = 90, .care_completion = 90});
+  ASSERT_TRUE(given.ok());
+  EXPECT_NEAR(given->composite->value, 90 * 0.15 + (0 + 30 + 13.5 + 27) * 0.85, 1e-9);
+  EXPECT_EQ(given->composite->warnings.back().find("Computed"), std::string::npos);
+  EXPECT_FALSE(Kpis(PeriodKind::kMonth, 2024, 5).composite.has_value());
+}
+
 TEST_F(KpisAppTest, ChurnAsOfThePeriodEnd) {
   Twice(TicketOpened("t1", Local(2024, 1, 1), "lost"));
   Twice(JobCompleted("j1", "t1", "tech-1", Local(2024, 1, 10)));
