@@ -19,6 +19,9 @@ absl::StatusOr<fieldline::ServiceParts> Wire(const fieldline::ServiceContext& co
   if (!policy.ok()) return policy.status();
   auto app = std::make_shared<IntakeApp>(*context.store, *context.clock, *context.ids,
                                          *std::move(policy));
+  // Data written by earlier builds gets the indexes this build reads (once; a marker key
+  // makes later starts skip it).
+  if (absl::StatusOr<int> filled = app->BackfillIndexes(); !filled.ok()) return filled.status();
   fieldline::ServiceParts parts;
   parts.grpc_services.push_back(
       std::make_unique<IntakeGrpcService>(*app, *context.verifier, *context.clock));

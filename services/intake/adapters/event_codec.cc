@@ -32,6 +32,17 @@ struct EncodeVisitor {
       p->mutable_contract_promises()->set_on_site_hours(e.contract_promises->on_site_hours);
       p->mutable_contract_promises()->set_resolution_hours(e.contract_promises->resolution_hours);
     }
+    if (e.onsite_due != absl::InfinitePast()) ToProto(e.onsite_due, p->mutable_onsite_due());
+    if (e.resolution_due != absl::InfinitePast()) {
+      ToProto(e.resolution_due, p->mutable_resolution_due());
+    }
+  }
+  void operator()(const TicketTechnicianArrived& e) {
+    auto* p = out.mutable_ticket_technician_arrived();
+    p->set_ticket_id(e.ticket_id);
+    p->set_job_id(e.job_id);
+    p->set_technician_id(e.technician_id);
+    if (e.arrived_at != absl::InfinitePast()) ToProto(e.arrived_at, p->mutable_arrived_at());
   }
   void operator()(const TicketScheduled& e) {
     v1::TicketScheduled* p = out.mutable_ticket_scheduled();
@@ -60,11 +71,14 @@ struct EncodeVisitor {
     auto* p = out.mutable_ticket_closed();
     p->set_ticket_id(e.ticket_id);
     p->set_outcome(e.outcome);
+    p->set_callback_id(e.callback_id);
   }
   void operator()(const TicketCancelled& e) {
     auto* p = out.mutable_ticket_cancelled();
     p->set_ticket_id(e.ticket_id);
     p->set_reason(e.reason);
+    p->set_job_id(e.job_id);
+    p->set_technician_id(e.technician_id);
   }
   void operator()(const TicketReopened& e) {
     auto* p = out.mutable_ticket_reopened();
@@ -164,6 +178,9 @@ struct AssetEncoder {
     if (e.purchased_on != absl::InfinitePast()) ToProto(e.purchased_on, p->mutable_purchased_on());
     if (e.installed_on != absl::InfinitePast()) ToProto(e.installed_on, p->mutable_installed_on());
     if (e.warranty_end != absl::InfinitePast()) ToProto(e.warranty_end, p->mutable_warranty_end());
+    if (e.insurance_end != absl::InfinitePast()) {
+      ToProto(e.insurance_end, p->mutable_insurance_end());
+    }
     if (e.contract.has_value()) ContractToProto(*e.contract, p->mutable_contract());
   }
   void operator()(const AssetOwnershipTransferred& e) {
@@ -325,6 +342,7 @@ absl::StatusOr<AssetEvent> DecodeAssetEvent(const v1::IntakeEvent& proto) {
       e.purchased_on = OptionalTimeFromProto(p.has_purchased_on(), p.purchased_on());
       e.installed_on = OptionalTimeFromProto(p.has_installed_on(), p.installed_on());
       e.warranty_end = OptionalTimeFromProto(p.has_warranty_end(), p.warranty_end());
+      e.insurance_end = OptionalTimeFromProto(p.has_insurance_end(), p.insurance_end());
       if (p.has_contract()) e.contract = ContractFromProto(p.contract());
       return AssetEvent{std::move(e)};
     }
@@ -618,6 +636,8 @@ absl::StatusOr<TicketEvent> DecodeTicketEvent(const v1::IntakeEvent& proto) {
                                               p.contract_promises().on_site_hours(),
                                               p.contract_promises().resolution_hours()};
       }
+      e.onsite_due = OptionalTimeFromProto(p.has_onsite_due(), p.onsite_due());
+      e.resolution_due = OptionalTimeFromProto(p.has_resolution_due(), p.resolution_due());
       return e;
     }
     case v1::IntakeEvent::kTicketWaitingForParts: {
@@ -660,11 +680,16 @@ absl::StatusOr<TicketEvent> DecodeTicketEvent(const v1::IntakeEvent& proto) {
     }
     case v1::IntakeEvent::kTicketClosed: {
       const auto& p = proto.ticket_closed();
-      return TicketClosed{p.ticket_id(), p.outcome()};
+      return TicketClosed{p.ticket_id(), p.outcome(), p.callback_id()};
     }
     case v1::IntakeEvent::kTicketCancelled: {
       const auto& p = proto.ticket_cancelled();
-      return TicketCancelled{p.ticket_id(), p.reason()};
+      return TicketCancelled{p.ticket_id(), p.reason(), p.job_id(), p.technician_id()};
+    }
+    case v1::IntakeEvent::kTicketTechnicianArrived: {
+      const auto& p = proto.ticket_technician_arrived();
+      return TicketTechnicianArrived{p.ticket_id(), p.job_id(), p.technician_id(),
+                                     OptionalTimeFromProto(p.has_arrived_at(), p.arrived_at())};
     }
     case v1::IntakeEvent::kTicketReopened: {
       const auto& p = proto.ticket_reopened();
@@ -738,6 +763,14 @@ v1::Ticket TicketViewToProto(const TicketView& view) {
   for (const std::string& c : s.sla_warned) t.add_sla_warned_clocks(c);
   for (const std::string& c : s.sla_breached) t.add_sla_breached_clocks(c);
   t.set_customer_tier(CustomerTierToProto(s.customer_tier));
+  if (s.onsite_due != absl::InfinitePast()) ToProto(s.onsite_due, t.mutable_onsite_due());
+  if (s.resolution_due != absl::InfinitePast()) {
+    ToProto(s.resolution_due, t.mutable_resolution_due());
+  }
+  if (s.technician_arrived_at != absl::InfinitePast()) {
+    ToProto(s.technician_arrived_at, t.mutable_technician_arrived_at());
+  }
+  t.set_closed_by_callback_id(s.closed_by_callback_id);
   return t;
 }
 
@@ -782,6 +815,12 @@ TicketView TicketViewFromProto(const v1::Ticket& proto) {
   s.customer_tier = proto.customer_tier() == v1::CUSTOMER_TIER_UNSPECIFIED
                         ? CustomerTier::kC
                         : CustomerTierFromProto(proto.customer_tier());
+  s.onsite_due = OptionalTimeFromProto(proto.has_onsite_due(), proto.onsite_due());
+  s.resolution_due = OptionalTimeFromProto(proto.has_resolution_due(), proto.resolution_due());
+  s.technician_arrived_at =
+      OptionalTimeFromProto(proto.has_technician_arrived_at(), proto.technician_arrived_at());
+  if (s.technician_arrived_at != absl::InfinitePast()) s.arrived_job_id = s.job_id;
+  s.closed_by_callback_id = proto.closed_by_callback_id();
   return view;
 }
 
@@ -831,6 +870,9 @@ v1::Asset AssetStateToProto(const AssetState& state, int64_t version) {
   if (state.purchased_on != absl::InfinitePast()) ToProto(state.purchased_on, a.mutable_purchased_on());
   if (state.installed_on != absl::InfinitePast()) ToProto(state.installed_on, a.mutable_installed_on());
   if (state.warranty_end != absl::InfinitePast()) ToProto(state.warranty_end, a.mutable_warranty_end());
+  if (state.insurance_end != absl::InfinitePast()) {
+    ToProto(state.insurance_end, a.mutable_insurance_end());
+  }
   if (state.contract.has_value()) ContractToProto(*state.contract, a.mutable_contract());
   for (const std::string& id : state.previous_customer_ids) a.add_previous_customer_ids(id);
   a.set_version(version);
@@ -847,6 +889,7 @@ AssetState AssetStateFromProto(const v1::Asset& proto) {
   s.purchased_on = OptionalTimeFromProto(proto.has_purchased_on(), proto.purchased_on());
   s.installed_on = OptionalTimeFromProto(proto.has_installed_on(), proto.installed_on());
   s.warranty_end = OptionalTimeFromProto(proto.has_warranty_end(), proto.warranty_end());
+  s.insurance_end = OptionalTimeFromProto(proto.has_insurance_end(), proto.insurance_end());
   if (proto.has_contract()) s.contract = ContractFromProto(proto.contract());
   s.previous_customer_ids.assign(proto.previous_customer_ids().begin(),
                                  proto.previous_customer_ids().end());

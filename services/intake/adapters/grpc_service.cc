@@ -213,6 +213,8 @@ grpc::Status IntakeGrpcService::RegisterAsset(grpc::ServerContext* context,
                                                                 request->installed_on());
                    command.warranty_end = OptionalTimeFromProto(request->has_warranty_end(),
                                                                 request->warranty_end());
+                   command.insurance_end = OptionalTimeFromProto(request->has_insurance_end(),
+                                                                 request->insurance_end());
                    if (request->has_contract()) {
                      command.contract = ContractFromProto(request->contract());
                    }
@@ -281,7 +283,7 @@ grpc::Status IntakeGrpcService::CloseTicket(grpc::ServerContext* context,
                                             const v1::ChangeTicketRequest* request,
                                             common::v1::CommandAck* response) {
   return Change(
-      context, request, {"care", "manager", "admin"},
+      context, request, {"manager", "admin"},
       [](const v1::ChangeTicketRequest& r) -> TicketCommand {
         return intake::CloseTicket{r.ticket_id(), r.reason()};
       },
@@ -715,6 +717,42 @@ grpc::Status IntakeGrpcService::GetComplaintAsOf(grpc::ServerContext* context,
                        request->complaint_id(), FromProto(request->as_of()));
                    if (!complaint.ok()) return complaint.status();
                    *response = *std::move(complaint);
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::Status IntakeGrpcService::ListComplaints(grpc::ServerContext* context,
+                                               const v1::ListComplaintsRequest* request,
+                                               v1::ListComplaintsResponse* response) {
+  return Guarded(context, verifier_, {"intake", "care", "manager", "admin"},
+                 [&](const Actor&) -> absl::Status {
+                   ComplaintListQuery query;
+                   switch (request->state()) {
+                     case v1::COMPLAINT_STATE_FILTER_UNSPECIFIED:
+                       query.state = 0;
+                       break;
+                     case v1::COMPLAINT_STATE_FILTER_OPEN:
+                       query.state = 1;
+                       break;
+                     case v1::COMPLAINT_STATE_FILTER_CLOSED:
+                       query.state = 2;
+                       break;
+                     default:
+                       return InvalidArgument("state",
+                                              "There is no such complaint state filter; use open "
+                                              "or closed.");
+                   }
+                   query.customer_id = request->customer_id();
+                   query.technician_id = request->technician_id();
+                   query.first_response_overdue = request->first_response_overdue();
+                   query.page_size = request->page_size();
+                   query.page_token = request->page_token();
+                   absl::StatusOr<ComplaintPage> page = app_.ListComplaints(query);
+                   if (!page.ok()) return page.status();
+                   for (v1::Complaint& c : page->complaints) {
+                     *response->add_complaints() = std::move(c);
+                   }
+                   response->set_next_page_token(page->next_page_token);
                    return absl::OkStatus();
                  });
 }

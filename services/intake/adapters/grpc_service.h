@@ -94,6 +94,9 @@ class IntakeGrpcService final : public v1::IntakeService::Service {
                             v1::TicketSla* response) override;
   grpc::Status SlaWhatIf(grpc::ServerContext* context, const v1::SlaWhatIfRequest* request,
                          v1::SlaWhatIfResponse* response) override;
+  grpc::Status ListComplaints(grpc::ServerContext* context,
+                              const v1::ListComplaintsRequest* request,
+                              v1::ListComplaintsResponse* response) override;
   grpc::Status UpdateCustomer(grpc::ServerContext* context,
                               const v1::UpdateCustomerRequest* request,
                               common::v1::CommandAck* response) override;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -38,6 +39,40 @@ constexpr char kSlaOpenPrefix[] = "x/sla_open/";
 constexpr char kOpenedIndexPrefix[] = "x/ticket_by_opened/";
 constexpr char kJobIndexPrefix[] = "x/ticket_by_job/";
 constexpr char kSlaRiskPrefix[] = "x/ticket_by_sla_risk/";
+constexpr char kPhoneIndexPrefix[] = "x/ticket_by_phone/";
+constexpr char kTechnicianIndexPrefix[] = "x/ticket_by_technician/";
+constexpr char kCategoryIndexPrefix[] = "x/ticket_by_category/";
+constexpr char kCallbackIndexPrefix[] = "x/ticket_by_callback/";
+constexpr char kComplaintStatePrefix[] = "x/complaint_by_state/";
+constexpr char kComplaintTechnicianPrefix[] = "x/complaint_by_technician/";
+// Present once BackfillIndexes has indexed the data of earlier builds.
+constexpr char kBackfillMarker[] = "x/backfill/issue3-indexes";
+
+// A free-text value as one key segment: '%' and '/' escaped, so "a/b" cannot reach into the
+// entries of "a".
+std::string KeyPart(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    if (ch == '%') {
+      out += "%25";
+    } else if (ch == '/') {
+      out += "%2F";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+std::string ComplaintStateSlug(bool closed) { return closed ? "closed" : "open"; }
+
+// "callback failed (attempts exhausted)" from "callback failed" and "attempts_exhausted".
+std::string OutcomePhrase(std::string_view what, std::string detail) {
+  std::replace(detail.begin(), detail.end(), '_', ' ');
+  if (detail.empty()) return std::string(what);
+  return absl::StrCat(AsAbsl(what), " (", detail, ")");
+}
 
 // Unix seconds, rounded UP, zero-padded to 20 digits so keys sort by time.
 std::string TimeKey(absl::Time t) {
@@ -239,6 +274,21 @@ absl::StatusOr<common::v1::CommandAck> IntakeApp::OpenTicket(const CommandMeta& 
         }
         absl::StatusOr<std::vector<TicketEvent>> events = Decide(TicketState{}, open, meta.now);
         if (!events.ok()) return events.status();
+        // The promise's due times as the policy sets them now, if nothing pauses the clocks:
+        // recorded on TicketOpened so scheduling can take them as the job's SLA deadline.
+        for (TicketEvent& e : *events) {
+          auto* opened = std::get_if<TicketOpened>(&e);
+          if (opened == nullptr) continue;
+          const TicketSlaState sla = EvaluateSla({{*opened, meta.now}}, policy_.sla, meta.now);
+          if (const SlaClockState* c = sla.Find(SlaClockKind::kOnSite);
+              c != nullptr && c->due != absl::InfiniteFuture()) {
+            opened->onsite_due = c->due;
+          }
+          if (const SlaClockState* c = sla.Find(SlaClockKind::kResolution);
+              c != nullptr && c->due != absl::InfiniteFuture()) {
+            opened->resolution_due = c->due;
+          }
+        }
         absl::StatusOr<TicketView> view = Record(batch, key, TicketView{}, *events, meta, "");
         if (!view.ok()) return view.status();
         common::v1::CommandAck result;
@@ -325,11 +375,7 @@ absl::StatusOr<common::v1::CommandAck> IntakeApp::RegisterComplaint(
         v1::Complaint projection;
         ComplaintStateToProto(state, 1, &projection);
         ToProto(meta.now, projection.mutable_registered_at());
-        batch.Put(ComplaintProjectionKey(complaint_id), projection.SerializeAsString());
-        if (!state.customer_id.empty()) {
-          batch.Put(absl::StrCat(ComplaintCustomerIndexPrefix(state.customer_id), complaint_id),
-                    "");
-        }
+        PutComplaint(batch, nullptr, state, projection);
         common::v1::CommandAck ack;
         ack.set_aggregate_id(complaint_id);
         ack.set_version(1);
@@ -372,6 +418,7 @@ absl::StatusOr<common::v1::CommandAck> IntakeApp::ChangeComplaint(const CommandM
         if (!events.ok()) return events.status();
         absl::StatusOr<v1::Complaint> projection = GetComplaint(complaint_id);
         if (!projection.ok()) return projection.status();
+        const ComplaintState before = state;
         std::vector<v1::IntakeEvent> payloads;
         for (const ComplaintEvent& e : *events) {
           payloads.push_back(EncodeComplaintEvent(e));
@@ -390,7 +437,7 @@ absl::StatusOr<common::v1::CommandAck> IntakeApp::ChangeComplaint(const CommandM
         }
         version += static_cast<int64_t>(payloads.size());
         ComplaintStateToProto(state, version, &*projection);
-        batch.Put(ComplaintProjectionKey(complaint_id), projection->SerializeAsString());
+        PutComplaint(batch, &before, state, *projection);
         common::v1::CommandAck ack;
         ack.set_aggregate_id(complaint_id);
         ack.set_version(version);
@@ -847,77 +894,84 @@ absl::StatusOr<TicketPage> IntakeApp::ListTickets(const TicketListQuery& query) 
   TicketPage page;
   bool more = false;
   absl::Status failure;
-  auto take = [&](v1::Ticket ticket) {
-    if (!Matches(query, ticket)) return true;
+  auto take = [&](std::string_view ticket_id) {
+    absl::StatusOr<v1::Ticket> ticket = GetTicket(ticket_id);
+    if (!ticket.ok()) {
+      // Not there (any more): not in the page.
+      if (absl::IsNotFound(ticket.status())) return true;
+      failure = ticket.status();
+      return false;
+    }
+    absl::StatusOr<bool> matches = Matches(query, *ticket);
+    if (!matches.ok()) {
+      failure = matches.status();
+      return false;
+    }
+    if (!*matches) return true;  // another filter, or moved on since the index was read
     if (page.tickets.size() == limit) {
       more = true;
       return false;
     }
-    page.tickets.push_back(std::move(ticket));
+    page.tickets.push_back(*std::move(ticket));
     return true;
   };
 
+  // One index answers; the other filters are checked per ticket. The narrowest index first:
+  // customer, phone, technician, SLA risk, category, state; then the opening-time index for a
+  // date range alone; else every ticket. Every index but the opening-time one is in id order.
+  std::string prefix;
+  if (!query.customer_id.empty()) {
+    prefix = TicketCustomerIndexPrefix(query.customer_id);
+  } else if (!query.phone.empty()) {
+    prefix = absl::StrCat(kPhoneIndexPrefix, PhoneDigits(query.phone), "/");
+  } else if (!query.technician_id.empty()) {
+    prefix = absl::StrCat(kTechnicianIndexPrefix, KeyPart(query.technician_id), "/");
+  } else if (query.sla_risk != 0) {
+    prefix = absl::StrCat(kSlaRiskPrefix, query.sla_risk == 2 ? "breached/" : "at_risk/");
+  } else if (!query.category.empty()) {
+    prefix = absl::StrCat(kCategoryIndexPrefix, KeyPart(query.category), "/");
+  } else if (query.status != TicketStatus::kNone) {
+    prefix = TicketStateIndexPrefix(query.status);
+  }
+
   absl::Status scanned;
-  if (query.status == TicketStatus::kNone && query.sla_risk != 0) {
-    // SLA risk: the risk index, in id order (the state filter, if any, is checked per ticket).
-    const std::string prefix =
-        absl::StrCat(kSlaRiskPrefix, query.sla_risk == 2 ? "breached/" : "at_risk/");
+  if (!prefix.empty()) {
     scanned = store_.Scan(prefix, query.page_token,
                           [&](std::string_view key, std::string_view /*value*/) {
-                            absl::StatusOr<v1::Ticket> ticket =
-                                GetTicket(key.substr(prefix.size()));
-                            if (!ticket.ok()) {
-                              if (absl::IsNotFound(ticket.status())) return true;
-                              failure = ticket.status();
-                              return false;
-                            }
-                            return take(*std::move(ticket));
+                            return take(key.substr(prefix.size()));
                           });
-  } else if (!query.customer_id.empty()) {
-    // A customer's tickets: the customer index, in id order; the other filters per ticket.
-    const std::string prefix = TicketCustomerIndexPrefix(query.customer_id);
-    const v1::TicketState wanted = TicketStatusToProto(query.status);
-    scanned = store_.Scan(prefix, query.page_token,
+  } else if (query.opened_from != absl::InfinitePast() ||
+             query.opened_before != absl::InfiniteFuture()) {
+    // Opening time, then id: "x/ticket_by_opened/<seconds>/<id>". The page token is still the
+    // last id; its opening time says where to go on.
+    std::string start_after;
+    if (!query.page_token.empty()) {
+      absl::StatusOr<v1::Ticket> last = GetTicket(query.page_token);
+      if (!last.ok()) {
+        return InvalidArgument("page_token", absl::StrCat("Page token ", query.page_token,
+                                                          " is not from this list."));
+      }
+      start_after = absl::StrCat(kOpenedIndexPrefix, TimeKey(FromProto(last->opened_at())), "/",
+                                 query.page_token);
+    } else if (query.opened_from != absl::InfinitePast()) {
+      start_after = absl::StrCat(kOpenedIndexPrefix, TimeKey(query.opened_from));
+    }
+    const std::string end = query.opened_before == absl::InfiniteFuture()
+                                ? std::string()
+                                : TimeKey(query.opened_before);
+    scanned = store_.Scan(kOpenedIndexPrefix, start_after,
                           [&](std::string_view key, std::string_view /*value*/) {
-                            absl::StatusOr<v1::Ticket> ticket =
-                                GetTicket(key.substr(prefix.size()));
-                            if (!ticket.ok()) {
-                              if (absl::IsNotFound(ticket.status())) return true;
-                              failure = ticket.status();
-                              return false;
-                            }
-                            if (query.status != TicketStatus::kNone &&
-                                ticket->state() != wanted) {
-                              return true;
-                            }
-                            return take(*std::move(ticket));
-                          });
-  } else if (query.status == TicketStatus::kNone) {
-    scanned = store_.Scan(kProjectionPrefix, query.page_token,
-                          [&](std::string_view key, std::string_view value) {
-                            absl::StatusOr<v1::Ticket> ticket = ParseTicket(key, value);
-                            if (!ticket.ok()) {
-                              failure = ticket.status();
-                              return false;
-                            }
-                            return take(*std::move(ticket));
+                            std::vector<std::string> parts = absl::StrSplit(
+                                AsAbsl(key.substr(std::string_view(kOpenedIndexPrefix).size())),
+                                '/');
+                            if (parts.size() != 2) return true;
+                            if (!end.empty() && parts[0] > end) return false;
+                            return take(parts[1]);
                           });
   } else {
-    const std::string prefix = TicketStateIndexPrefix(query.status);
-    const v1::TicketState wanted = TicketStatusToProto(query.status);
-    scanned = store_.Scan(prefix, query.page_token,
+    scanned = store_.Scan(kProjectionPrefix, query.page_token,
                           [&](std::string_view key, std::string_view /*value*/) {
-                            absl::StatusOr<v1::Ticket> ticket =
-                                GetTicket(key.substr(prefix.size()));
-                            if (!ticket.ok()) {
-                              // Removed between the index read and this one: not in the page.
-                              if (absl::IsNotFound(ticket.status())) return true;
-                              failure = ticket.status();
-                              return false;
-                            }
-                            // Moved on to another state since the index was read.
-                            if (ticket->state() != wanted) return true;
-                            return take(*std::move(ticket));
+                            return take(key.substr(std::string_view(kProjectionPrefix).size()));
                           });
   }
   if (!scanned.ok()) return scanned;
@@ -926,14 +980,263 @@ absl::StatusOr<TicketPage> IntakeApp::ListTickets(const TicketListQuery& query) 
   return page;
 }
 
+absl::StatusOr<ComplaintPage> IntakeApp::ListComplaints(const ComplaintListQuery& query) const {
+  if (query.state < 0 || query.state > 2) {
+    return InvalidArgument("state", "There is no such complaint state filter.");
+  }
+  absl::StatusOr<int32_t> effective = EffectivePageSize(query.page_size);
+  if (!effective.ok()) return effective.status();
+  const size_t limit = static_cast<size_t>(*effective);
+  const absl::Time now = clock_.Now();
+  // Overdue complaints are open ones.
+  const int state = query.first_response_overdue ? 1 : query.state;
+  if (query.first_response_overdue && query.state == 2) return ComplaintPage{};
+
+  std::string prefix;
+  if (!query.customer_id.empty()) {
+    prefix = ComplaintCustomerIndexPrefix(query.customer_id);
+  } else if (!query.technician_id.empty()) {
+    prefix = absl::StrCat(kComplaintTechnicianPrefix, KeyPart(query.technician_id), "/");
+  } else if (state != 0) {
+    prefix = absl::StrCat(kComplaintStatePrefix, ComplaintStateSlug(state == 2), "/");
+  } else {
+    prefix = "p/complaint/";
+  }
+  ComplaintPage page;
+  bool more = false;
+  absl::Status failure;
+  absl::Status scanned = store_.Scan(
+      prefix, query.page_token, [&](std::string_view key, std::string_view /*value*/) {
+        absl::StatusOr<v1::Complaint> complaint = GetComplaint(key.substr(prefix.size()));
+        if (!complaint.ok()) {
+          if (absl::IsNotFound(complaint.status())) return true;
+          failure = complaint.status();
+          return false;
+        }
+        if (!query.customer_id.empty() && complaint->customer_id() != query.customer_id) {
+          return true;
+        }
+        if (!query.technician_id.empty() && complaint->technician_id() != query.technician_id) {
+          return true;
+        }
+        if (state == 1 && complaint->closed()) return true;
+        if (state == 2 && !complaint->closed()) return true;
+        if (query.first_response_overdue &&
+            (complaint->has_first_responded_at() || !complaint->has_first_response_due() ||
+             FromProto(complaint->first_response_due()) > now)) {
+          return true;
+        }
+        if (page.complaints.size() == limit) {
+          more = true;
+          return false;
+        }
+        page.complaints.push_back(*std::move(complaint));
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!failure.ok()) return failure;
+  if (more) page.next_page_token = page.complaints.back().complaint_id();
+  return page;
+}
+
+void IntakeApp::PutTicketIndexes(Batch& batch, const TicketState* before,
+                                 const TicketView& after) const {
+  const TicketState& a = after.state;
+  const std::string& id = a.ticket_id;
+  if (id.empty()) return;
+  const TicketStatus before_status = before != nullptr ? before->status : TicketStatus::kNone;
+  if (before == nullptr || a.status != before_status) {
+    if (before_status != TicketStatus::kNone) {
+      batch.Delete(absl::StrCat(TicketStateIndexPrefix(before_status), id));
+    }
+    batch.Put(absl::StrCat(TicketStateIndexPrefix(a.status), id), "");
+  }
+  if (before_status == TicketStatus::kNone) {
+    // What a ticket is opened with and keeps: customer, phone, category, opening time.
+    if (!a.customer.customer_id.empty()) {
+      batch.Put(absl::StrCat(TicketCustomerIndexPrefix(a.customer.customer_id), id), "");
+    }
+    if (const std::string digits = PhoneDigits(a.customer.phone); !digits.empty()) {
+      batch.Put(absl::StrCat(kPhoneIndexPrefix, digits, "/", id), "");
+    }
+    if (!a.category.empty()) {
+      batch.Put(absl::StrCat(kCategoryIndexPrefix, KeyPart(a.category), "/", id), "");
+    }
+    if (after.opened_at != absl::InfinitePast()) {
+      batch.Put(absl::StrCat(kOpenedIndexPrefix, TimeKey(after.opened_at), "/", id), "");
+    }
+  }
+  // The current technician (a reopen clears it, a new assignment sets another).
+  const std::string before_technician = before != nullptr ? before->technician_id : "";
+  if (before == nullptr || a.technician_id != before_technician) {
+    if (!before_technician.empty()) {
+      batch.Delete(absl::StrCat(kTechnicianIndexPrefix, KeyPart(before_technician), "/", id));
+    }
+    if (!a.technician_id.empty()) {
+      batch.Put(absl::StrCat(kTechnicianIndexPrefix, KeyPart(a.technician_id), "/", id), "");
+    }
+  }
+  if (!a.job_id.empty()) batch.Put(absl::StrCat(kJobIndexPrefix, a.job_id), id);
+}
+
+void IntakeApp::PutComplaint(Batch& batch, const ComplaintState* before,
+                             const ComplaintState& after, const v1::Complaint& projection) const {
+  const std::string& id = after.complaint_id;
+  batch.Put(ComplaintProjectionKey(id), projection.SerializeAsString());
+  if (before == nullptr || before->customer_id != after.customer_id) {
+    if (before != nullptr && !before->customer_id.empty()) {
+      batch.Delete(absl::StrCat(ComplaintCustomerIndexPrefix(before->customer_id), id));
+    }
+    if (!after.customer_id.empty()) {
+      batch.Put(absl::StrCat(ComplaintCustomerIndexPrefix(after.customer_id), id), "");
+    }
+  }
+  if (before == nullptr || before->technician_id != after.technician_id) {
+    if (before != nullptr && !before->technician_id.empty()) {
+      batch.Delete(
+          absl::StrCat(kComplaintTechnicianPrefix, KeyPart(before->technician_id), "/", id));
+    }
+    if (!after.technician_id.empty()) {
+      batch.Put(absl::StrCat(kComplaintTechnicianPrefix, KeyPart(after.technician_id), "/", id),
+                "");
+    }
+  }
+  if (before == nullptr || before->closed != after.closed) {
+    if (before != nullptr) {
+      batch.Delete(
+          absl::StrCat(kComplaintStatePrefix, ComplaintStateSlug(before->closed), "/", id));
+    }
+    batch.Put(absl::StrCat(kComplaintStatePrefix, ComplaintStateSlug(after.closed), "/", id), "");
+  }
+}
+
+absl::StatusOr<int> IntakeApp::BackfillIndexes() {
+  absl::StatusOr<std::optional<std::string>> marker = store_.Get(kBackfillMarker);
+  if (!marker.ok()) return marker.status();
+  if (marker->has_value()) return 0;
+  std::vector<std::string> ticket_ids;
+  absl::Status scanned =
+      store_.Scan(kProjectionPrefix, "", [&](std::string_view key, std::string_view) {
+        ticket_ids.emplace_back(key.substr(std::string_view(kProjectionPrefix).size()));
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  std::vector<std::string> complaint_ids;
+  const std::string complaint_prefix = "p/complaint/";
+  scanned = store_.Scan(complaint_prefix, "", [&](std::string_view key, std::string_view) {
+    complaint_ids.emplace_back(key.substr(complaint_prefix.size()));
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+
+  const absl::Time now = clock_.Now();
+  int indexed = 0;
+  // In batches of 200 aggregates, each locked so no command changes it meanwhile.
+  auto in_batches = [&](const std::vector<std::string>& ids, const char* aggregate,
+                        auto&& index) -> absl::Status {
+    constexpr size_t kPerBatch = 200;
+    for (size_t from = 0; from < ids.size(); from += kPerBatch) {
+      Batch batch = store_.NewBatch();
+      std::vector<AggregateKey> keys;
+      for (size_t i = from; i < std::min(ids.size(), from + kPerBatch); ++i) {
+        keys.push_back({aggregate, ids[i]});
+      }
+      batch.Lock(keys);
+      for (const AggregateKey& key : keys) {
+        if (absl::Status s = index(batch, key); !s.ok()) return s;
+        ++indexed;
+      }
+      if (absl::Status s = store_.Commit(std::move(batch)); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = in_batches(
+          ticket_ids, kTicketAggregate,
+          [&](Batch& batch, const AggregateKey& key) -> absl::Status {
+            absl::StatusOr<TicketView> view = LoadTicket(key);
+            if (!view.ok()) return view.status();
+            if (view->state.status == TicketStatus::kNone) return absl::OkStatus();
+            PutTicketIndexes(batch, nullptr, *view);
+            absl::StatusOr<std::vector<TimedTicketEvent>> history = TicketHistory(key.id);
+            if (!history.ok()) return history.status();
+            return RefreshSlaIndex(batch, view->state, *history, now);
+          });
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = in_batches(
+          complaint_ids, kComplaintAggregate,
+          [&](Batch& batch, const AggregateKey& key) -> absl::Status {
+            absl::StatusOr<v1::Complaint> projection = GetComplaint(key.id);
+            if (!projection.ok()) return projection.status();
+            ComplaintState state;
+            state.complaint_id = projection->complaint_id();
+            state.customer_id = projection->customer_id();
+            state.technician_id = projection->technician_id();
+            state.closed = projection->closed();
+            PutComplaint(batch, nullptr, state, *projection);
+            return absl::OkStatus();
+          });
+      !s.ok()) {
+    return s;
+  }
+  Batch done = store_.NewBatch();
+  done.Put(kBackfillMarker, absl::FormatTime(now, absl::UTCTimeZone()));
+  if (absl::Status s = store_.Commit(std::move(done)); !s.ok()) return s;
+  Log().info("indexes filled for earlier data tickets_and_complaints={}", indexed);
+  return indexed;
+}
+
 // ----------------------------------------------------------------------------------- reactions
 
 absl::Status IntakeApp::Apply(const EventEnvelope& event, Batch& batch) {
   if (event.payload_case() == EventEnvelope::kCallbacks) {
-    if (event.callbacks().kind_case() == callbacks::v1::CallbacksEvent::kCallbackDissatisfied) {
-      return ReactToDissatisfiedCallback(event, batch);
+    const callbacks::v1::CallbacksEvent& cb = event.callbacks();
+    switch (cb.kind_case()) {
+      case callbacks::v1::CallbacksEvent::kCallbackScheduled: {
+        // Later callback events name only the callback: remember its ticket.
+        const auto& e = cb.callback_scheduled();
+        if (!e.callback_id().empty() && !e.ticket_id().empty()) {
+          batch.Put(absl::StrCat(kCallbackIndexPrefix, e.callback_id()), e.ticket_id());
+        }
+        return absl::OkStatus();
+      }
+      case callbacks::v1::CallbacksEvent::kCallbackDissatisfied:
+        return ReactToDissatisfiedCallback(event, batch);
+      case callbacks::v1::CallbacksEvent::kCallbackReached: {
+        const auto& e = cb.callback_reached();
+        const callbacks::v1::Survey& survey = e.survey();
+        const int32_t answers[] = {survey.attitude(),    survey.quality(),
+                                   survey.fixed(),       survey.punctuality(),
+                                   survey.respect_for_property(), survey.no_extra_fee()};
+        for (int32_t answer : answers) {
+          if (answer > 0 && answer < policy_.callback_dissatisfied_below) {
+            // Dissatisfied: CallbackDissatisfied follows and opens a complaint instead.
+            Log().info("callback reached but dissatisfied; ticket not closed callback={} "
+                       "source_event={}",
+                       e.callback_id(), event.event_id());
+            return absl::OkStatus();
+          }
+        }
+        return ReactToCallbackOutcome(event, e.callback_id(), "satisfied", batch);
+      }
+      case callbacks::v1::CallbacksEvent::kCallbackFailed: {
+        const auto& e = cb.callback_failed();
+        return ReactToCallbackOutcome(event, e.callback_id(),
+                                      OutcomePhrase("callback failed", e.reason()), batch);
+      }
+      case callbacks::v1::CallbacksEvent::kCallbackExcluded: {
+        const auto& e = cb.callback_excluded();
+        std::string outcome = callbacks::v1::AttemptOutcome_Name(e.outcome());
+        constexpr std::string_view kEnumPrefix = "ATTEMPT_OUTCOME_";
+        if (outcome.starts_with(kEnumPrefix)) outcome.erase(0, kEnumPrefix.size());
+        return ReactToCallbackOutcome(
+            event, e.callback_id(),
+            OutcomePhrase("callback excluded", absl::AsciiStrToLower(outcome)), batch);
+      }
+      default:
+        return absl::OkStatus();  // other callback events do not concern intake
     }
-    return absl::OkStatus();  // other callback events do not concern intake
   }
   if (event.payload_case() == EventEnvelope::kInventory) return ReactToInventory(event, batch);
   if (event.payload_case() != EventEnvelope::kScheduling) return absl::OkStatus();
@@ -951,6 +1254,14 @@ absl::Status IntakeApp::Apply(const EventEnvelope& event, Batch& batch) {
       const auto& e = scheduling.job_assigned();
       return React(event, e.ticket_id(),
                    RecordJobAssigned{e.ticket_id(), e.job_id(), e.technician_id()}, batch);
+    }
+    case scheduling::v1::SchedulingEvent::kJobArrived: {
+      const auto& e = scheduling.job_arrived();
+      return React(event, e.ticket_id(),
+                   RecordJobArrived{e.ticket_id(), e.job_id(), e.technician_id(),
+                                    e.has_arrived_at() ? FromProto(e.arrived_at())
+                                                       : absl::InfinitePast()},
+                   batch);
     }
     case scheduling::v1::SchedulingEvent::kJobStarted: {
       const auto& e = scheduling.job_started();
@@ -1012,6 +1323,30 @@ absl::Status IntakeApp::React(const EventEnvelope& source, const std::string& ti
                EventName(e), ticket_id, after->version, source.event_id(), meta.correlation_id);
   }
   return absl::OkStatus();
+}
+
+absl::Status IntakeApp::ReactToCallbackOutcome(const EventEnvelope& source,
+                                               const std::string& callback_id,
+                                               const std::string& outcome, Batch& batch) {
+  absl::StatusOr<std::optional<std::string>> ticket_id =
+      store_.Get(absl::StrCat(kCallbackIndexPrefix, callback_id));
+  if (!ticket_id.ok()) return ticket_id.status();
+  if (!ticket_id->has_value() || (*ticket_id)->empty()) {
+    // A callback this service never saw scheduled (or not about a ticket): nothing to close.
+    Log().info("callback outcome for a callback without a known ticket callback={} "
+               "source_event={}",
+               callback_id, source.event_id());
+    return absl::OkStatus();
+  }
+  absl::Status reacted =
+      React(source, **ticket_id, RecordCallbackOutcome{**ticket_id, callback_id, outcome}, batch);
+  if (absl::IsFailedPrecondition(reacted)) {
+    // E.g. reopened by a complaint meanwhile: the ticket stays as it is.
+    Log().info("ticket not closed by callback ticket={} callback={} source_event={} reason=\"{}\"",
+               **ticket_id, callback_id, source.event_id(), std::string(reacted.message()));
+    return absl::OkStatus();
+  }
+  return reacted;
 }
 
 absl::Status IntakeApp::ReactToDissatisfiedCallback(const EventEnvelope& source, Batch& batch) {
@@ -1078,10 +1413,7 @@ absl::Status IntakeApp::ReactToDissatisfiedCallback(const EventEnvelope& source,
   v1::Complaint projection;
   ComplaintStateToProto(complaint, static_cast<int64_t>(payloads.size()), &projection);
   ToProto(meta.now, projection.mutable_registered_at());
-  batch.Put(ComplaintProjectionKey(complaint_id), projection.SerializeAsString());
-  if (!complaint.customer_id.empty()) {
-    batch.Put(absl::StrCat(ComplaintCustomerIndexPrefix(complaint.customer_id), complaint_id), "");
-  }
+  PutComplaint(batch, nullptr, complaint, projection);
   Log().info("complaint opened from callback complaint={} ticket={} callback={} source_event={} "
              "correlation_id={}",
              complaint_id, ticket_id, e.callback_id(), source.event_id(), meta.correlation_id);
@@ -1176,11 +1508,30 @@ absl::Status IntakeApp::RefreshSlaIndex(Batch& batch, const TicketState& state,
   } else {
     batch.Put(open_key, absl::StrJoin(keys, "\n"));
   }
-  if (!state.sla_warned.empty() || !state.sla_breached.empty()) {
-    batch.Put(absl::StrCat(kSlaRiskPrefix, "at_risk/", state.ticket_id), "");
+  // At risk while a clock that still runs (or is paused) has passed its warning point or its
+  // allowance; a ticket whose clocks all stopped (met, breached and stopped, cancelled) leaves
+  // the lists. A reopen that restarts a warned clock puts it back.
+  bool at_risk = false;
+  bool breached = false;
+  for (const SlaClockState& c : sla.clocks) {
+    if (c.stopped_at != absl::InfinitePast()) continue;
+    const std::string_view clock = SlaClockName(c.kind);
+    const bool b = c.breached || reported(state.sla_breached, clock);
+    const bool w = b || c.warning || reported(state.sla_warned, clock);
+    at_risk = at_risk || w;
+    breached = breached || b;
   }
-  if (!state.sla_breached.empty()) {
-    batch.Put(absl::StrCat(kSlaRiskPrefix, "breached/", state.ticket_id), "");
+  const std::string at_risk_key = absl::StrCat(kSlaRiskPrefix, "at_risk/", state.ticket_id);
+  const std::string breached_key = absl::StrCat(kSlaRiskPrefix, "breached/", state.ticket_id);
+  if (at_risk) {
+    batch.Put(at_risk_key, "");
+  } else {
+    batch.Delete(at_risk_key);
+  }
+  if (breached) {
+    batch.Put(breached_key, "");
+  } else {
+    batch.Delete(breached_key);
   }
   return absl::OkStatus();
 }
@@ -1433,27 +1784,12 @@ absl::StatusOr<TicketView> IntakeApp::Record(Batch& batch, const AggregateKey& k
     return s;
   }
 
-  const TicketStatus before = view.state.status;
+  const TicketState before = view.state;
   for (const TicketEvent& e : events) {
     view = Project(std::move(view), e, view.version + 1, meta.now);
   }
   batch.Put(TicketProjectionKey(key.id), TicketViewToProto(view).SerializeAsString());
-  if (view.state.status != before) {
-    if (before != TicketStatus::kNone) {
-      batch.Delete(absl::StrCat(TicketStateIndexPrefix(before), key.id));
-    }
-    batch.Put(absl::StrCat(TicketStateIndexPrefix(view.state.status), key.id), "");
-  }
-  if (before == TicketStatus::kNone && !view.state.customer.customer_id.empty()) {
-    batch.Put(absl::StrCat(TicketCustomerIndexPrefix(view.state.customer.customer_id), key.id),
-              "");
-  }
-  if (before == TicketStatus::kNone) {
-    batch.Put(absl::StrCat(kOpenedIndexPrefix, TimeKey(meta.now), "/", key.id), "");
-  }
-  if (!view.state.job_id.empty()) {
-    batch.Put(absl::StrCat(kJobIndexPrefix, view.state.job_id), key.id);
-  }
+  PutTicketIndexes(batch, &before, view);
   absl::StatusOr<std::vector<TimedTicketEvent>> history = TicketHistory(key.id, events, meta.now);
   if (!history.ok()) return history.status();
   if (absl::Status s = RefreshSlaIndex(batch, view.state, *history, meta.now); !s.ok()) return s;
@@ -1516,7 +1852,12 @@ absl::StatusOr<CustomerState> IntakeApp::LoadCustomer(std::string_view customer_
   return CustomerStateFromProto(*customer);
 }
 
-bool IntakeApp::Matches(const TicketListQuery& query, const v1::Ticket& ticket) {
+absl::StatusOr<bool> IntakeApp::Matches(const TicketListQuery& query,
+                                        const v1::Ticket& ticket) const {
+  if (query.status != TicketStatus::kNone &&
+      ticket.state() != TicketStatusToProto(query.status)) {
+    return false;
+  }
   if (!query.customer_id.empty() && ticket.customer().customer_id() != query.customer_id) {
     return false;
   }
@@ -1528,14 +1869,16 @@ bool IntakeApp::Matches(const TicketListQuery& query, const v1::Ticket& ticket) 
     return false;
   }
   if (!query.category.empty() && ticket.category() != query.category) return false;
-  if (query.sla_risk == 1 && ticket.sla_warned_clocks().empty() &&
-      ticket.sla_breached_clocks().empty()) {
-    return false;
-  }
-  if (query.sla_risk == 2 && ticket.sla_breached_clocks().empty()) return false;
   if (query.opened_from != absl::InfinitePast() || query.opened_before != absl::InfiniteFuture()) {
     const absl::Time opened = FromProto(ticket.opened_at());
     if (opened < query.opened_from || opened >= query.opened_before) return false;
+  }
+  if (query.sla_risk != 0) {
+    absl::StatusOr<std::optional<std::string>> risk =
+        store_.Get(absl::StrCat(kSlaRiskPrefix, query.sla_risk == 2 ? "breached/" : "at_risk/",
+                                ticket.ticket_id()));
+    if (!risk.ok()) return risk.status();
+    if (!risk->has_value()) return false;
   }
   return true;
 }

@@ -54,6 +54,10 @@ struct IntakePolicy {
   absl::Duration factory_return_promise = absl::Hours(24 * 30);   // factory: about 30 days
   absl::Duration complaint_first_response = absl::Hours(48);
   SlaPolicy sla;  // allowances (tier × priority, contracts), business calendar, warning fraction
+  // A reached callback whose survey has an answer below this is dissatisfied: it does not close
+  // the ticket (callbacks' CallbackDissatisfied opens a complaint and reopens it). Keep it equal
+  // to callbacks' `dissatisfied_below`.
+  int callback_dissatisfied_below = 3;
 };
 
 // One ticket of the SLA what-if.
@@ -87,6 +91,20 @@ struct TicketListQuery {
   absl::Time opened_before = absl::InfiniteFuture(); // exclusive
   // SLA risk: 0 none, 1 at risk (a clock warned or breached), 2 breached.
   int sla_risk = 0;
+};
+
+// ListComplaints (the care screen's "complaints to handle").
+struct ComplaintListQuery {
+  int state = 0;  // 0 all, 1 open (not closed), 2 closed
+  std::string customer_id;
+  std::string technician_id;
+  bool first_response_overdue = false;  // open, not responded, first-response deadline passed
+  int32_t page_size = 0;                // 0: kDefaultPageSize; capped at kMaxPageSize
+  std::string page_token;               // the last complaint id of the previous page
+};
+struct ComplaintPage {
+  std::vector<v1::Complaint> complaints;  // in complaint id order (the order registered)
+  std::string next_page_token;            // empty on the last page
 };
 
 struct CustomerHistory {
@@ -147,6 +165,15 @@ class IntakeApp {
                                                          int64_t expected_version,
                                                          ComplaintCommand command);
   absl::StatusOr<v1::Complaint> GetComplaint(std::string_view complaint_id) const;
+  // Complaints by state / customer / technician / first response overdue (as of the clock's
+  // now), answered from x/complaint_by_* indexes, id order, cursor paging.
+  absl::StatusOr<ComplaintPage> ListComplaints(const ComplaintListQuery& query) const;
+
+  // One-time, idempotent fill of the indexes this build reads for data written by earlier
+  // builds (ticket phone / technician / category / opening-time / SLA due and risk entries,
+  // complaint state and technician entries). A marker key makes later starts skip it. Returns
+  // how many tickets and complaints it indexed (0 when the marker was there).
+  absl::StatusOr<int> BackfillIndexes();
 
   // --- SLA (issue 3 item 4) ---
 
@@ -186,7 +213,11 @@ class IntakeApp {
   // locks what it changes, appends and puts, never commits). Scheduling's JobAssigned,
   // JobStarted and JobCompleted move the job's ticket along; callbacks' CallbackDissatisfied
   // opens a complaint (channel "callback") and reopens the ticket when the reopen rule allows;
-  // every other event is ignored.
+  // every other event is ignored. Issue 3, third round: scheduling's JobArrived stops the on-site
+  // clock (TicketTechnicianArrived); callbacks' CallbackScheduled records which ticket the
+  // callback is for (x/ticket_by_callback), and CallbackReached with a satisfied survey,
+  // CallbackFailed and CallbackExcluded close that ticket (TicketClosed with the outcome) when
+  // it can be closed; from another state nothing is written and the reason is logged.
   absl::Status Apply(const EventEnvelope& event, Batch& batch);
 
  private:
@@ -197,6 +228,10 @@ class IntakeApp {
   // CallbackDissatisfied: a complaint with an id derived from the source event (so a re-delivery
   // finds it and writes nothing), then ReopenTicket if the ticket's state allows it.
   absl::Status ReactToDissatisfiedCallback(const EventEnvelope& source, Batch& batch);
+
+  // Callbacks' outcome for the ticket its CallbackScheduled named: closes it if it can.
+  absl::Status ReactToCallbackOutcome(const EventEnvelope& source, const std::string& callback_id,
+                                      const std::string& outcome, Batch& batch);
 
   // The ticket as its stream tells it (version 0 and kNone if it has no events).
   absl::StatusOr<TicketView> LoadTicket(const AggregateKey& key) const;
@@ -218,7 +253,15 @@ class IntakeApp {
   // The registered customer from its projection (unregistered state if none).
   absl::StatusOr<CustomerState> LoadCustomer(std::string_view customer_id) const;
   absl::StatusOr<std::vector<EventEnvelope>> ReadIntakeStream(const AggregateKey& key) const;
-  static bool Matches(const TicketListQuery& query, const v1::Ticket& ticket);
+  // Whether the ticket passes every filter of the query (the SLA risk one reads its index).
+  absl::StatusOr<bool> Matches(const TicketListQuery& query, const v1::Ticket& ticket) const;
+  // Puts the ticket's list index entries for the change `before` → `after` (before = nullptr:
+  // all of them, as the backfill does; every put is idempotent).
+  void PutTicketIndexes(Batch& batch, const TicketState* before, const TicketView& after) const;
+  // Puts the complaint projection and its index entries (before = nullptr: a new complaint or
+  // the backfill).
+  void PutComplaint(Batch& batch, const ComplaintState* before, const ComplaintState& after,
+                    const v1::Complaint& projection) const;
   // The ticket's history with server times, plus `pending` events recorded at `now`.
   absl::StatusOr<std::vector<TimedTicketEvent>> TicketHistory(
       std::string_view ticket_id, const std::vector<TicketEvent>& pending = {},

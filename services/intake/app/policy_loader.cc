@@ -269,7 +269,8 @@ absl::StatusOr<IntakePolicy> ParseIntakePolicy(std::string_view yaml) {
   if (root.IsNull()) return policy;  // empty file: defaults
   if (absl::Status s = OnlyKeys(root, "", {"sla", "entitlement", "store_repair_promise_hours",
                                            "factory_return_promise_days",
-                                           "complaint_first_response_hours"});
+                                           "complaint_first_response_hours",
+                                           "callback_dissatisfied_below"});
       !s.ok()) {
     return s;
   }
@@ -291,6 +292,16 @@ absl::StatusOr<IntakePolicy> ParseIntakePolicy(std::string_view yaml) {
     if (!v.ok()) return v.status();
     if (*v == 0) return Bad(key, "must be at least 1.");
     *out = unit * *v;
+  }
+  if (root["callback_dissatisfied_below"]) {
+    absl::StatusOr<int64_t> v = NonNegative(root["callback_dissatisfied_below"],
+                                            "callback_dissatisfied_below");
+    if (!v.ok()) return v.status();
+    if (*v < 1 || *v > 6) {
+      return Bad("callback_dissatisfied_below",
+                 "must be between 1 and 6 (survey answers are 1 to 5).");
+    }
+    policy.callback_dissatisfied_below = static_cast<int>(*v);
   }
   return policy;
 }

@@ -346,6 +346,17 @@ absl::StatusOr<std::vector<AssetEvent>> Decide(const AssetState& state,
                            "Give the installation date (or the purchase date, or the warranty "
                            "end): the warranty is counted from it.");
   }
+  if (command.insurance_end != absl::InfinitePast()) {
+    const absl::Time latest_start = std::max(e.purchased_on, e.installed_on);
+    if (latest_start != absl::InfinitePast() && command.insurance_end < latest_start) {
+      return InvalidArgument(
+          "insurance_end",
+          absl::StrCat("The insurance end ", Day(command.insurance_end), " is before the ",
+                       latest_start == e.installed_on ? "installation" : "purchase", " date ",
+                       Day(latest_start), "."));
+    }
+    e.insurance_end = command.insurance_end;
+  }
   if (command.contract.has_value()) {
     Contract contract = *command.contract;
     if (absl::Status s = ValidateContract(contract); !s.ok()) return s;
@@ -398,6 +409,7 @@ struct AssetEvolver {
     state.purchased_on = e.purchased_on;
     state.installed_on = e.installed_on;
     state.warranty_end = e.warranty_end;
+    state.insurance_end = e.insurance_end;
     state.contract = e.contract;
   }
   void operator()(const AssetOwnershipTransferred& e) {

@@ -157,6 +157,7 @@ struct AssetState {
   absl::Time purchased_on = absl::InfinitePast();  // InfinitePast: not known
   absl::Time installed_on = absl::InfinitePast();
   absl::Time warranty_end = absl::InfinitePast();
+  absl::Time insurance_end = absl::InfinitePast();  // InfinitePast: no insurance recorded
   std::optional<Contract> contract;
   std::vector<std::string> previous_customer_ids;
   bool registered() const { return !asset_id.empty(); }
@@ -172,6 +173,8 @@ struct RegisterAsset {
   absl::Time purchased_on = absl::InfinitePast();
   absl::Time installed_on = absl::InfinitePast();
   absl::Time warranty_end = absl::InfinitePast();  // InfinitePast: policy default
+  // Optional: when the product's insurance ends; not before the purchase or installation.
+  absl::Time insurance_end = absl::InfinitePast();
   std::optional<Contract> contract;
   int warranty_years = 2;  // the policy's default warranty, from installation (else purchase)
 };
@@ -191,6 +194,7 @@ struct AssetRegistered {
   absl::Time purchased_on = absl::InfinitePast();
   absl::Time installed_on = absl::InfinitePast();
   absl::Time warranty_end = absl::InfinitePast();
+  absl::Time insurance_end = absl::InfinitePast();  // InfinitePast: none
   std::optional<Contract> contract;
   friend bool operator==(const AssetRegistered&, const AssetRegistered&) = default;
 };
@@ -208,7 +212,8 @@ using AssetEvent = std::variant<AssetRegistered, AssetOwnershipTransferred>;
 
 // `owner` is the customer named by customer_id as the app found it (unregistered: NOT_FOUND).
 // INVALID_ARGUMENT naming the field: model, serial, purchased_on, installed_on (in the future or
-// before the purchase), warranty_end (no date to count from, or before installation), contract.*.
+// before the purchase), warranty_end (no date to count from, or before installation),
+// insurance_end (before the purchase or installation), contract.*.
 [[nodiscard]] absl::StatusOr<std::vector<AssetEvent>> Decide(const AssetState& state,
                                                             const RegisterAsset& command,
                                                             const CustomerState& owner,

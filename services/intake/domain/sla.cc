@@ -227,7 +227,13 @@ const SlaClockState* TicketSlaState::Find(SlaClockKind kind) const {
 
 namespace {
 
-// A clock as the history is folded: the intervals it ran in.
+struct Interval {
+  absl::Time from;
+  absl::Time to;
+};
+
+// A clock as the history is folded: the spans in which it was not stopped (a reopen starts a
+// new one).
 struct ClockFold {
   SlaClockKind kind;
   int64_t allowance_minutes = 0;
@@ -236,7 +242,16 @@ struct ClockFold {
   bool cancelled = false;
   absl::Time stopped_at = absl::InfinitePast();
   std::string stopped_by;
+  absl::Time active_from = absl::InfinitePast();
+  std::vector<Interval> active;  // closed spans
 };
+
+// A reopen means the work was not done: the on-site and resolution clocks run again from the
+// reopen, counting on from what they had used. The response clock stays met (the customer's
+// request was answered; the reopen is itself the answer to the new complaint).
+bool RestartsOnReopen(SlaClockKind kind) {
+  return kind == SlaClockKind::kOnSite || kind == SlaClockKind::kResolution;
+}
 
 bool Stops(SlaClockKind kind, const TicketEvent& e) {
   switch (kind) {
@@ -245,7 +260,8 @@ bool Stops(SlaClockKind kind, const TicketEvent& e) {
              std::holds_alternative<TicketResolvedRemotely>(e) ||
              std::holds_alternative<TicketReceivedAtServiceCentre>(e);
     case SlaClockKind::kOnSite:
-      return std::holds_alternative<TicketWorkStarted>(e) ||
+      return std::holds_alternative<TicketTechnicianArrived>(e) ||
+             std::holds_alternative<TicketWorkStarted>(e) ||
              std::holds_alternative<TicketResolvedRemotely>(e) ||
              std::holds_alternative<TicketReceivedAtServiceCentre>(e);
     case SlaClockKind::kResolution:
@@ -261,6 +277,9 @@ std::string NameOf(const TicketEvent& e) {
       [](const auto& v) -> std::string {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, TicketScheduled>) return "TicketScheduled";
+        if constexpr (std::is_same_v<T, TicketTechnicianArrived>) {
+          return "TicketTechnicianArrived";
+        }
         if constexpr (std::is_same_v<T, TicketWorkStarted>) return "TicketWorkStarted";
         if constexpr (std::is_same_v<T, TicketCompleted>) return "TicketCompleted";
         if constexpr (std::is_same_v<T, TicketResolvedRemotely>) return "TicketResolvedRemotely";
@@ -275,11 +294,6 @@ std::string NameOf(const TicketEvent& e) {
       },
       e);
 }
-
-struct Interval {
-  absl::Time from;
-  absl::Time to;
-};
 
 }  // namespace
 
@@ -319,6 +333,7 @@ TicketSlaState EvaluateSla(const std::vector<TimedTicketEvent>& history, const S
         f.source = "contract";
       }
     }
+    f.active_from = opened_at;
     if (f.allowance_minutes > 0) folds.push_back(std::move(f));
   }
 
@@ -360,10 +375,24 @@ TicketSlaState EvaluateSla(const std::vector<TimedTicketEvent>& history, const S
       set_pause(waiting_customer, false, t.at);
     }
     for (ClockFold& f : folds) {
-      if (f.stopped) continue;
+      if (f.stopped) {
+        if (!f.cancelled && RestartsOnReopen(f.kind) &&
+            std::holds_alternative<TicketReopened>(e)) {
+          f.stopped = false;
+          f.stopped_at = absl::InfinitePast();
+          f.stopped_by.clear();
+          f.active_from = t.at;
+        }
+        continue;
+      }
       if (Stops(f.kind, e)) {
         f.stopped = true;
         f.stopped_at = t.at;
+        // The arrival as reported (never before the clock's span began, never after now).
+        if (const auto* arrived = std::get_if<TicketTechnicianArrived>(&e);
+            arrived != nullptr && arrived->arrived_at != absl::InfinitePast()) {
+          f.stopped_at = std::clamp(arrived->arrived_at, f.active_from, t.at);
+        }
         f.stopped_by = NameOf(e);
       } else if (std::holds_alternative<TicketCancelled>(e)) {
         f.stopped = true;
@@ -371,13 +400,24 @@ TicketSlaState EvaluateSla(const std::vector<TimedTicketEvent>& history, const S
         f.stopped_at = t.at;
         f.stopped_by = "TicketCancelled";
       }
+      if (f.stopped) f.active.push_back({f.active_from, f.stopped_at});
     }
   }
   if (!paused()) running.push_back({run_from, as_of});
   out.paused = paused();
 
   const BusinessCalendar& cal = policy.calendar;
-  for (const ClockFold& f : folds) {
+  for (ClockFold& f : folds) {
+    if (!f.stopped) f.active.push_back({f.active_from, as_of});
+    // The clock's own running time: its active spans within the ticket's running intervals.
+    std::vector<Interval> spans;
+    for (const Interval& a : f.active) {
+      for (const Interval& r : running) {
+        const absl::Time from = std::max(a.from, r.from);
+        const absl::Time to = std::min(a.to, r.to);
+        if (from < to) spans.push_back({from, to});
+      }
+    }
     SlaClockState c;
     c.kind = f.kind;
     c.allowance_minutes = f.allowance_minutes;
@@ -385,15 +425,13 @@ TicketSlaState EvaluateSla(const std::vector<TimedTicketEvent>& history, const S
     c.started_at = opened_at;
     c.stopped_at = f.stopped ? f.stopped_at : absl::InfinitePast();
     c.stopped_by = f.stopped_by;
-    const absl::Time end = f.stopped ? f.stopped_at : as_of;
     const absl::Duration allowance = absl::Minutes(f.allowance_minutes);
     const absl::Duration warn_after = allowance * policy.warning_fraction;
     // Walk the running intervals up to `end`, noting where the warning and the breach fall.
     absl::Duration used = absl::ZeroDuration();
     absl::Time last_end = opened_at;
-    for (const Interval& i : running) {
-      const absl::Time b = std::min(i.to, end);
-      if (b <= i.from) continue;
+    for (const Interval& i : spans) {
+      const absl::Time b = i.to;
       const absl::Duration here = cal.Between(i.from, b);
       if (c.warn_at == absl::InfiniteFuture() && used + here >= warn_after) {
         c.warn_at = cal.Add(i.from, warn_after - used);

@@ -13,7 +13,9 @@
 //   resolution  stops at TicketCompleted, TicketResolvedRemotely or TicketReturnedToCustomer
 // TicketCancelled cancels every clock still running. Pauses: TicketWaitingForCustomer →
 // TicketCustomerResumed, TicketWaitingForParts → TicketPartsArrived (or TicketCompleted /
-// TicketCancelled, which end the wait). A stopped clock stays stopped after a reopen (see README).
+// TicketCancelled, which end the wait). TicketReopened restarts the on-site and resolution
+// clocks (they count on from what they had used; the time between their stop and the reopen
+// does not count); the response clock stays met.
 
 #include <array>
 #include <cstdint>

@@ -238,6 +238,57 @@ absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
 }
 
 absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                const RecordJobArrived& command,
+                                                absl::Time now) {
+  if (absl::Status s = RequireId("job_id", command.job_id, "job id"); !s.ok()) return s;
+  if (absl::Status s = RequireOpened(state, command.ticket_id); !s.ok()) return s;
+  if (state.arrived_job_id == command.job_id) return std::vector<TicketEvent>{};  // reported
+  if (state.work_status() != TicketStatus::kScheduled) {
+    return FailedPrecondition(absl::StrCat(
+        TicketIs(state), "; a technician's arrival is recorded only for a scheduled ticket."));
+  }
+  if (state.job_id != command.job_id) {
+    return FailedPrecondition(absl::StrCat(TicketIs(state), " for job ", state.job_id,
+                                           ", not job ", command.job_id, "."));
+  }
+  // The clock stops when the technician was there, but never before the ticket existed in
+  // this history nor after the moment it is recorded.
+  absl::Time at = command.arrived_at;
+  if (at == absl::InfinitePast() || at > now) at = now;
+  return std::vector<TicketEvent>{
+      TicketTechnicianArrived{state.ticket_id, command.job_id,
+                              command.technician_id.empty() ? state.technician_id
+                                                            : command.technician_id,
+                              at}};
+}
+
+absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                const RecordCallbackOutcome& command,
+                                                absl::Time now) {
+  if (absl::Status s = RequireId("callback_id", command.callback_id, "callback id"); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = RequireId("outcome", command.outcome, "callback outcome"); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = RequireOpened(state, command.ticket_id); !s.ok()) return s;
+  if (state.status == TicketStatus::kClosed) return std::vector<TicketEvent>{};  // closed already
+  switch (state.status) {
+    case TicketStatus::kCompleted:
+    case TicketStatus::kResolvedRemotely:
+    case TicketStatus::kReturnedToCustomer:
+      break;
+    default:
+      return FailedPrecondition(absl::StrCat(
+          TicketIs(state), "; callback ", command.callback_id,
+          " can close only a ticket that is completed, resolved remotely or returned to the "
+          "customer."));
+  }
+  return std::vector<TicketEvent>{
+      TicketClosed{state.ticket_id, Trimmed(command.outcome), command.callback_id}};
+}
+
+absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
                                                 const RecordJobStarted& command,
                                                 absl::Time now) {
   if (absl::Status s = RequireId("job_id", command.job_id, "job id"); !s.ok()) return s;
@@ -334,15 +385,19 @@ struct LifecycleDecider {
   Result operator()(const CancelTicket& c) {
     absl::StatusOr<std::string> reason = RequiredText("reason", c.reason, "reason to cancel");
     if (!reason.ok()) return reason.status();
+    // Any state in which the service is still owed and no unit of the customer's is away:
+    // open, scheduled, in progress (the job is stopped), waiting for parts, or at the service
+    // centre (the unit is handed back). At the factory the unit must come back first.
     if (absl::Status s = RequireStatus(state,
                                        {TicketStatus::kOpen, TicketStatus::kScheduled,
-                                        TicketStatus::kAtServiceCentre,
-                                        TicketStatus::kWaitingForParts},
+                                        TicketStatus::kInProgress, TicketStatus::kWaitingForParts,
+                                        TicketStatus::kAtServiceCentre},
                                        "cancelled");
         !s.ok()) {
       return s;
     }
-    return std::vector<TicketEvent>{TicketCancelled{state.ticket_id, *reason}};
+    return std::vector<TicketEvent>{
+        TicketCancelled{state.ticket_id, *reason, state.job_id, state.technician_id}};
   }
   Result operator()(const ReopenTicket& c) {
     absl::StatusOr<std::string> reason = RequiredText("reason", c.reason, "reason to reopen");
@@ -536,6 +591,12 @@ struct EvolveVisitor {
     state.service_promise = e.service_promise;
     state.customer_tier = e.customer_tier;
     state.contract_promises = e.contract_promises;
+    state.onsite_due = e.onsite_due;
+    state.resolution_due = e.resolution_due;
+  }
+  void operator()(const TicketTechnicianArrived& e) {
+    state.arrived_job_id = e.job_id;
+    state.technician_arrived_at = e.arrived_at;
   }
   void operator()(const TicketWaitingForParts& e) {
     if (state.status != TicketStatus::kWaitingForParts) {
@@ -611,6 +672,7 @@ struct EvolveVisitor {
   void operator()(const TicketClosed& e) {
     state.status = TicketStatus::kClosed;
     state.close_outcome = e.outcome;
+    state.closed_by_callback_id = e.callback_id;
   }
   void operator()(const TicketCancelled& e) {
     EndPartsWait();
@@ -627,6 +689,9 @@ struct EvolveVisitor {
     state.job_id.clear();
     state.technician_id.clear();
     state.close_outcome.clear();
+    state.closed_by_callback_id.clear();
+    state.arrived_job_id.clear();
+    state.technician_arrived_at = absl::InfinitePast();
   }
   void operator()(const TicketReceivedAtServiceCentre& e) {
     state.status = TicketStatus::kAtServiceCentre;

@@ -11,8 +11,8 @@
 //   ResolveRemotely                        → TicketResolvedRemotely  OPEN → RESOLVED_REMOTELY
 //   CloseTicket (after the callback)       → TicketClosed  COMPLETED / RESOLVED_REMOTELY /
 //                                                          RETURNED_TO_CUSTOMER → CLOSED
-//   CancelTicket (reason)                  → TicketCancelled  OPEN / SCHEDULED /
-//                                                             AT_SERVICE_CENTRE → CANCELLED
+//   CancelTicket (reason)                  → TicketCancelled  OPEN / SCHEDULED / IN_PROGRESS /
+//                                        WAITING_FOR_PARTS / AT_SERVICE_CENTRE → CANCELLED
 //   ReopenTicket (reason)                  → TicketReopened   COMPLETED / RESOLVED_REMOTELY /
 //                                                             RETURNED_TO_CUSTOMER / CLOSED → OPEN
 //   Depot path: ReceiveAtServiceCentre OPEN → AT_SERVICE_CENTRE; SendToFactory
@@ -112,6 +112,13 @@ struct TicketState {
   TicketStatus status_before_parts = TicketStatus::kNone;
   std::vector<std::string> sla_warned;       // clock names ("response", ...)
   std::vector<std::string> sla_breached;
+  // Issue 3, third round: the SLA due times recorded at opening, the current job's arrival and
+  // the callback that closed the ticket.
+  absl::Time onsite_due = absl::InfinitePast();
+  absl::Time resolution_due = absl::InfinitePast();
+  absl::Time technician_arrived_at = absl::InfinitePast();  // InfinitePast: not arrived
+  std::string arrived_job_id;
+  std::string closed_by_callback_id;
   // The status the job-driven rules see: the one underneath a wait for parts.
   TicketStatus work_status() const {
     return status == TicketStatus::kWaitingForParts ? status_before_parts : status;
@@ -156,6 +163,22 @@ struct RecordJobAssigned {
   std::string ticket_id;
   std::string job_id;
   std::string technician_id;
+};
+
+// The technician arrived at the customer's site for the ticket's job (scheduling's JobArrived).
+struct RecordJobArrived {
+  std::string ticket_id;
+  std::string job_id;
+  std::string technician_id;
+  absl::Time arrived_at = absl::InfinitePast();  // as reported; InfinitePast: not given
+};
+
+// Callbacks' outcome for the ticket (reached and satisfied, failed, excluded): the ticket closes
+// if it can. `outcome` is the sentence recorded as the close outcome.
+struct RecordCallbackOutcome {
+  std::string ticket_id;
+  std::string callback_id;
+  std::string outcome;
 };
 
 // The technician started work on the ticket's job.
@@ -264,6 +287,10 @@ struct TicketOpened {
   std::string service_promise;
   CustomerTier customer_tier = CustomerTier::kC;
   std::optional<ServicePromises> contract_promises;
+  // When the on-site / resolution clocks would breach if nothing paused them, computed by the
+  // app from the SLA policy at opening (InfinitePast: no such promise).
+  absl::Time onsite_due = absl::InfinitePast();
+  absl::Time resolution_due = absl::InfinitePast();
   friend bool operator==(const TicketOpened&, const TicketOpened&) = default;
 };
 
@@ -296,11 +323,14 @@ struct TicketResolvedRemotely {
 struct TicketClosed {
   std::string ticket_id;
   std::string outcome;
+  std::string callback_id;  // empty: closed by a manager
   friend bool operator==(const TicketClosed&, const TicketClosed&) = default;
 };
 struct TicketCancelled {
   std::string ticket_id;
   std::string reason;
+  std::string job_id;         // the job scheduling must cancel (empty: none yet)
+  std::string technician_id;
   friend bool operator==(const TicketCancelled&, const TicketCancelled&) = default;
 };
 struct TicketReopened {
@@ -356,6 +386,15 @@ struct TicketCustomerResumed {
   std::string reason;
   friend bool operator==(const TicketCustomerResumed&, const TicketCustomerResumed&) = default;
 };
+// The technician arrived for the ticket's job: the on-site clock stops at `arrived_at`.
+struct TicketTechnicianArrived {
+  std::string ticket_id;
+  std::string job_id;
+  std::string technician_id;
+  absl::Time arrived_at = absl::InfinitePast();
+  friend bool operator==(const TicketTechnicianArrived&,
+                         const TicketTechnicianArrived&) = default;
+};
 // SLA warning / breach of one clock (the sweep's events).
 struct TicketSlaReported {
   std::string ticket_id;
@@ -375,7 +414,8 @@ using TicketEvent =
                  TicketResolvedRemotely, TicketClosed, TicketCancelled, TicketReopened,
                  TicketReceivedAtServiceCentre, TicketSentToFactory, TicketBackFromFactory,
                  TicketReturnedToCustomer, TicketWaitingForParts, TicketPartsArrived,
-                 TicketWaitingForCustomer, TicketCustomerResumed, TicketSlaReported>;
+                 TicketWaitingForCustomer, TicketCustomerResumed, TicketSlaReported,
+                 TicketTechnicianArrived>;
 
 // --- the decider ---
 
@@ -387,6 +427,17 @@ using TicketEvent =
 // ticket is already scheduled for the same job and technician (a repeated assignment).
 [[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
                                                              const RecordJobAssigned& command,
+                                                             absl::Time now);
+// NOT_FOUND for a ticket never opened; FAILED_PRECONDITION unless SCHEDULED (or waiting for
+// parts while scheduled) for that job. No events when that job's arrival was recorded already.
+[[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                             const RecordJobArrived& command,
+                                                             absl::Time now);
+// Callbacks' outcome: TicketClosed (outcome, callback id) from COMPLETED, RESOLVED_REMOTELY or
+// RETURNED_TO_CUSTOMER; no events for a ticket already CLOSED; FAILED_PRECONDITION naming the
+// state otherwise (e.g. reopened); INVALID_ARGUMENT (callback_id / outcome) when missing.
+[[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,
+                                                             const RecordCallbackOutcome& command,
                                                              absl::Time now);
 // NOT_FOUND for a ticket never opened; FAILED_PRECONDITION unless SCHEDULED for that job.
 [[nodiscard]] absl::StatusOr<std::vector<TicketEvent>> Decide(const TicketState& state,

@@ -124,7 +124,8 @@ std::vector<Rule> Rules() {
         TicketStatus::kReturnedToCustomer},
        TicketStatus::kClosed},
       {CancelTicket{kTicket, "Customer withdrew."},
-       {TicketStatus::kOpen, TicketStatus::kScheduled, TicketStatus::kAtServiceCentre},
+       {TicketStatus::kOpen, TicketStatus::kScheduled, TicketStatus::kInProgress,
+        TicketStatus::kAtServiceCentre},
        TicketStatus::kCancelled},
       {ReopenTicket{kTicket, "Fault came back."},
        {TicketStatus::kCompleted, TicketStatus::kResolvedRemotely,
@@ -239,6 +240,122 @@ TEST(IntakeTicketLifecycle, ACancelledTicketCannotBeStartedBySchedulingEvents) {
   auto started = Decide(state, RecordJobStarted{kTicket, "job-1"}, kNow);
   std::string message = ExpectError(started, absl::StatusCode::kFailedPrecondition, "<none>");
   EXPECT_THAT(message, HasSubstr("is cancelled"));
+}
+
+// ----------------------------------------------------- close on callbacks' outcome (issue 3)
+
+TEST(IntakeCallbackOutcome, ClosesACompletedRemoteOrReturnedTicketWithTheCallback) {
+  for (TicketStatus from : {TicketStatus::kCompleted, TicketStatus::kResolvedRemotely,
+                            TicketStatus::kReturnedToCustomer}) {
+    TicketState state = Given(History(from));
+    auto events = Decide(state, RecordCallbackOutcome{kTicket, "cb-1", " satisfied "}, kNow);
+    ASSERT_TRUE(events.ok()) << TicketStatusName(from) << ": " << events.status();
+    EXPECT_THAT(*events, ElementsAre(TicketEvent{TicketClosed{kTicket, "satisfied", "cb-1"}}));
+    state = Evolve(std::move(state), events->front());
+    EXPECT_EQ(state.status, TicketStatus::kClosed);
+    EXPECT_EQ(state.close_outcome, "satisfied");
+    EXPECT_EQ(state.closed_by_callback_id, "cb-1");
+  }
+}
+
+TEST(IntakeCallbackOutcome, AClosedTicketStaysAsItIsAndOtherStatesAreRefusedByName) {
+  auto again = Decide(Given(History(TicketStatus::kClosed)),
+                      RecordCallbackOutcome{kTicket, "cb-1", "callback failed"}, kNow);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_THAT(*again, IsEmpty());
+  // Reopened by a complaint meanwhile: not closed.
+  std::vector<TicketEvent> reopened = History(TicketStatus::kCompleted);
+  reopened.push_back(TicketReopened{kTicket, "Complaint."});
+  EXPECT_THAT(ExpectError(Decide(Given(reopened), RecordCallbackOutcome{kTicket, "cb-1", "x"},
+                                 kNow),
+                          absl::StatusCode::kFailedPrecondition, "<none>"),
+              HasSubstr("is open; callback cb-1 can close only"));
+  for (TicketStatus from : {TicketStatus::kScheduled, TicketStatus::kInProgress,
+                            TicketStatus::kCancelled, TicketStatus::kAtFactory}) {
+    EXPECT_THAT(ExpectError(Decide(Given(History(from)),
+                                   RecordCallbackOutcome{kTicket, "cb-1", "satisfied"}, kNow),
+                            absl::StatusCode::kFailedPrecondition, "<none>"),
+                HasSubstr("is " + std::string(TicketStatusName(from)) + ";"));
+  }
+}
+
+TEST(IntakeCallbackOutcome, NeedsTheCallbackTheOutcomeAndAnOpenedTicket) {
+  const TicketState done = Given(History(TicketStatus::kCompleted));
+  ExpectError(Decide(done, RecordCallbackOutcome{kTicket, "", "satisfied"}, kNow),
+              absl::StatusCode::kInvalidArgument, "callback_id");
+  ExpectError(Decide(done, RecordCallbackOutcome{kTicket, "cb-1", "  "}, kNow),
+              absl::StatusCode::kInvalidArgument, "outcome");
+  ExpectError(Decide(TicketState{}, RecordCallbackOutcome{kTicket, "cb-1", "satisfied"}, kNow),
+              absl::StatusCode::kNotFound, "ticket_id");
+}
+
+// -------------------------------------------------------------- cancel names the job (issue 3)
+
+TEST(IntakeTicketCancel, CarriesTheJobAndTechnicianSchedulingMustCancel) {
+  auto scheduled = Decide(Given(History(TicketStatus::kScheduled)),
+                          TicketCommand{CancelTicket{kTicket, "Customer withdrew."}}, kNow);
+  ASSERT_TRUE(scheduled.ok()) << scheduled.status();
+  EXPECT_THAT(*scheduled, ElementsAre(TicketEvent{
+                              TicketCancelled{kTicket, "Customer withdrew.", "job-1", "tech-1"}}));
+  auto open = Decide(Given(History(TicketStatus::kOpen)),
+                     TicketCommand{CancelTicket{kTicket, "Duplicate."}}, kNow);
+  ASSERT_TRUE(open.ok());
+  EXPECT_THAT(*open, ElementsAre(TicketEvent{TicketCancelled{kTicket, "Duplicate.", "", ""}}));
+  // While work is under way the job is stopped too.
+  auto started = Decide(Given(History(TicketStatus::kInProgress)),
+                        TicketCommand{CancelTicket{kTicket, "Customer sent him away."}}, kNow);
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(std::get<TicketCancelled>(started->front()).job_id, "job-1");
+  // The unit is at the factory: it must come back first.
+  EXPECT_THAT(ExpectError(Decide(Given(History(TicketStatus::kAtFactory)),
+                                 TicketCommand{CancelTicket{kTicket, "Changed mind."}}, kNow),
+                          absl::StatusCode::kFailedPrecondition, "<none>"),
+              HasSubstr("is at the factory;"));
+}
+
+// ----------------------------------------------------- the technician's arrival (issue 3)
+
+TEST(IntakeJobArrived, RecordsTheArrivalOnceForTheScheduledJob) {
+  const TicketState state = Given(History(TicketStatus::kScheduled));
+  const absl::Time device = kNow - absl::Minutes(7);
+  auto arrived = Decide(state, RecordJobArrived{kTicket, "job-1", "tech-1", device}, kNow);
+  ASSERT_TRUE(arrived.ok()) << arrived.status();
+  EXPECT_THAT(*arrived, ElementsAre(TicketEvent{
+                            TicketTechnicianArrived{kTicket, "job-1", "tech-1", device}}));
+  const TicketState after = Evolve(state, arrived->front());
+  EXPECT_EQ(after.status, TicketStatus::kScheduled);  // the state does not change
+  EXPECT_EQ(after.technician_arrived_at, device);
+  // The same arrival again (a re-sent report): nothing new.
+  auto again = Decide(after, RecordJobArrived{kTicket, "job-1", "tech-1", kNow}, kNow);
+  ASSERT_TRUE(again.ok());
+  EXPECT_THAT(*again, IsEmpty());
+  // A device clock ahead of the server: the server's time.
+  auto ahead = Decide(state, RecordJobArrived{kTicket, "job-1", "", kNow + absl::Hours(1)}, kNow);
+  ASSERT_TRUE(ahead.ok());
+  EXPECT_EQ(std::get<TicketTechnicianArrived>(ahead->front()).arrived_at, kNow);
+  EXPECT_EQ(std::get<TicketTechnicianArrived>(ahead->front()).technician_id, "tech-1");
+  // A reopen forgets the arrival of the old job.
+  TicketState reopened = Given(History(TicketStatus::kCompleted));
+  reopened = Evolve(std::move(reopened), TicketTechnicianArrived{kTicket, "job-1", "tech-1", kNow});
+  reopened = Evolve(std::move(reopened), TicketReopened{kTicket, "again"});
+  EXPECT_EQ(reopened.technician_arrived_at, absl::InfinitePast());
+  EXPECT_TRUE(reopened.arrived_job_id.empty());
+}
+
+TEST(IntakeJobArrived, RefusesAnotherJobAnUnscheduledTicketAndAMissingJob) {
+  const TicketState scheduled = Given(History(TicketStatus::kScheduled));
+  EXPECT_THAT(ExpectError(Decide(scheduled, RecordJobArrived{kTicket, "job-9", "tech-1", kNow},
+                                 kNow),
+                          absl::StatusCode::kFailedPrecondition, "<none>"),
+              HasSubstr("for job job-1, not job job-9"));
+  EXPECT_THAT(ExpectError(Decide(Given(History(TicketStatus::kOpen)),
+                                 RecordJobArrived{kTicket, "job-1", "tech-1", kNow}, kNow),
+                          absl::StatusCode::kFailedPrecondition, "<none>"),
+              HasSubstr("is open;"));
+  ExpectError(Decide(scheduled, RecordJobArrived{kTicket, "", "tech-1", kNow}, kNow),
+              absl::StatusCode::kInvalidArgument, "job_id");
+  ExpectError(Decide(TicketState{}, RecordJobArrived{kTicket, "job-1", "tech-1", kNow}, kNow),
+              absl::StatusCode::kNotFound, "ticket_id");
 }
 
 // ------------------------------------------------------------------------ OpenTicket + asset
@@ -467,6 +584,29 @@ TEST(IntakeAssetRegister, WarrantyFromPurchaseWhenNotInstalledAndExplicitEndWins
   events = Decide(AssetState{}, a, Owner("cust-1"), kNow);
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_EQ(std::get<AssetRegistered>(events->front()).warranty_end, kNow);
+}
+
+TEST(IntakeAssetRegister, RecordsTheInsuranceEndNotBeforePurchaseOrInstallation) {
+  RegisterAsset a = ValidAsset();
+  a.insurance_end = absl::FromCivil(absl::CivilDay(2027, 2, 28), absl::UTCTimeZone());
+  auto events = Decide(AssetState{}, a, Owner("cust-1"), kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_EQ(std::get<AssetRegistered>(events->front()).insurance_end, a.insurance_end);
+  EXPECT_EQ(Evolve(AssetState{}, events->front()).insurance_end, a.insurance_end);
+  // None given: none recorded.
+  events = Decide(AssetState{}, ValidAsset(), Owner("cust-1"), kNow);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(std::get<AssetRegistered>(events->front()).insurance_end, absl::InfinitePast());
+  // Before the installation (after the purchase) / before the purchase (not installed).
+  a.insurance_end = absl::FromCivil(absl::CivilDay(2024, 2, 25), absl::UTCTimeZone());
+  EXPECT_THAT(ExpectError(Decide(AssetState{}, a, Owner("cust-1"), kNow),
+                          absl::StatusCode::kInvalidArgument, "insurance_end"),
+              HasSubstr("before the installation date"));
+  a.installed_on = absl::InfinitePast();
+  a.insurance_end = absl::FromCivil(absl::CivilDay(2024, 2, 1), absl::UTCTimeZone());
+  EXPECT_THAT(ExpectError(Decide(AssetState{}, a, Owner("cust-1"), kNow),
+                          absl::StatusCode::kInvalidArgument, "insurance_end"),
+              HasSubstr("before the purchase date"));
 }
 
 TEST(IntakeAssetRegister, ValidatesEveryField) {

@@ -222,13 +222,15 @@ TEST_F(IntakeLifecycleGrpcTest, AssetsRegisterTransferWithVersionAndShowInHistor
 TEST_F(IntakeLifecycleGrpcTest, LifecycleRpcsCheckRolesFieldsStatesAndVersions) {
   const std::string t = MustOpen("o-1");
   std::string field;
-  // Only care and managers close.
+  // Tickets close on callbacks' outcome; the manual close is a manager's (care may not).
   v1::ChangeTicketRequest close = ChangeRequest("x-1", t, 0);
   close.set_reason("satisfied");
   EXPECT_EQ(Change(&IntakeService::Stub::CloseTicket, "intake", close).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Change(&IntakeService::Stub::CloseTicket, "care", close).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   // An open ticket cannot be closed: the message names the state.
-  grpc::Status s = Change(&IntakeService::Stub::CloseTicket, "care", close);
+  grpc::Status s = Change(&IntakeService::Stub::CloseTicket, "manager", close);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(s.error_message().find("is open"), std::string::npos) << s.error_message();
   // Missing resolution.
@@ -247,7 +249,7 @@ TEST_F(IntakeLifecycleGrpcTest, LifecycleRpcsCheckRolesFieldsStatesAndVersions) 
   resolve.set_expected_version(1);
   ASSERT_TRUE(Change(&IntakeService::Stub::ResolveTicketRemotely, "intake", resolve).ok());
   close.set_request_id("x-5");
-  ASSERT_TRUE(Change(&IntakeService::Stub::CloseTicket, "care", close).ok());
+  ASSERT_TRUE(Change(&IntakeService::Stub::CloseTicket, "manager", close).ok());
   v1::ChangeTicketRequest reopen = ChangeRequest("x-6", t, 3);
   reopen.set_reason("Fault came back.");
   ASSERT_TRUE(Change(&IntakeService::Stub::ReopenTicket, "care", reopen).ok());
@@ -539,6 +541,63 @@ TEST_F(IntakeLifecycleGrpcTest, UpdateCustomerAndAsOfCheckTokenRoleAndFields) {
   auto care2 = As("care");
   EXPECT_EQ(stub_->GetComplaintAsOf(care2.get(), complaint_as_of, &complaint).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(IntakeLifecycleGrpcTest, ListComplaintsChecksTokenRoleAndFilter) {
+  v1::RegisterComplaintRequest k;
+  k.set_request_id("k-1");
+  k.set_kind("complaint");
+  k.set_customer_id("cust-1");
+  k.set_category("punctuality");
+  k.set_description("Late.");
+  common::v1::CommandAck ack;
+  auto care = As("care");
+  ASSERT_TRUE(stub_->RegisterComplaint(care.get(), k, &ack).ok());
+  v1::ListComplaintsRequest r;
+  r.set_state(v1::COMPLAINT_STATE_FILTER_OPEN);
+  v1::ListComplaintsResponse response;
+  auto anonymous = As("");
+  EXPECT_EQ(stub_->ListComplaints(anonymous.get(), r, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto technician = As("technician");
+  EXPECT_EQ(stub_->ListComplaints(technician.get(), r, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListComplaintsRequest bad = r;
+  bad.set_state(static_cast<v1::ComplaintStateFilter>(9));
+  auto bad_context = As("care");
+  EXPECT_EQ(stub_->ListComplaints(bad_context.get(), bad, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*bad_context), "state");
+  auto ok = As("care");
+  ASSERT_TRUE(stub_->ListComplaints(ok.get(), r, &response).ok());
+  ASSERT_EQ(response.complaints_size(), 1);
+  EXPECT_EQ(response.complaints(0).complaint_id(), ack.aggregate_id());
+  EXPECT_EQ(response.next_page_token(), "");
+}
+
+TEST_F(IntakeLifecycleGrpcTest, RegisterAssetNamesABadInsuranceEnd) {
+  const std::string owner = MustRegisterCustomer("c-1", "13800000007");
+  v1::RegisterAssetRequest r;
+  r.set_request_id("a-1");
+  r.set_customer_id(owner);
+  r.set_model("BCD-470");
+  r.set_serial("SN-9");
+  ToProto(kStart - absl::Hours(24 * 10), r.mutable_installed_on());
+  ToProto(kStart - absl::Hours(24 * 20), r.mutable_insurance_end());
+  common::v1::CommandAck ack;
+  auto context = As("intake");
+  EXPECT_EQ(stub_->RegisterAsset(context.get(), r, &ack).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(FieldTrailer(*context), "insurance_end");
+  ToProto(kStart + absl::Hours(24 * 300), r.mutable_insurance_end());
+  auto again = As("intake");
+  ASSERT_TRUE(stub_->RegisterAsset(again.get(), r, &ack).ok());
+  v1::GetAssetRequest get;
+  get.set_asset_id(ack.aggregate_id());
+  v1::Asset asset;
+  auto reader = As("care");
+  ASSERT_TRUE(stub_->GetAsset(reader.get(), get, &asset).ok());
+  EXPECT_EQ(FromProto(asset.insurance_end()), kStart + absl::Hours(24 * 300));
 }
 
 }  // namespace

@@ -454,5 +454,420 @@ TEST_F(IntakeSlaAppTest, ClockStoppedLateBeforeAnySweepIsStillReportedOnce) {
   EXPECT_EQ(stream->back().intake().ticket_sla_breached().clock(), "response");
 }
 
+// ------------------------------------------------------------ issue 3, third round
+
+class IntakeRoundThreeTest : public IntakeSlaAppTest {
+ protected:
+  EventEnvelope Scheduling(const std::string& ticket, const std::string& job, int64_t version,
+                           const std::string& kind) {
+    EventEnvelope e = Source("Job", job, version);
+    auto* s = e.mutable_scheduling();
+    if (kind == "assigned") {
+      s->mutable_job_assigned()->set_job_id(job);
+      s->mutable_job_assigned()->set_ticket_id(ticket);
+      s->mutable_job_assigned()->set_technician_id("tech-9");
+    } else if (kind == "arrived") {
+      s->mutable_job_arrived()->set_job_id(job);
+      s->mutable_job_arrived()->set_ticket_id(ticket);
+      s->mutable_job_arrived()->set_technician_id("tech-9");
+      ToProto(clock_.Now() - absl::Minutes(5), s->mutable_job_arrived()->mutable_arrived_at());
+    } else if (kind == "started") {
+      s->mutable_job_started()->set_job_id(job);
+      s->mutable_job_started()->set_ticket_id(ticket);
+    } else {
+      s->mutable_job_completed()->set_job_id(job);
+      s->mutable_job_completed()->set_ticket_id(ticket);
+      s->mutable_job_completed()->set_resolution("Replaced the thermostat.");
+    }
+    return e;
+  }
+  // Assigned → started → completed on job `job`.
+  void Complete(const std::string& ticket, const std::string& job) {
+    int64_t v = 1;
+    for (const char* kind : {"assigned", "started", "completed"}) {
+      ASSERT_TRUE(Deliver(Scheduling(ticket, job, ++v, kind)).ok()) << kind;
+    }
+    ASSERT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_COMPLETED);
+  }
+  EventEnvelope CallbackScheduled(const std::string& callback, const std::string& ticket) {
+    EventEnvelope e = Source("Callback", callback, 1);
+    auto* c = e.mutable_callbacks()->mutable_callback_scheduled();
+    c->set_callback_id(callback);
+    c->set_ticket_id(ticket);
+    c->set_job_id("job-1");
+    return e;
+  }
+  EventEnvelope Reached(const std::string& callback, int lowest) {
+    EventEnvelope e = Source("Callback", callback, 3);
+    auto* r = e.mutable_callbacks()->mutable_callback_reached();
+    r->set_callback_id(callback);
+    callbacks::v1::Survey* survey = r->mutable_survey();
+    survey->set_attitude(lowest);
+    survey->set_quality(5);
+    survey->set_fixed(5);
+    survey->set_punctuality(4);
+    survey->set_respect_for_property(5);
+    survey->set_no_extra_fee(5);
+    return e;
+  }
+  // Writes exactly what the reaction to `event` writes, and says whether it wrote anything.
+  bool DeliverWrites(const EventEnvelope& event) {
+    Batch batch = store_->NewBatch();
+    EXPECT_TRUE(app_->Apply(event, batch).ok());
+    const bool wrote = !batch.empty();
+    EXPECT_TRUE(store_->Commit(std::move(batch)).ok());
+    return wrote;
+  }
+  std::string Key(const std::string& key) {
+    auto value = store_->Get(key);
+    EXPECT_TRUE(value.ok());
+    return value.ok() && value->has_value() ? **value : "<none>";
+  }
+};
+
+TEST_F(IntakeRoundThreeTest, SatisfiedCallbackClosesTheTicketOnce) {
+  const std::string ticket = MustOpen("o-1");
+  Complete(ticket, "job-1");
+  ASSERT_TRUE(Deliver(CallbackScheduled("cb-1", ticket)).ok());
+  EXPECT_EQ(Key("x/ticket_by_callback/cb-1"), ticket);
+  const EventEnvelope reached = Reached("cb-1", 4);
+  ASSERT_TRUE(Deliver(reached).ok());
+  auto closed = app_->GetTicket(ticket);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->state(), v1::TICKET_STATE_CLOSED);
+  EXPECT_EQ(closed->close_outcome(), "satisfied");
+  EXPECT_EQ(closed->closed_by_callback_id(), "cb-1");
+  auto stream = store_->ReadStream({"Ticket", ticket});
+  ASSERT_TRUE(stream.ok());
+  EXPECT_EQ(stream->back().event_id(), DeriveId(reached.event_id(), "intake/1"));
+  EXPECT_EQ(stream->back().causation_id(), reached.event_id());
+  EXPECT_EQ(stream->back().intake().ticket_closed().callback_id(), "cb-1");
+  // Delivered again: nothing more.
+  const int64_t version = closed->version();
+  EXPECT_FALSE(DeliverWrites(reached));
+  EXPECT_EQ(app_->GetTicket(ticket)->version(), version);
+}
+
+TEST_F(IntakeRoundThreeTest, DissatisfiedSurveyDoesNotCloseAndTheComplaintReopens) {
+  const std::string ticket = MustOpen("o-1");
+  Complete(ticket, "job-1");
+  ASSERT_TRUE(Deliver(CallbackScheduled("cb-1", ticket)).ok());
+  EXPECT_FALSE(DeliverWrites(Reached("cb-1", 2)));  // attitude 2 < 3
+  EXPECT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_COMPLETED);
+  EventEnvelope dissatisfied = Source("Callback", "cb-1", 4);
+  auto* d = dissatisfied.mutable_callbacks()->mutable_callback_dissatisfied();
+  d->set_callback_id("cb-1");
+  d->set_ticket_id(ticket);
+  d->add_low_questions("attitude");
+  d->set_lowest_answer(2);
+  d->set_threshold(3);
+  ASSERT_TRUE(Deliver(dissatisfied).ok());
+  EXPECT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_OPEN);
+  // The callback then fails (no new outcome can close a reopened ticket): nothing written.
+  EventEnvelope failed = Source("Callback", "cb-1", 5);
+  failed.mutable_callbacks()->mutable_callback_failed()->set_callback_id("cb-1");
+  failed.mutable_callbacks()->mutable_callback_failed()->set_reason("refused");
+  const int64_t version = app_->GetTicket(ticket)->version();
+  EXPECT_FALSE(DeliverWrites(failed));
+  EXPECT_EQ(app_->GetTicket(ticket)->version(), version);
+  EXPECT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_OPEN);
+}
+
+TEST_F(IntakeRoundThreeTest, FailedAndExcludedCallbacksCloseWithTheirOutcome) {
+  const std::string a = MustOpen("o-1");
+  const std::string b = MustOpen("o-2");
+  Complete(a, "job-1");
+  ASSERT_TRUE(app_->ChangeTicket(Meta("r-1"), 0, ResolveRemotely{b, "Reset by phone."}).ok());
+  ASSERT_TRUE(Deliver(CallbackScheduled("cb-a", a)).ok());
+  ASSERT_TRUE(Deliver(CallbackScheduled("cb-b", b)).ok());
+  EventEnvelope failed = Source("Callback", "cb-a", 6);
+  failed.mutable_callbacks()->mutable_callback_failed()->set_callback_id("cb-a");
+  failed.mutable_callbacks()->mutable_callback_failed()->set_reason("attempts_exhausted");
+  ASSERT_TRUE(Deliver(failed).ok());
+  EXPECT_EQ(app_->GetTicket(a)->state(), v1::TICKET_STATE_CLOSED);
+  EXPECT_EQ(app_->GetTicket(a)->close_outcome(), "callback failed (attempts exhausted)");
+  EventEnvelope excluded = Source("Callback", "cb-b", 3);
+  excluded.mutable_callbacks()->mutable_callback_excluded()->set_callback_id("cb-b");
+  excluded.mutable_callbacks()->mutable_callback_excluded()->set_outcome(
+      callbacks::v1::ATTEMPT_OUTCOME_WRONG_NUMBER);
+  ASSERT_TRUE(Deliver(excluded).ok());
+  EXPECT_EQ(app_->GetTicket(b)->state(), v1::TICKET_STATE_CLOSED);
+  EXPECT_EQ(app_->GetTicket(b)->close_outcome(), "callback excluded (wrong number)");
+  // A callback intake never saw scheduled: nothing to close, nothing written.
+  EventEnvelope unknown = Source("Callback", "cb-x", 2);
+  unknown.mutable_callbacks()->mutable_callback_failed()->set_callback_id("cb-x");
+  EXPECT_FALSE(DeliverWrites(unknown));
+}
+
+TEST_F(IntakeRoundThreeTest, CancelNamesTheJobForScheduling) {
+  const std::string ticket = MustOpen("o-1");
+  ASSERT_TRUE(Deliver(Scheduling(ticket, "job-1", 2, "assigned")).ok());
+  ASSERT_TRUE(Deliver(Scheduling(ticket, "job-1", 3, "started")).ok());
+  auto ack = app_->ChangeTicket(Meta("c-1"), 3, CancelTicket{ticket, "Customer sent him away."});
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  auto stream = store_->ReadStream({"Ticket", ticket});
+  ASSERT_TRUE(stream.ok());
+  const v1::TicketCancelled& c = stream->back().intake().ticket_cancelled();
+  EXPECT_EQ(c.job_id(), "job-1");
+  EXPECT_EQ(c.technician_id(), "tech-9");
+  EXPECT_EQ(c.reason(), "Customer sent him away.");
+  // A completed ticket cannot be cancelled: the state is named, nothing written.
+  const std::string done = MustOpen("o-2");
+  Complete(done, "job-2");
+  auto refused = app_->ChangeTicket(Meta("c-2"), 0, CancelTicket{done, "Too late."});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr("is completed"));
+  EXPECT_EQ(app_->GetTicket(done)->version(), 4);
+}
+
+TEST_F(IntakeRoundThreeTest, OpenedTicketCarriesItsSlaDueTimes) {
+  const std::string ticket = MustOpen("o-1");
+  auto stream = store_->ReadStream({"Ticket", ticket});
+  ASSERT_TRUE(stream.ok());
+  const v1::TicketOpened& opened = stream->front().intake().ticket_opened();
+  // On site 480 business minutes from Monday 09:00 = Monday 17:00; resolution 1440 = two 9-hour
+  // days and 6 hours = Wednesday 15:00.
+  EXPECT_EQ(FromProto(opened.onsite_due()), At(2026, 11, 23, 17));
+  EXPECT_EQ(FromProto(opened.resolution_due()), At(2026, 11, 25, 15));
+  EXPECT_EQ(FromProto(app_->GetTicket(ticket)->onsite_due()), At(2026, 11, 23, 17));
+  auto sla = app_->GetTicketSla(ticket, absl::InfiniteFuture());
+  ASSERT_TRUE(sla.ok());
+  EXPECT_EQ(sla->Find(SlaClockKind::kResolution)->due, FromProto(opened.resolution_due()));
+}
+
+TEST_F(IntakeRoundThreeTest, ArrivalStopsTheOnSiteClockOnceAndStartIsTheFallback) {
+  const std::string ticket = MustOpen("o-1");
+  ASSERT_TRUE(Deliver(Scheduling(ticket, "job-1", 2, "assigned")).ok());
+  clock_.Advance(absl::Minutes(90));
+  const EventEnvelope arrived = Scheduling(ticket, "job-1", 3, "arrived");
+  ASSERT_TRUE(Deliver(arrived).ok());
+  EXPECT_FALSE(DeliverWrites(arrived));  // delivered twice: one effect
+  EXPECT_THAT(Kinds(ticket), ElementsAre("TicketOpened", "TicketScheduled",
+                                         "TicketTechnicianArrived"));
+  EXPECT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_SCHEDULED);
+  EXPECT_EQ(FromProto(app_->GetTicket(ticket)->technician_arrived_at()),
+            kMonday9 + absl::Minutes(85));
+  clock_.Advance(absl::Minutes(30));
+  ASSERT_TRUE(Deliver(Scheduling(ticket, "job-1", 4, "started")).ok());
+  auto sla = app_->GetTicketSla(ticket, absl::InfiniteFuture());
+  ASSERT_TRUE(sla.ok());
+  const SlaClockState* on_site = sla->Find(SlaClockKind::kOnSite);
+  EXPECT_EQ(on_site->stopped_by, "TicketTechnicianArrived");
+  EXPECT_EQ(on_site->elapsed_minutes(), 85);
+  // Another ticket without an arrival: JobStarted stops it.
+  const std::string other = MustOpen("o-2");
+  ASSERT_TRUE(Deliver(Scheduling(other, "job-2", 2, "assigned")).ok());
+  ASSERT_TRUE(Deliver(Scheduling(other, "job-2", 3, "started")).ok());
+  EXPECT_EQ(app_->GetTicketSla(other, absl::InfiniteFuture())->Find(SlaClockKind::kOnSite)
+                ->stopped_by,
+            "TicketWorkStarted");
+}
+
+TEST_F(IntakeRoundThreeTest, ReopenRunsTheResolutionClockAgainAndTheRiskListFollows) {
+  const std::string ticket = MustOpen("o-1");
+  clock_.Advance(absl::Minutes(100));  // response warned at 96
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 1);
+  TicketListQuery risk;
+  risk.sla_risk = 1;
+  EXPECT_THAT(app_->ListTickets(risk)->tickets, SizeIs(1));
+  // Scheduled in time: the warned clock stopped, the others have not warned: off the list.
+  ASSERT_TRUE(Deliver(Scheduling(ticket, "job-1", 2, "assigned")).ok());
+  EXPECT_THAT(app_->ListTickets(risk)->tickets, IsEmpty());
+  EXPECT_EQ(Key(absl::StrCat("x/ticket_by_sla_risk/at_risk/", ticket)), "<none>");
+  ASSERT_TRUE(Deliver(Scheduling(ticket, "job-1", 3, "started")).ok());
+  ASSERT_TRUE(Deliver(Scheduling(ticket, "job-1", 4, "completed")).ok());
+  auto before = app_->GetTicketSla(ticket, absl::InfiniteFuture());
+  EXPECT_EQ(before->Find(SlaClockKind::kResolution)->status, SlaClockStatus::kMet);
+  // Tuesday: reopened; the resolution clock runs again and the sweep has an entry for it.
+  clock_.Advance(At(2026, 11, 24, 9) - clock_.Now());
+  ASSERT_TRUE(app_->ChangeTicket(Meta("re-1", "care"), 0,
+                                 ReopenTicket{ticket, "Not cooling again."})
+                  .ok());
+  clock_.Advance(absl::Minutes(60));
+  auto after = app_->GetTicketSla(ticket, absl::InfiniteFuture());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->Find(SlaClockKind::kResolution)->status, SlaClockStatus::kRunning);
+  EXPECT_EQ(after->Find(SlaClockKind::kResolution)->elapsed_minutes(), 100 + 60);
+  EXPECT_EQ(after->Find(SlaClockKind::kResponse)->status, SlaClockStatus::kMet);
+  EXPECT_EQ(after->Find(SlaClockKind::kOnSite)->status, SlaClockStatus::kRunning);
+  // On site warns at 384 of 480 business minutes: 100 were used Monday, so Tuesday 13:44.
+  clock_.Advance(At(2026, 11, 24, 13, 44) - clock_.Now());
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 1);
+  EXPECT_THAT(app_->ListTickets(risk)->tickets, SizeIs(1));
+}
+
+TEST_F(IntakeRoundThreeTest, InsuranceEndIsRecordedAndValidated) {
+  intake::RegisterCustomer customer;
+  customer.name = "Wang Wei";
+  customer.phones = {"13800000001"};
+  auto owner = app_->RegisterCustomer(Meta("c-1"), customer);
+  ASSERT_TRUE(owner.ok()) << owner.status();
+  intake::RegisterAsset asset;
+  asset.customer_id = owner->aggregate_id();
+  asset.model = "BCD-470";
+  asset.serial = "SN-1";
+  asset.installed_on = kMonday9 - absl::Hours(24 * 30);
+  asset.insurance_end = kMonday9 + absl::Hours(24 * 365);
+  auto ack = app_->RegisterAsset(Meta("a-1"), asset);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(FromProto(app_->GetAsset(ack->aggregate_id())->insurance_end()), asset.insurance_end);
+  auto stream = store_->ReadStream({"Asset", ack->aggregate_id()});
+  EXPECT_EQ(FromProto(stream->front().intake().asset_registered().insurance_end()),
+            asset.insurance_end);
+  asset.insurance_end = asset.installed_on - absl::Hours(1);
+  auto bad = app_->RegisterAsset(Meta("a-2"), asset);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(bad.status()).value_or(""), "insurance_end");
+  EXPECT_THAT(app_->GetCustomerHistory(owner->aggregate_id())->assets, SizeIs(1));
+}
+
+TEST_F(IntakeRoundThreeTest, ListFiltersReadTheirIndexesWithPaging) {
+  const std::string a = MustOpen("o-1");
+  clock_.Advance(absl::Minutes(1));
+  const std::string b = MustOpen("o-2");
+  ASSERT_TRUE(Deliver(Scheduling(a, "job-1", 2, "assigned")).ok());
+  ASSERT_TRUE(Deliver(Scheduling(b, "job-2", 2, "assigned")).ok());
+  EXPECT_EQ(Key(absl::StrCat("x/ticket_by_technician/tech-9/", a)), "");
+  EXPECT_EQ(Key(absl::StrCat("x/ticket_by_phone/13900000000/", a)), "");
+  EXPECT_EQ(Key(absl::StrCat("x/ticket_by_category/fridge/", b)), "");
+  auto first = app_->ListTickets({.page_size = 1, .technician_id = "tech-9"});
+  ASSERT_TRUE(first.ok());
+  ASSERT_THAT(first->tickets, SizeIs(1));
+  EXPECT_EQ(first->tickets[0].ticket_id(), a);
+  auto second = app_->ListTickets(
+      {.page_size = 1, .page_token = first->next_page_token, .technician_id = "tech-9"});
+  ASSERT_TRUE(second.ok());
+  ASSERT_THAT(second->tickets, SizeIs(1));
+  EXPECT_EQ(second->tickets[0].ticket_id(), b);
+  EXPECT_EQ(second->next_page_token, "");
+  // Combined with the state; a date range alone pages through the opening-time index.
+  EXPECT_THAT(app_->ListTickets({.status = TicketStatus::kOpen, .technician_id = "tech-9"})
+                  ->tickets,
+              IsEmpty());
+  auto by_date = app_->ListTickets({.page_size = 1, .opened_from = kMonday9,
+                                    .opened_before = kMonday9 + absl::Hours(1)});
+  ASSERT_TRUE(by_date.ok());
+  ASSERT_THAT(by_date->tickets, SizeIs(1));
+  EXPECT_EQ(by_date->tickets[0].ticket_id(), a);
+  auto by_date_next = app_->ListTickets({.page_size = 1,
+                                         .page_token = by_date->next_page_token,
+                                         .opened_from = kMonday9,
+                                         .opened_before = kMonday9 + absl::Hours(1)});
+  ASSERT_TRUE(by_date_next.ok());
+  ASSERT_THAT(by_date_next->tickets, SizeIs(1));
+  EXPECT_EQ(by_date_next->tickets[0].ticket_id(), b);
+  EXPECT_EQ(by_date_next->next_page_token, "");
+  auto bad_token = app_->ListTickets({.page_token = "nope", .opened_from = kMonday9});
+  EXPECT_EQ(FieldOf(bad_token.status()).value_or(""), "page_token");
+  // A reopen clears the technician: the ticket leaves that technician's list.
+  ASSERT_TRUE(Deliver(Scheduling(a, "job-1", 3, "started")).ok());
+  ASSERT_TRUE(Deliver(Scheduling(a, "job-1", 4, "completed")).ok());
+  ASSERT_TRUE(app_->ChangeTicket(Meta("re-1"), 0, ReopenTicket{a, "Again."}).ok());
+  auto after = app_->ListTickets({.technician_id = "tech-9"});
+  ASSERT_TRUE(after.ok());
+  ASSERT_THAT(after->tickets, SizeIs(1));
+  EXPECT_EQ(after->tickets[0].ticket_id(), b);
+  EXPECT_EQ(Key(absl::StrCat("x/ticket_by_technician/tech-9/", a)), "<none>");
+}
+
+TEST_F(IntakeRoundThreeTest, ListComplaintsByStateCustomerTechnicianAndOverdue) {
+  auto make = [&](const std::string& request_id, const std::string& customer,
+                  const std::string& technician) {
+    intake::RegisterComplaint c;
+    c.kind = "complaint";
+    c.customer_id = customer;
+    c.technician_id = technician;
+    c.category = "attitude";
+    c.description = "Late and rude.";
+    auto ack = app_->RegisterComplaint(Meta(request_id, "care"), c);
+    EXPECT_TRUE(ack.ok()) << ack.status();
+    return ack.ok() ? ack->aggregate_id() : "";
+  };
+  const std::string k1 = make("k-1", "cust-1", "tech-1");
+  const std::string k2 = make("k-2", "cust-2", "tech-1");
+  const std::string k3 = make("k-3", "cust-1", "tech-2");
+  ASSERT_TRUE(app_->ChangeComplaint(Meta("n-1", "care"), 0, AddComplaintNote{k2, "listen", "Heard."})
+                  .ok());
+  ASSERT_TRUE(app_->ChangeComplaint(Meta("x-1", "care"), 0,
+                                    CloseComplaint{k3, "customer_satisfied", "Happy now."})
+                  .ok());
+  auto ids = [&](ComplaintListQuery q) {
+    std::vector<std::string> out;
+    auto page = app_->ListComplaints(q);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (page.ok()) {
+      for (const auto& c : page->complaints) out.push_back(c.complaint_id());
+    }
+    return out;
+  };
+  EXPECT_THAT(ids({}), ElementsAre(k1, k2, k3));
+  EXPECT_THAT(ids({.state = 1}), ElementsAre(k1, k2));
+  EXPECT_THAT(ids({.state = 2}), ElementsAre(k3));
+  EXPECT_THAT(ids({.customer_id = "cust-1"}), ElementsAre(k1, k3));
+  EXPECT_THAT(ids({.state = 1, .customer_id = "cust-1"}), ElementsAre(k1));
+  EXPECT_THAT(ids({.technician_id = "tech-1"}), ElementsAre(k1, k2));
+  // 48 h later the one nobody answered is overdue.
+  EXPECT_THAT(ids({.first_response_overdue = true}), IsEmpty());
+  clock_.Advance(absl::Hours(49));
+  EXPECT_THAT(ids({.first_response_overdue = true}), ElementsAre(k1));
+  // Reopened: open again.
+  ASSERT_TRUE(app_->ChangeComplaint(Meta("x-2", "care"), 0, ReopenComplaint{k3, "Broke again."})
+                  .ok());
+  EXPECT_THAT(ids({.state = 2}), IsEmpty());
+  EXPECT_THAT(ids({.state = 1}), ElementsAre(k1, k2, k3));
+  // Paging.
+  auto first = app_->ListComplaints({.state = 1, .page_size = 2});
+  ASSERT_TRUE(first.ok());
+  EXPECT_THAT(first->complaints, SizeIs(2));
+  auto rest = app_->ListComplaints({.state = 1, .page_size = 2, .page_token = first->next_page_token});
+  ASSERT_TRUE(rest.ok());
+  ASSERT_THAT(rest->complaints, SizeIs(1));
+  EXPECT_EQ(rest->complaints[0].complaint_id(), k3);
+  EXPECT_EQ(rest->next_page_token, "");
+  EXPECT_EQ(FieldOf(app_->ListComplaints({.page_size = -1}).status()).value_or(""), "page_size");
+}
+
+TEST_F(IntakeRoundThreeTest, BackfillIndexesDataOfEarlierBuildsOnce) {
+  const std::string ticket = MustOpen("o-1");
+  intake::RegisterComplaint c;
+  c.kind = "complaint";
+  c.ticket_id = ticket;
+  c.technician_id = "tech-1";
+  c.category = "noise";
+  c.description = "Noisy.";
+  auto complaint = app_->RegisterComplaint(Meta("k-1", "care"), c);
+  ASSERT_TRUE(complaint.ok());
+  // As an earlier build left them: none of this round's index entries, no SLA entries.
+  std::vector<std::string> removed;
+  for (const char* prefix : {"x/ticket_by_phone/", "x/ticket_by_category/", "x/ticket_by_opened/",
+                             "x/sla_due/", "x/sla_open/", "x/complaint_by_state/",
+                             "x/complaint_by_technician/"}) {
+    ASSERT_TRUE(store_
+                    ->Scan(prefix, "",
+                           [&](std::string_view key, std::string_view) {
+                             removed.emplace_back(key);
+                             return true;
+                           })
+                    .ok());
+  }
+  ASSERT_GE(removed.size(), 6u);
+  Batch wipe = store_->NewBatch();
+  for (const std::string& key : removed) wipe.Delete(key);
+  ASSERT_TRUE(store_->Commit(std::move(wipe)).ok());
+  EXPECT_THAT(app_->ListTickets({.phone = "13900000000"})->tickets, IsEmpty());
+  EXPECT_THAT(app_->ListComplaints({.state = 1})->complaints, IsEmpty());
+
+  EXPECT_EQ(*app_->BackfillIndexes(), 2);
+  EXPECT_THAT(app_->ListTickets({.phone = "13900000000"})->tickets, SizeIs(1));
+  EXPECT_THAT(app_->ListTickets({.category = "fridge"})->tickets, SizeIs(1));
+  EXPECT_THAT(app_->ListComplaints({.state = 1})->complaints, SizeIs(1));
+  EXPECT_THAT(app_->ListComplaints({.technician_id = "tech-1"})->complaints, SizeIs(1));
+  // The SLA due entries are back: the sweep warns at 96 minutes.
+  clock_.Advance(absl::Minutes(96));
+  EXPECT_EQ(*app_->SweepSla(clock_.Now()), 1);
+  // Once only.
+  EXPECT_EQ(*app_->BackfillIndexes(), 0);
+}
+
 }  // namespace
 }  // namespace fieldline::intake

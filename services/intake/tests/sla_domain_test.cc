@@ -218,6 +218,64 @@ TEST(EvaluateSlaTest, CancelledTicketCancelsRunningClocks) {
   for (const SlaClockState& c : sla.clocks) EXPECT_EQ(c.status, SlaClockStatus::kCancelled);
 }
 
+TEST(EvaluateSlaTest, TheArrivalStopsTheOnSiteClockAtTheReportedTime) {
+  SlaPolicy policy;
+  policy.rules = {{CustomerTier::kUnspecified, Priority::kUnspecified, {0, 120, 0}}};
+  // Arrived at 10:50 by the device, recorded at 11:30 (the report came late): met, 110 min.
+  const std::vector<TimedTicketEvent> history = {
+      {Opened(), kMonday9},
+      {TicketScheduled{"t-1", "job-1", "tech-1"}, kMonday9 + absl::Minutes(10)},
+      {TicketTechnicianArrived{"t-1", "job-1", "tech-1", kMonday9 + absl::Minutes(110)},
+       kMonday9 + absl::Minutes(150)},
+      {TicketWorkStarted{"t-1", "job-1"}, kMonday9 + absl::Minutes(160)}};
+  const TicketSlaState sla = EvaluateSla(history, policy, At(2026, 11, 24, 9));
+  const SlaClockState& c = Clock(sla, SlaClockKind::kOnSite);
+  EXPECT_EQ(c.status, SlaClockStatus::kMet);
+  EXPECT_EQ(c.elapsed_minutes(), 110);
+  EXPECT_EQ(c.stopped_by, "TicketTechnicianArrived");
+  EXPECT_EQ(c.stopped_at, kMonday9 + absl::Minutes(110));
+  // No arrival reported: the start of work stops it (late: breached).
+  const std::vector<TimedTicketEvent> no_arrival = {history[0], history[1], history[3]};
+  const TicketSlaState started = EvaluateSla(no_arrival, policy, At(2026, 11, 24, 9));
+  const SlaClockState& s = Clock(started, SlaClockKind::kOnSite);
+  EXPECT_EQ(s.status, SlaClockStatus::kBreached);
+  EXPECT_EQ(s.stopped_by, "TicketWorkStarted");
+}
+
+TEST(EvaluateSlaTest, AReopenRestartsOnSiteAndResolutionButNotResponse) {
+  SlaPolicy policy;
+  policy.rules = {{CustomerTier::kUnspecified, Priority::kUnspecified, {60, 120, 240}}};
+  // Mon 09:00 opened, 09:30 scheduled, 10:00 started, 11:00 completed; reopened Tue 09:00.
+  const std::vector<TimedTicketEvent> history = {
+      {Opened(), kMonday9},
+      {TicketScheduled{"t-1", "job-1", "tech-1"}, kMonday9 + absl::Minutes(30)},
+      {TicketWorkStarted{"t-1", "job-1"}, kMonday9 + absl::Minutes(60)},
+      {TicketCompleted{"t-1", "job-1", {}, "Fixed."}, kMonday9 + absl::Minutes(120)},
+      {TicketReopened{"t-1", "Not cooling again."}, At(2026, 11, 24, 9)}};
+  // Before the reopen every clock is met.
+  TicketSlaState sla = EvaluateSla(history, policy, At(2026, 11, 23, 17));
+  for (const SlaClockState& c : sla.clocks) EXPECT_EQ(c.status, SlaClockStatus::kMet);
+  // Tue 09:30: response still met (30 min); on-site runs on from 60 (+30 = 90 of 120; warns at
+  // 96, 09:36);
+  // resolution from 120 (+30 = 150 of 240). The night between does not count.
+  sla = EvaluateSla(history, policy, At(2026, 11, 24, 9, 30));
+  EXPECT_EQ(Clock(sla, SlaClockKind::kResponse).status, SlaClockStatus::kMet);
+  EXPECT_EQ(Clock(sla, SlaClockKind::kResponse).elapsed_minutes(), 30);
+  const SlaClockState& on_site = Clock(sla, SlaClockKind::kOnSite);
+  EXPECT_EQ(on_site.status, SlaClockStatus::kRunning);
+  EXPECT_EQ(on_site.elapsed_minutes(), 90);
+  EXPECT_FALSE(on_site.warning);
+  EXPECT_EQ(on_site.warn_at, At(2026, 11, 24, 9, 36));
+  EXPECT_EQ(on_site.due, At(2026, 11, 24, 10));
+  EXPECT_EQ(on_site.stopped_at, absl::InfinitePast());
+  EXPECT_EQ(Clock(sla, SlaClockKind::kResolution).elapsed_minutes(), 150);
+  EXPECT_EQ(Clock(sla, SlaClockKind::kResolution).status, SlaClockStatus::kRunning);
+  // Not visited again by 10:00: breached.
+  sla = EvaluateSla(history, policy, At(2026, 11, 24, 10));
+  EXPECT_EQ(Clock(sla, SlaClockKind::kOnSite).status, SlaClockStatus::kBreached);
+  // A cancelled clock stays cancelled (a cancelled ticket cannot be reopened anyway).
+}
+
 // ------------------------------------------------------------------- the ticket's new rules
 
 TicketState OpenState() { return Evolve(TicketState{}, Opened()); }
