@@ -267,6 +267,13 @@ pb::InventoryEvent ToProto(const PartEvent& event) {
           r->set_location_id(e.location_id);
           r->set_recorded_place(e.recorded_place);
           r->set_reason(e.reason);
+        } else if constexpr (std::is_same_v<T, UsedPartsUnaccounted>) {
+          pb::UsedPartsUnaccounted* r = out.mutable_used_parts_unaccounted();
+          r->set_sku(e.sku);
+          r->set_job_id(e.job_id);
+          r->set_location_id(e.location_id);
+          r->set_quantity(e.quantity);
+          r->set_reason(e.reason);
         }
       },
       event);
@@ -390,6 +397,10 @@ absl::StatusOr<PartEvent> PartEventFromProto(const pb::InventoryEvent& event) {
       const pb::UsedSerialUnaccounted& r = event.used_serial_unaccounted();
       return UsedSerialUnaccounted{r.sku(),         r.job_id(),         r.serial(),
                                    r.location_id(), r.recorded_place(), r.reason()};
+    }
+    case pb::InventoryEvent::kUsedPartsUnaccounted: {
+      const pb::UsedPartsUnaccounted& r = event.used_parts_unaccounted();
+      return UsedPartsUnaccounted{r.sku(), r.job_id(), r.location_id(), r.quantity(), r.reason()};
     }
     default:
       return absl::InternalError("A Part stream holds an event that is not about a part.");

@@ -1334,8 +1334,9 @@ absl::Status InventoryApp::SettleJobParts(
         for (const PartEvent& e : *consumed) settled = Evolve(std::move(settled), e);
         events = *std::move(consumed);
       } else {
-        // Stock never goes negative: the use is not booked and needs a count adjustment; the
-        // job's reservations are still released below.
+        // A use beyond the stock is not an error (Decide books what exists and records the rest
+        // as UsedPartsUnaccounted); only a malformed line lands here. The job's reservations are
+        // still released below.
         log_->warn(
             "cannot consume parts job={} sku={} quantity={} "
             "reason=\"{}\" correlation={}",

@@ -579,19 +579,31 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Cons
     const std::vector<Take> free =
         TakeFromFreeStock(plan, command.van_location_id, remaining, {},
                           OtherVans(command.vans, command.van_location_id));
-    if (Sum(free) < remaining) {
+    if (const int64_t short_by = remaining - Sum(free); short_by > 0) {
+      // Stock never goes negative: what exists is booked below, the rest is recorded for a clerk
+      // (a count adjustment or a corrected report) instead of being dropped.
       int64_t available = 0;
       for (const auto& [location_id, level] : plan.stock) {
         if (!OtherVans(command.vans, command.van_location_id).vans.contains(location_id)) {
           available += level.available();
         }
       }
-      return FailedPrecondition(absl::StrCat(
-          "Job ", command.job_id, " used ", unreported, " ", state.info.unit, " of ", sku,
-          reported.empty() ? "" : " without a reported serial", ", but only ", from_reservations,
-          " ", from_reservations == 1 ? "was" : "were", " reserved for it and ", available, " more ",
-          available == 1 ? "is" : "are", " available", AvailableWhere(plan),
-          "; stock cannot go negative."));
+      std::string where = command.van_location_id;
+      if (where.empty() && !takes.empty()) where = takes.front().location_id;
+      if (where.empty() && !free.empty()) where = free.front().location_id;
+      unaccounted.push_back(UsedPartsUnaccounted{
+          .sku = sku,
+          .job_id = command.job_id,
+          .location_id = std::move(where),
+          .quantity = short_by,
+          .reason = absl::StrCat(
+              "Job ", command.job_id, " used ", unreported, " ", state.info.unit, " of ", sku,
+              reported.empty() ? "" : " without a reported serial", ", but only ",
+              from_reservations, " ", from_reservations == 1 ? "was" : "were",
+              " reserved for it and ", available, " more ", available == 1 ? "is" : "are",
+              " available", AvailableWhere(plan), "; ", short_by, " ", state.info.unit,
+              " could not be booked out of stock and need a count adjustment."),
+      });
     }
     takes.insert(takes.end(), free.begin(), free.end());
     for (const Take& t : takes) {
@@ -1426,7 +1438,7 @@ PartState Evolve(PartState state, const PartEvent& event) {
           state.replenishment_open[e.location_id] = true;
         } else if constexpr (std::is_same_v<T, BackorderCancelled>) {
           EraseBackorder(state, e.job_id);
-        }  // UsedSerialUnaccounted changes no stock: it waits for a clerk.
+        }  // UsedSerialUnaccounted / UsedPartsUnaccounted change no stock: they wait for a clerk.
       },
       event);
   NormaliseHolds(state);
@@ -1461,7 +1473,8 @@ std::vector<std::string> LocationsOf(const PartEvent& event) {
                              std::is_same_v<T, ReorderPointSet> ||
                              std::is_same_v<T, ReplenishmentRequested>) {
           return {e.location_id};
-        } else if constexpr (std::is_same_v<T, UsedSerialUnaccounted>) {
+        } else if constexpr (std::is_same_v<T, UsedSerialUnaccounted> ||
+                             std::is_same_v<T, UsedPartsUnaccounted>) {
           if (e.location_id.empty()) return {};
           return {e.location_id};
         } else {

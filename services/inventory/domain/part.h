@@ -254,7 +254,8 @@ struct SetReorderPoint {
 // cannot book (never received, not in stock, every unit there held for other jobs) is recorded as
 // UsedSerialUnaccounted and nothing is taken for it. Units used without a reported serial (and
 // parts that are not serialised) come from the job's reservations (its held units first), then
-// free stock — its own van first, never another technician's van.
+// free stock — its own van first, never another technician's van; what neither covers is booked
+// as far as it goes and the rest recorded as UsedPartsUnaccounted (stock never goes negative).
 struct ConsumeForJob {
   std::string sku;
   std::string job_id;
@@ -346,6 +347,16 @@ struct UsedSerialUnaccounted {
   std::string recorded_place;  // where inventory has the unit; "" never received
   std::string reason;
   friend bool operator==(const UsedSerialUnaccounted&, const UsedSerialUnaccounted&) = default;
+};
+// Reported used units (without a reported serial, or of a part that is not serialised) beyond
+// what the job held plus the free stock that could be booked for it; nothing was taken for them.
+struct UsedPartsUnaccounted {
+  std::string sku;
+  std::string job_id;
+  std::string location_id;  // the job's van, else where its units were booked; may be empty
+  int64_t quantity = 0;
+  std::string reason;
+  friend bool operator==(const UsedPartsUnaccounted&, const UsedPartsUnaccounted&) = default;
 };
 // Taken out of stock for a job: first from what the job held at that location, the rest from
 // the location's free stock.
@@ -473,7 +484,8 @@ using PartEvent =
                  ReservationReleased, PartsConsumed, StockMoved, DefectiveReturned, RmaSent,
                  RmaReceived, RmaCredited, TransferRequested, TransferApproved, TransferShipped,
                  TransferReceived, StockAdjusted, CareGiftIssued, ReorderPointSet,
-                 ReplenishmentRequested, BackorderCancelled, UsedSerialUnaccounted>;
+                 ReplenishmentRequested, BackorderCancelled, UsedSerialUnaccounted,
+                 UsedPartsUnaccounted>;
 
 [[nodiscard]] absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state,
                                                             const RegisterPart& command,

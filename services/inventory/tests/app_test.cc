@@ -579,17 +579,20 @@ TEST_F(InventoryAppTest, PartsUsedBeyondTheReservationComeFromTheVan) {
   EXPECT_EQ(StockAt("PMP-2", "WH-1").on_hand(), 4);
 }
 
-TEST_F(InventoryAppTest, UseBeyondAllStockIsNotBookedButReservationsAreReleased) {
+TEST_F(InventoryAppTest, UseBeyondAllStockBooksWhatExistsAndRecordsTheRest) {
   GivenStock();
   Receive("FLT-1", "WH-1", 2);
   ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", 2, {{"FLT-1", 1}})).ok());
   ASSERT_TRUE(ApplyAndCommit(JobCompleted("J1", 5, {{"FLT-1", 9}})).ok());
   const pb::LocationStock wh = StockAt("FLT-1", "WH-1");
-  EXPECT_EQ(wh.on_hand(), 2);  // never negative
+  EXPECT_EQ(wh.on_hand(), 0);  // both units booked, never negative
   EXPECT_EQ(wh.reserved(), 0);
   auto stream = Stream("Part", "FLT-1");
-  ASSERT_EQ(stream.size(), 4u);
-  EXPECT_TRUE(stream[3].inventory().has_reservation_released());
+  ASSERT_EQ(stream.size(), 5u);
+  ASSERT_TRUE(stream[3].inventory().has_parts_consumed());
+  EXPECT_EQ(stream[3].inventory().parts_consumed().quantity(), 2);
+  ASSERT_TRUE(stream[4].inventory().has_used_parts_unaccounted());
+  EXPECT_EQ(stream[4].inventory().used_parts_unaccounted().quantity(), 7);
 }
 
 TEST_F(InventoryAppTest, EventsOfOtherKindsChangeNothing) {

@@ -468,20 +468,60 @@ TEST(ConsumeForJob, WithoutReservationTakesFreeStock) {
   EXPECT_THAT(*events, ElementsAre(PartEvent{PartsConsumed{"FLT-1", "WH-1", "J9", 2}}));
 }
 
-TEST(ConsumeForJob, RefusesToTakeMoreThanThereIs) {
-  // Reserved 3, free 4 (VAN-7 1, WH-1 3) → at most 7.
+TEST(ConsumeForJob, OverConsumptionBooksWhatExistsAndRecordsTheShortfall) {
+  // Reserved 3 (VAN-7 1, WH-1 2), free 4 (VAN-7 1, WH-1 3) → 7 booked; the 8th is recorded.
   PartState state = WithReservation();
-  auto result = Decide(state, Consume("J1", 8), kNow);
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition) << result.status();
-  EXPECT_THAT(result.status().message(), HasSubstr("3 were reserved for it"));
-  EXPECT_THAT(result.status().message(), HasSubstr("VAN-7: 1"));
-  EXPECT_THAT(result.status().message(), HasSubstr("WH-1: 3"));
+  auto events = Decide(state, Consume("J1", 8), kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_EQ(events->at(0), (PartEvent{PartsConsumed{"FLT-1", "VAN-7", "J1", 2}}));
+  EXPECT_EQ(events->at(1), (PartEvent{PartsConsumed{"FLT-1", "WH-1", "J1", 5}}));
+  const auto& shortfall = std::get<UsedPartsUnaccounted>(events->at(2));
+  EXPECT_EQ(shortfall.sku, "FLT-1");
+  EXPECT_EQ(shortfall.job_id, "J1");
+  EXPECT_EQ(shortfall.location_id, "VAN-7");
+  EXPECT_EQ(shortfall.quantity, 1);
+  EXPECT_THAT(shortfall.reason, HasSubstr("3 were reserved for it"));
+  EXPECT_THAT(shortfall.reason, HasSubstr("VAN-7: 1"));
+  EXPECT_THAT(shortfall.reason, HasSubstr("WH-1: 3"));
+  EXPECT_THAT(shortfall.reason, HasSubstr("1 pcs could not be booked"));
+  // Stock never goes negative: everything is used up, nothing below zero; the discrepancy is in
+  // the van's ledger.
+  PartState after = state;
+  for (const PartEvent& e : *events) after = Evolve(std::move(after), e);
+  EXPECT_EQ(after.LevelAt("VAN-7"), (StockLevel{0, 0}));
+  EXPECT_EQ(after.LevelAt("WH-1"), (StockLevel{0, 0}));
+  EXPECT_EQ(after.ReservedFor("J1"), 0);
+  EXPECT_THAT(LocationsOf(events->at(2)), ElementsAre("VAN-7"));
 }
 
-TEST(ConsumeForJob, RefusesWhenNothingIsAvailable) {
-  auto result = Decide(Stocked({}), Consume("J1", 1), kNow);
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition) << result.status();
-  EXPECT_THAT(result.status().message(), HasSubstr("0 more are available"));
+TEST(ConsumeForJob, ExactFitBooksEverythingWithoutADiscrepancy) {
+  // Reserved 3 + free 4 = 7: all booked, no discrepancy.
+  auto events = Decide(WithReservation(), Consume("J1", 7), kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_THAT(*events, ElementsAre(PartEvent{PartsConsumed{"FLT-1", "VAN-7", "J1", 2}},
+                                   PartEvent{PartsConsumed{"FLT-1", "WH-1", "J1", 5}}));
+}
+
+TEST(ConsumeForJob, NothingAvailableRecordsTheWholeUse) {
+  auto events = Decide(Stocked({}), Consume("J1", 2), kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  const auto& shortfall = std::get<UsedPartsUnaccounted>(events->at(0));
+  EXPECT_EQ(shortfall.quantity, 2);
+  EXPECT_EQ(shortfall.location_id, "VAN-7");
+  EXPECT_THAT(shortfall.reason, HasSubstr("0 more are available"));
+}
+
+TEST(ConsumeForJob, WithoutAVanTheShortfallIsRecordedWhereTheJobsUnitsWereBooked) {
+  PartState state = Stocked({{"FLT-1", "WH-1", 2, 1, 1}});
+  state = Evolve(std::move(state), PartsReserved{"FLT-1", "WH-1", "J1", 1});
+  auto events = Decide(state, ConsumeForJob{.sku = "FLT-1", .job_id = "J1", .quantity = 5}, kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ(events->at(0), (PartEvent{PartsConsumed{"FLT-1", "WH-1", "J1", 2}}));
+  EXPECT_EQ(std::get<UsedPartsUnaccounted>(events->at(1)).location_id, "WH-1");
+  EXPECT_EQ(std::get<UsedPartsUnaccounted>(events->at(1)).quantity, 3);
 }
 
 TEST(ConsumeForJob, UnknownPartIsNotFound) {

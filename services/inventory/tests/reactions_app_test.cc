@@ -973,6 +973,66 @@ TEST_F(ReactionsAppTest, AReportedSerialInventoryCannotBookIsRecordedForTheClerk
   EXPECT_TRUE(ledger->entries(ledger->entries_size() - 1).inventory().has_used_serial_unaccounted());
 }
 
+TEST_F(ReactionsAppTest, AUseBeyondTheStockBooksWhatExistsAndRecordsTheRestForTheClerk) {
+  GivenStock();  // FLT-1: WH-1 10, SC-1 5, VAN-7 2, VAN-8 1 (tech-8's)
+  ASSERT_TRUE(ApplyAndCommit(JobAssigned("J1", "tech-7", "VAN-7", {{"FLT-1", 2}})).ok());
+  // The technician reports 20: the van's 2 held, then the 15 free at WH-1 and SC-1 are booked;
+  // 3 are recorded (tech-8's van is never a source). Delivered twice: one effect.
+  ApplyTwice(JobCompleted("J1", "tech-7", {{"FLT-1", 20}}));
+  EXPECT_EQ(StockAt("FLT-1", "VAN-7").on_hand(), 0);
+  EXPECT_EQ(StockAt("FLT-1", "WH-1").on_hand(), 0);
+  EXPECT_EQ(StockAt("FLT-1", "SC-1").on_hand(), 0);
+  EXPECT_EQ(StockAt("FLT-1", "VAN-8").on_hand(), 1);
+  auto job = app_->GetJobParts("J1");
+  ASSERT_TRUE(job.ok()) << job.status();
+  int64_t consumed = 0;
+  for (const pb::JobPartLine& line : job->lines()) {
+    consumed += line.consumed();
+    EXPECT_EQ(line.reserved(), 0) << line.location_id();
+  }
+  EXPECT_EQ(consumed, 17);
+  // The discrepancy is in the part's ledger and the van's, once.
+  auto part = app_->GetPartLedger("FLT-1", kStart - absl::Hours(1), kStart + absl::Hours(1));
+  ASSERT_TRUE(part.ok()) << part.status();
+  int found = 0;
+  for (const auto& entry : part->entries()) {
+    if (!entry.inventory().has_used_parts_unaccounted()) continue;
+    ++found;
+    const pb::UsedPartsUnaccounted& u = entry.inventory().used_parts_unaccounted();
+    EXPECT_EQ(u.sku(), "FLT-1");
+    EXPECT_EQ(u.job_id(), "J1");
+    EXPECT_EQ(u.location_id(), "VAN-7");
+    EXPECT_EQ(u.quantity(), 3);
+    EXPECT_THAT(u.reason(), ::testing::HasSubstr("3 pcs could not be booked"));
+  }
+  EXPECT_EQ(found, 1);
+  auto van = app_->GetLocationLedger("VAN-7", kStart - absl::Hours(1), kStart + absl::Hours(1));
+  ASSERT_TRUE(van.ok()) << van.status();
+  found = 0;
+  for (const auto& entry : van->entries()) found += entry.inventory().has_used_parts_unaccounted();
+  EXPECT_EQ(found, 1);
+}
+
+TEST_F(ReactionsAppTest, ASerialisedUseBeyondTheStockStillBooksTheReportedUnits) {
+  Location("VAN-7", LocationKind::kVan, "tech-7");
+  Part("CMP-9", /*serialised=*/true);
+  Receive("CMP-9", "VAN-7", 2, {"S-1", "S-2"});
+  ASSERT_TRUE(ApplyAndCommit(TechnicianRegistered("tech-7", "VAN-7")).ok());
+  // S-1 reported, 3 more without a serial: S-2 is the only other unit → 2 recorded.
+  const EventEnvelope completed = JobCompletedWithSerials("J3", "tech-7", "CMP-9", {"S-1"}, 4);
+  ASSERT_TRUE(ApplyAndCommit(completed).ok());
+  const size_t once = StreamSize("CMP-9");
+  ASSERT_TRUE(ApplyAndCommit(completed).ok());
+  EXPECT_EQ(StreamSize("CMP-9"), once);
+  EXPECT_EQ(app_->GetSerialHistory("CMP-9", "S-1")->current_place(), "consumed:J3");
+  EXPECT_EQ(app_->GetSerialHistory("CMP-9", "S-2")->current_place(), "consumed:J3");
+  EXPECT_EQ(StockAt("CMP-9", "VAN-7").on_hand(), 0);
+  auto events = store_->ReadStream({"Part", "CMP-9"});
+  ASSERT_TRUE(events.ok());
+  ASSERT_TRUE(events->back().inventory().has_used_parts_unaccounted());
+  EXPECT_EQ(events->back().inventory().used_parts_unaccounted().quantity(), 2);
+}
+
 TEST_F(ReactionsAppTest, ASerialisedPartIsReservedAndReleasedByHandUnitByUnit) {
   Location("WH-1", LocationKind::kWarehouse);
   Part("CMP-9", /*serialised=*/true);

@@ -16,6 +16,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 using test::After;
 using test::ExpectError;
@@ -263,9 +264,37 @@ TEST(SerialConsumption, AUnitHeldForAnotherJobIsTakenOnlyIfAFreeUnitCanReplaceIt
 }
 
 TEST(SerialConsumption, UnitsWithoutASerialNeverComeFromAnotherTechniciansVan) {
-  // Only VAN-8 (tech-8's) has a unit: the use cannot be booked.
+  // Only VAN-8 (tech-8's) has a unit: the use cannot be booked; it is recorded, VAN-8 untouched.
   PartState state = Given({Registered(), Received("VAN-8", {"V8"})});
-  ExpectError(Decide(state, Used({}, 1), kNow).status(), absl::StatusCode::kFailedPrecondition, "");
+  auto events = Decide(state, Used({}, 1), kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(std::get<UsedPartsUnaccounted>(events->at(0)).quantity, 1);
+  EXPECT_EQ(After(state, *events).LevelAt("VAN-8").on_hand, 1);
+}
+
+TEST(SerialConsumption, AMixBooksTheReportedUnitsAndWhatExistsAndRecordsTheRest) {
+  // J1 holds S2; used 7: S1 and W1 reported (W1 at WH-1), 5 without a serial. Without a serial:
+  // S2 (held), then the free S3 in the van and W2 at WH-1 → 3 booked, 2 recorded. Reported NEW-1
+  // was never received → its own UsedSerialUnaccounted. VAN-8 (tech-8's) is never touched.
+  const PartState state = J1HoldsS2();
+  auto events = Decide(state, Used({"S1", "W1", "NEW-1"}, 8), kNow);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 4u);
+  EXPECT_EQ(events->at(0), (PartEvent{PartsConsumed{"CMP-9", "VAN-7", "J1", 3, {"S1", "S2", "S3"}}}));
+  EXPECT_EQ(events->at(1), (PartEvent{PartsConsumed{"CMP-9", "WH-1", "J1", 2, {"W1", "W2"}}}));
+  EXPECT_EQ(std::get<UsedSerialUnaccounted>(events->at(2)).serial, "NEW-1");
+  const auto& shortfall = std::get<UsedPartsUnaccounted>(events->at(3));
+  EXPECT_EQ(shortfall.quantity, 2);
+  EXPECT_EQ(shortfall.location_id, "VAN-7");
+  EXPECT_THAT(shortfall.reason, HasSubstr("without a reported serial"));
+  EXPECT_THAT(SerialsOf(state, events->at(3)), IsEmpty());
+  const PartState after = After(state, *events);
+  EXPECT_EQ(after.LevelAt("VAN-7").on_hand, 0);
+  EXPECT_EQ(after.LevelAt("WH-1").on_hand, 0);
+  EXPECT_EQ(after.LevelAt("VAN-8").on_hand, 1);
+  EXPECT_EQ(after.serials.at("S1"), "consumed:J1");
+  EXPECT_EQ(after.serials.at("W2"), "consumed:J1");
 }
 
 TEST(SerialConsumption, SerialsOfAPartThatIsNotSerialisedAreIgnored) {
