@@ -582,10 +582,13 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Cons
     if (const int64_t short_by = remaining - Sum(free); short_by > 0) {
       // Stock never goes negative: what exists is booked below, the rest is recorded for a clerk
       // (a count adjustment or a corrected report) instead of being dropped.
+      // What the job could use: other technicians' vans are neither counted nor listed.
       int64_t available = 0;
+      PartState usable;
       for (const auto& [location_id, level] : plan.stock) {
         if (!OtherVans(command.vans, command.van_location_id).vans.contains(location_id)) {
           available += level.available();
+          usable.stock[location_id] = level;
         }
       }
       std::string where = command.van_location_id;
@@ -601,7 +604,7 @@ absl::StatusOr<std::vector<PartEvent>> Decide(const PartState& state, const Cons
               reported.empty() ? "" : " without a reported serial", ", but only ",
               from_reservations, " ", from_reservations == 1 ? "was" : "were",
               " reserved for it and ", available, " more ", available == 1 ? "is" : "are",
-              " available", AvailableWhere(plan), "; ", short_by, " ", state.info.unit,
+              " available", AvailableWhere(usable), "; ", short_by, " ", state.info.unit,
               " could not be booked out of stock and need a count adjustment."),
       });
     }
