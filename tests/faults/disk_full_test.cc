@@ -33,6 +33,9 @@ class FillableFs final : public rocksdb::FileSystemWrapper {
   }
 
   std::atomic<bool> full{false};
+  // Writes succeed but the fsync that should make them durable fails (delayed allocation on a
+  // full disk reports there, not at the write).
+  std::atomic<bool> sync_fails{false};
 
  private:
   class File final : public rocksdb::FSWritableFileOwnerWrapper {
@@ -52,8 +55,13 @@ class FillableFs final : public rocksdb::FileSystemWrapper {
     }
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
-      if (fs_->full) return rocksdb::IOStatus::NoSpace("disk full (test)");
+      if (fs_->full || fs_->sync_fails) return rocksdb::IOStatus::NoSpace("disk full (test)");
       return FSWritableFileOwnerWrapper::Sync(options, dbg);
+    }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                            rocksdb::IODebugContext* dbg) override {
+      if (fs_->full || fs_->sync_fails) return rocksdb::IOStatus::NoSpace("disk full (test)");
+      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
     }
 
    private:
@@ -156,6 +164,41 @@ TEST(DiskFullTest, WhatWasAcknowledgedBeforeTheDiskFilledSurvivesARestart) {
   EXPECT_EQ(*(*reopened)->CurrentVersion({"Ticket", "t-2"}), 0);
   EXPECT_TRUE((*reopened)->FindRequest("r-1")->has_value());
   EXPECT_FALSE((*reopened)->FindRequest("r-2")->has_value());
+}
+
+}  // namespace
+}  // namespace fieldline
+
+namespace fieldline {
+namespace {
+
+// The write reaches RocksDB's memory but its fsync fails: the command is refused, and a retry
+// with the same request id is refused too — it must not find the record of the failed attempt
+// and answer that the command was saved. Every other committer is refused from then on.
+TEST(DiskFullTest, AFailedFsyncIsNeverReportedAsSavedNotEvenToTheRetry) {
+  testing::TempDir dir;
+  auto fs = std::make_shared<FillableFs>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  auto opened = EventStore::Open({.path = dir.path(), .env = env.get()});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EventStore& store = **opened;
+  ASSERT_TRUE(OpenTicket(store, "r-1", "t-1").ok());
+  const uint64_t durable_before = store.DurableSequence();
+
+  fs->sync_fails = true;
+  absl::StatusOr<CommandAck> refused = OpenTicket(store, "r-2", "t-2");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable) << refused.status();
+  EXPECT_TRUE(store.write_failed());
+  EXPECT_EQ(store.DurableSequence(), durable_before);
+
+  fs->sync_fails = false;
+  absl::StatusOr<CommandAck> retried = OpenTicket(store, "r-2", "t-2");
+  ASSERT_FALSE(retried.ok());
+  EXPECT_EQ(retried.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(retried.status().message().find("restart"), std::string::npos);
+  EXPECT_EQ(OpenTicket(store, "r-3", "t-3").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store.DurableSequence(), durable_before);
 }
 
 }  // namespace

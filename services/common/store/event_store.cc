@@ -288,14 +288,15 @@ absl::Status EventStore::SyncThrough(uint64_t ticket) {
   sync_lock.unlock();
   const rocksdb::Status s = db_->SyncWAL();
   sync_lock.lock();
+  // A failed fsync is final: what it should have made durable may be gone, and a second fsync
+  // can report success for pages the kernel already dropped. Marked before the followers wake,
+  // so none of them syncs again and reports its write as saved.
+  if (!s.ok()) write_failed_ = true;
   syncing_ = false;
   if (s.ok()) synced_writes_ = writes;
   sync_cv_.notify_all();
   sync_lock.unlock();
-  if (!s.ok()) {
-    if (s.IsNoSpace() || s.IsIOError()) write_failed_ = true;
-    return FromRocks(s, "flushing a change to disk");
-  }
+  if (!s.ok()) return FromRocks(s, "flushing a change to disk");
   std::lock_guard<std::mutex> lock(durable_mu_);
   if (sequence > durable_sequence_) {
     durable_sequence_ = sequence;
@@ -400,6 +401,9 @@ absl::StatusOr<std::optional<common::v1::CommandAck>> EventStore::FindRequest(
   auto v = Get(RequestKey(request_id));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<common::v1::CommandAck>();
+  // After a failed write or fsync the record may be one that never reached the disk: a retry
+  // must not be told its command was saved.
+  if (write_failed_) return DiskFailed();
   common::v1::CommandAck ack;
   ack.ParseFromString(**v);
   return std::optional<common::v1::CommandAck>(ack);
