@@ -180,6 +180,7 @@ v1::CallbacksEvent EncodeEvent(const CallbackEvent& event) {
           *p->mutable_survey() = EncodeSurvey(e.survey);
           SetTime(e.reached_at, [p] { return p->mutable_reached_at(); });
           p->set_agent_id(e.agent_id);
+          p->set_satisfied(e.satisfied);
         } else if constexpr (std::is_same_v<E, CallbackDissatisfied>) {
           v1::CallbackDissatisfied* p = out.mutable_callback_dissatisfied();
           p->set_callback_id(e.callback_id);
@@ -240,7 +241,8 @@ absl::StatusOr<CallbackEvent> DecodeEvent(const v1::CallbacksEvent& event) {
       return CallbackReached{.callback_id = p.callback_id(),
                              .survey = DecodeSurvey(p.survey()),
                              .reached_at = TimeFromProto(p.has_reached_at(), p.reached_at()),
-                             .agent_id = p.agent_id()};
+                             .agent_id = p.agent_id(),
+                             .satisfied = !p.has_satisfied() || p.satisfied()};
     }
     case v1::CallbacksEvent::kCallbackDissatisfied: {
       const v1::CallbackDissatisfied& p = event.callback_dissatisfied();

@@ -271,16 +271,17 @@ absl::StatusOr<std::vector<CallbackEvent>> Decide(const CallbackState& state,
 
   if (command.outcome == AttemptOutcome::kReached) {
     const Survey& survey = *command.survey;
-    events.push_back(CallbackReached{.callback_id = state.callback_id,
-                                     .survey = survey,
-                                     .reached_at = now,
-                                     .agent_id = by.user_id});
     std::vector<std::string> low;
     int lowest = 5;
     for (const auto& [question, answer] : SurveyAnswers(survey)) {
       lowest = std::min(lowest, answer);
       if (answer < policy.dissatisfied_below) low.push_back(question);
     }
+    events.push_back(CallbackReached{.callback_id = state.callback_id,
+                                     .survey = survey,
+                                     .reached_at = now,
+                                     .agent_id = by.user_id,
+                                     .satisfied = low.empty()});
     if (!low.empty()) {
       events.push_back(CallbackDissatisfied{.callback_id = state.callback_id,
                                             .job_id = state.job_id,

@@ -182,6 +182,7 @@ struct CallbackReached {
   Survey survey;
   absl::Time reached_at = absl::InfinitePast();
   std::string agent_id;
+  bool satisfied = true;  // no answer below the threshold (else CallbackDissatisfied follows)
   friend bool operator==(const CallbackReached&, const CallbackReached&) = default;
 };
 

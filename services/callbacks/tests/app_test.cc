@@ -683,6 +683,11 @@ TEST_F(CallbacksAppTest, ADissatisfiedSurveyClosesTheCallbackAndPublishesTheEven
   ASSERT_TRUE(last.callbacks().has_callback_dissatisfied());
   EXPECT_EQ(last.callbacks().callback_dissatisfied().ticket_id(), "t-1");
   EXPECT_EQ(last.callbacks().callback_dissatisfied().low_questions(0), "attitude");
+  // The reached event before it tells intake not to close the ticket.
+  const auto& reached = (*log)[log->size() - 2].event.callbacks();
+  ASSERT_TRUE(reached.has_callback_reached());
+  ASSERT_TRUE(reached.callback_reached().has_satisfied());
+  EXPECT_FALSE(reached.callback_reached().satisfied());
 }
 
 TEST_F(CallbacksAppTest, ThreeFailedCallsInThreeSlotsFailTheCallbackWithAFallbackText) {

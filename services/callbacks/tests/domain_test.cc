@@ -409,6 +409,7 @@ TEST(RecordAttempt, ReachingTheCustomerWithASurveyIsAValidCallback) {
   EXPECT_EQ(attempt.agent_id, "agent-1");
   EXPECT_EQ(attempt.at, Local(2024, 5, 7, 10));
   EXPECT_EQ(std::get<CallbackReached>(events[1]).survey, kHappy);
+  EXPECT_TRUE(std::get<CallbackReached>(events[1]).satisfied);
   EXPECT_EQ(state.status, CallbackStatus::kReached);
   EXPECT_EQ(state.survey, kHappy);
   EXPECT_FALSE(state.dissatisfied);
@@ -425,6 +426,7 @@ TEST(RecordAttempt, AnAnswerBelowTheThresholdMakesTheCustomerDissatisfied) {
   const CallbackState state =
       Apply(given, Call(given, AttemptOutcome::kReached, survey), Local(2024, 5, 7, 10), &events);
   ASSERT_EQ(events.size(), 3u);
+  EXPECT_FALSE(std::get<CallbackReached>(events[1]).satisfied);  // intake does not close
   const auto& dissatisfied = std::get<CallbackDissatisfied>(events[2]);
   EXPECT_EQ(dissatisfied.low_questions, (std::vector<std::string>{"punctuality", "no_extra_fee"}));
   EXPECT_EQ(dissatisfied.lowest_answer, 1);
@@ -453,6 +455,7 @@ TEST(RecordAttempt, TheThresholdIsConfigurable) {
   Apply(given, Call(given, AttemptOutcome::kReached, kHappy), Local(2024, 5, 7, 10), &events,
         policy);
   ASSERT_EQ(events.size(), 3u);
+  EXPECT_FALSE(std::get<CallbackReached>(events[1]).satisfied);
   EXPECT_EQ(std::get<CallbackDissatisfied>(events[2]).low_questions,
             std::vector<std::string>{"punctuality"});
 }

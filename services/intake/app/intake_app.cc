@@ -1205,6 +1205,12 @@ absl::Status IntakeApp::Apply(const EventEnvelope& event, Batch& batch) {
         return ReactToDissatisfiedCallback(event, batch);
       case callbacks::v1::CallbacksEvent::kCallbackReached: {
         const auto& e = cb.callback_reached();
+        if (e.has_satisfied()) {
+          // Callbacks judged the survey with its own threshold: one rule for both services.
+          if (!e.satisfied()) return absl::OkStatus();  // CallbackDissatisfied follows
+          return ReactToCallbackOutcome(event, e.callback_id(), "satisfied", batch);
+        }
+        // Recorded before callbacks said so: judged with intake's own threshold.
         const callbacks::v1::Survey& survey = e.survey();
         const int32_t answers[] = {survey.attitude(),    survey.quality(),
                                    survey.fixed(),       survey.punctuality(),

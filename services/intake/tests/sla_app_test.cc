@@ -573,6 +573,28 @@ TEST_F(IntakeRoundThreeTest, DissatisfiedSurveyDoesNotCloseAndTheComplaintReopen
   EXPECT_EQ(app_->GetTicket(ticket)->state(), v1::TICKET_STATE_OPEN);
 }
 
+// Callbacks says whether the survey satisfied its threshold; intake follows that verdict, not
+// its own threshold, so the two services cannot disagree about one survey.
+TEST_F(IntakeRoundThreeTest, CallbacksVerdictOnTheSurveyDecidesTheClose) {
+  const std::string a = MustOpen("o-1");
+  const std::string b = MustOpen("o-2");
+  Complete(a, "job-1");
+  Complete(b, "job-2");
+  ASSERT_TRUE(Deliver(CallbackScheduled("cb-a", a)).ok());
+  ASSERT_TRUE(Deliver(CallbackScheduled("cb-b", b)).ok());
+  // Answers of 4 and 5, but callbacks' threshold (say 5) found them wanting: not closed.
+  EventEnvelope wanting = Reached("cb-a", 4);
+  wanting.mutable_callbacks()->mutable_callback_reached()->set_satisfied(false);
+  EXPECT_FALSE(DeliverWrites(wanting));
+  EXPECT_EQ(app_->GetTicket(a)->state(), v1::TICKET_STATE_COMPLETED);
+  // An answer of 2, below intake's default 3, but satisfied by callbacks' threshold (say 2).
+  EventEnvelope enough = Reached("cb-b", 2);
+  enough.mutable_callbacks()->mutable_callback_reached()->set_satisfied(true);
+  ASSERT_TRUE(Deliver(enough).ok());
+  EXPECT_EQ(app_->GetTicket(b)->state(), v1::TICKET_STATE_CLOSED);
+  EXPECT_EQ(app_->GetTicket(b)->close_outcome(), "satisfied");
+}
+
 TEST_F(IntakeRoundThreeTest, FailedAndExcludedCallbacksCloseWithTheirOutcome) {
   const std::string a = MustOpen("o-1");
   const std::string b = MustOpen("o-2");
